@@ -1,0 +1,107 @@
+package dev.hybridrelay.core;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One relayed connection: a bidirectional byte stream between a sender and a listener, carried as
+ * binary WebSocket messages through the relay.
+ *
+ * <h2>Streams</h2>
+ * {@link #getInputStream()} returns bytes regardless of message boundaries (text messages are
+ * delivered as their UTF-8 bytes). {@link #getOutputStream()} sends each {@code write} as one or more
+ * binary messages of at most 64 KiB each (the message size azbridge and the
+ * official SDKs use; configurable on the listener and sender builders).
+ *
+ * <h2>Buffering and backpressure</h2>
+ * Incoming data is buffered up to a bounded receive window; when the application does not read,
+ * the connection stops reading from the network, so the relay and then the peer's writes block.
+ * Outgoing writes block while more than the send window is queued. Memory per connection is
+ * bounded by the two windows.
+ *
+ * <h2>Closing</h2>
+ * <ul>
+ *   <li>{@link #shutdownOutput()} sends Close 1000 "Shutdown" and keeps reading, as the .NET SDK's
+ *       {@code Shutdown()}: the peer reads end-of-stream, and may go on writing.
+ *   <li>The input returns -1 once the peer has shut down its output or closed cleanly (Close 1000).
+ *   <li>{@link #close()} completes the close handshake (bounded by a deadline) and releases
+ *       everything; it is idempotent and unblocks pending reads and writes on other threads, which
+ *       then throw {@link java.net.SocketException}.
+ *   <li>{@link #abort()} drops the connection without a close handshake; the peer sees an error,
+ *       never a clean end of stream. Likewise, if the peer or the relay fails, reads and writes
+ *       here throw {@link java.net.SocketException} instead of reporting a clean end.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * The streams may be used from one reading and one writing thread at the same time; all other
+ * methods are thread-safe.
+ */
+public interface RelayConnection extends Closeable {
+
+  /** The input stream; the same instance on every call. */
+  InputStream getInputStream() throws IOException;
+
+  /** The output stream; the same instance on every call. */
+  OutputStream getOutputStream() throws IOException;
+
+  /** Sends Close 1000 "Shutdown" after all written data, and keeps the input open. Idempotent. */
+  void shutdownOutput() throws IOException;
+
+  /** Discards further incoming data; reads return -1. Idempotent. */
+  void shutdownInput() throws IOException;
+
+  /** Closes cleanly (Close 1000), bounded by a deadline after which the connection is aborted. */
+  @Override
+  void close() throws IOException;
+
+  /** Drops the connection at once without a close handshake. Idempotent. */
+  void abort();
+
+  /**
+   * Sets the read timeout: a read that waits longer throws {@link java.net.SocketTimeoutException}
+   * and the connection stays usable. {@link Duration#ZERO} (the default) waits forever.
+   */
+  void setReadTimeout(Duration timeout);
+
+  /** The current read timeout; {@link Duration#ZERO} means none. */
+  Duration getReadTimeout();
+
+  /** Whether {@link #close()} or {@link #abort()} was called, or the connection failed. */
+  boolean isClosed();
+
+  /** Whether {@link #shutdownInput()} was called. */
+  boolean isInputShutdown();
+
+  /** Whether {@link #shutdownOutput()} was called. */
+  boolean isOutputShutdown();
+
+  /** The relay's tracking id for this connection (as in the relay's error texts), for logs. */
+  String trackingId();
+
+  /**
+   * The peer's address: on the listener side the sender's address as seen by the relay (the
+   * {@code remoteEndpoint} of the accept message); on the sender side the relay's address.
+   */
+  InetSocketAddress remoteAddress();
+
+  /** The local end of the underlying TCP connection. */
+  InetSocketAddress localAddress();
+
+  /** The negotiated WebSocket sub-protocol, if any. */
+  Optional<String> subprotocol();
+
+  /**
+   * On the listener side, the sender's handshake headers (case-insensitive keys, token removed);
+   * empty on the sender side.
+   */
+  Map<String, String> requestHeaders();
+
+  /** How the connection ended, once the peer's Close arrived or the connection failed. */
+  Optional<RelayCloseStatus> closeStatus();
+}

@@ -1,0 +1,269 @@
+package dev.hybridrelay.core;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The listener role: registers with the relay over a long-lived control channel and accepts the
+ * connections that senders open to a hybrid connection.
+ *
+ * <pre>{@code
+ * try (RelayListener listener = RelayListener.builder(connectionString).build()) {
+ *   listener.open();                       // returns once online, or throws
+ *   while (true) {
+ *     RelayConnection c = listener.accept(); // blocks
+ *     ...
+ *   }
+ * }
+ * }</pre>
+ *
+ * <h2>Life cycle</h2>
+ * {@link #open()} connects the control channel and fails fast with the relay's refusal
+ * ({@link RelayConnectException}, {@link RelayAuthorizationException}) or a
+ * {@link RelayTimeoutException}. Once online, a lost channel is re-opened with backoff (0, 1, 2, 5,
+ * 10, 30 seconds, then every 30 seconds, each with up to 20 % jitter; reset after each success),
+ * reporting {@link RelayListenerEvents#onConnecting} and {@link RelayListenerEvents#onOnline}.
+ * A 404 (the hybrid connection is gone) or 401/403 (credentials refused) is permanent: the listener
+ * goes {@link ListenerState#OFFLINE}, reports {@link RelayListenerEvents#onOffline} with the cause, and
+ * pending {@link #accept()} calls throw it.
+ *
+ * <h2>Keep-alive and tokens</h2>
+ * The listener pings the relay every {@link Builder#keepAliveInterval keep-alive interval} (default
+ * 30 s) and treats a channel that stays silent for another interval as dead. Tokens are renewed over
+ * the control channel at 80 % of their lifetime.
+ *
+ * <h2>Accepting</h2>
+ * Connections are accepted with {@link #accept()} (blocking) or handed to a
+ * {@link Builder#connectionHandler connection handler} (callback style). An optional
+ * {@link AcceptHandler} decides first. At most {@link Builder#backlog backlog} accepted connections
+ * wait for {@link #accept()}; further senders are rejected with 503 until the application catches up.
+ *
+ * <h2>Threads</h2>
+ * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…};
+ * {@link #close()} ends every one of them. {@link #close()} is idempotent, stops accepting, closes the
+ * control channel with 1000, aborts connections not yet handed to the application, and makes pending
+ * {@link #accept()} calls throw {@link java.net.SocketException}. Connections already accepted stay
+ * open; they are the application's to close.
+ */
+public final class RelayListener implements Closeable {
+  private final dev.hybridrelay.core.internal.ListenerImpl impl;
+
+  private RelayListener(Builder builder) {
+    this.impl = new dev.hybridrelay.core.internal.ListenerImpl(builder.config());
+  }
+
+  /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
+  public static Builder builder(String connectionString) {
+    return new Builder(RelayConnectionString.parse(connectionString));
+  }
+
+  /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
+  public static Builder builder(RelayConnectionString connectionString) {
+    return new Builder(connectionString);
+  }
+
+  /**
+   * Opens the control channel and returns once the listener is online.
+   *
+   * @throws RelayAuthorizationException 401/403
+   * @throws RelayConnectException 404 or another refusal
+   * @throws RelayTimeoutException if not online within the operation timeout
+   * @throws IOException on network failure, or if already closed
+   */
+  public void open() throws IOException {
+    impl.open();
+  }
+
+  /** Waits for and returns the next accepted connection. */
+  public RelayConnection accept() throws IOException {
+    return impl.accept(Duration.ZERO);
+  }
+
+  /**
+   * Waits at most {@code timeout} for the next accepted connection.
+   *
+   * @throws java.net.SocketTimeoutException if none arrived in time; the listener stays usable
+   * @throws java.net.SocketException if the listener is closed, or went offline (cause attached)
+   */
+  public RelayConnection accept(Duration timeout) throws IOException {
+    return impl.accept(timeout);
+  }
+
+  /** The current state. */
+  public ListenerState state() {
+    return impl.state();
+  }
+
+  /** Whether the control channel is up. */
+  public boolean isOnline() {
+    return impl.state() == ListenerState.ONLINE;
+  }
+
+  /** The error that caused the last reconnect or the offline state, if any. */
+  public Throwable lastError() {
+    return impl.lastError();
+  }
+
+  /** The hybrid connection address, {@code sb://host[:port]/path}. */
+  public URI address() {
+    return impl.address();
+  }
+
+  /** The listener's tracking id (sent as {@code sb-hc-id} on every reconnect). */
+  public String trackingId() {
+    return impl.trackingId();
+  }
+
+  /** Closes the listener; see the class documentation. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    impl.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RelayListener{" + address() + ", " + state() + "}";
+  }
+
+  /** Configures a {@link RelayListener}. Not thread-safe; build once and share the listener. */
+  public static final class Builder {
+    private final RelayConnectionString connectionString;
+    private String entityPath;
+    private TokenProvider tokenProvider;
+    private Duration operationTimeout;
+    private Duration keepAliveInterval = Duration.ofSeconds(30);
+    private Duration tokenValidity = Duration.ofHours(1);
+    private AcceptHandler acceptHandler;
+    private Consumer<RelayConnection> connectionHandler;
+    private final java.util.List<RelayListenerEvents> events = new java.util.ArrayList<>();
+    private int backlog = 256;
+    private int receiveWindow = 1 << 20;
+    private int sendWindow = 1 << 20;
+    private int maxMessageSize = 64 * 1024;
+    private int maxIncomingMessageSize = 16 << 20;
+    private SSLContext sslContext;
+    private Duration acceptDeadline = Duration.ofSeconds(20);
+
+    private Builder(RelayConnectionString connectionString) {
+      this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
+      this.entityPath = connectionString.entityPath();
+      this.operationTimeout = connectionString.operationTimeout();
+    }
+
+    /** The hybrid connection to listen on, instead of the connection string's {@code EntityPath}. */
+    public Builder entityPath(String entityPath) {
+      this.entityPath = entityPath;
+      return this;
+    }
+
+    /** Where tokens come from; default: the connection string's SAS credentials. */
+    public Builder tokenProvider(TokenProvider tokenProvider) {
+      this.tokenProvider = tokenProvider;
+      return this;
+    }
+
+    /** How long {@link RelayListener#open()} waits; default: the connection string's, else 60 s. */
+    public Builder operationTimeout(Duration timeout) {
+      this.operationTimeout = timeout;
+      return this;
+    }
+
+    /** Ping interval on the control channel; a channel silent for another interval is dead. Default 30 s. */
+    public Builder keepAliveInterval(Duration interval) {
+      this.keepAliveInterval = interval;
+      return this;
+    }
+
+    /** Lifetime asked of the token provider; renewal happens at 80 % of it. Default 1 h. */
+    public Builder tokenValidity(Duration validity) {
+      this.tokenValidity = validity;
+      return this;
+    }
+
+    /** Decides on each incoming connection before it is accepted. Default: accept all. */
+    public Builder acceptHandler(AcceptHandler handler) {
+      this.acceptHandler = handler;
+      return this;
+    }
+
+    /**
+     * Callback style: each accepted connection is passed to {@code handler} on its own daemon
+     * thread ({@code hybridrelay-connection-…}) instead of being queued for {@link RelayListener#accept()}.
+     */
+    public Builder connectionHandler(Consumer<RelayConnection> handler) {
+      this.connectionHandler = handler;
+      return this;
+    }
+
+    /** Adds a receiver of state changes. */
+    public Builder events(RelayListenerEvents listener) {
+      this.events.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** How many accepted connections may wait for {@link RelayListener#accept()}. Default 256. */
+    public Builder backlog(int backlog) {
+      this.backlog = backlog;
+      return this;
+    }
+
+    /** Bytes buffered per connection for the application to read before backpressure. Default 1 MiB. */
+    public Builder receiveWindow(int bytes) {
+      this.receiveWindow = bytes;
+      return this;
+    }
+
+    /** Bytes queued per connection for sending before writes block. Default 1 MiB. */
+    public Builder sendWindow(int bytes) {
+      this.sendWindow = bytes;
+      return this;
+    }
+
+    /** Largest binary message this side sends. Default 64 KiB (what azbridge and the SDKs use). */
+    public Builder maxMessageSize(int bytes) {
+      this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /** Largest message accepted from the peer; larger ones close the connection with 1009. Default 16 MiB. */
+    public Builder maxIncomingMessageSize(int bytes) {
+      this.maxIncomingMessageSize = bytes;
+      return this;
+    }
+
+    /** TLS settings for wss; default: the JDK's default context. Hostname verification stays on. */
+    public Builder sslContext(SSLContext sslContext) {
+      this.sslContext = sslContext;
+      return this;
+    }
+
+    /** How long the rendezvous handshake may take. Default 20 s, as the SDKs. */
+    public Builder acceptDeadline(Duration deadline) {
+      this.acceptDeadline = deadline;
+      return this;
+    }
+
+    /** Builds the listener; call {@link RelayListener#open()} next. */
+    public RelayListener build() {
+      if (entityPath == null) {
+        throw new IllegalArgumentException("No hybrid connection given: add EntityPath=... to the connection string "
+            + "or call entityPath(...)");
+      }
+      return new RelayListener(this);
+    }
+
+    dev.hybridrelay.core.internal.ListenerConfig config() {
+      return new dev.hybridrelay.core.internal.ListenerConfig(
+          connectionString.withEntityPath(entityPath),
+          tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
+          operationTimeout, keepAliveInterval, tokenValidity, acceptHandler, connectionHandler,
+          java.util.List.copyOf(events), backlog, receiveWindow, sendWindow, maxMessageSize,
+          maxIncomingMessageSize, sslContext, acceptDeadline);
+    }
+  }
+}

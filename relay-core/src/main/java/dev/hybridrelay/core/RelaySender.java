@@ -1,0 +1,197 @@
+package dev.hybridrelay.core;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The sender role: opens connections to the listeners of a hybrid connection.
+ *
+ * <pre>{@code
+ * RelaySender sender = RelaySender.builder(connectionString).build();
+ * try (RelayConnection c = sender.connect()) {
+ *   c.getOutputStream().write(...);
+ * }
+ * }</pre>
+ *
+ * <p>A {@code RelaySender} is immutable configuration and thread-safe: {@link #connect()} may be
+ * called from many threads. Each call opens one WebSocket to the relay, which returns once a
+ * listener accepted. Refusals become exceptions carrying the relay's status, description and
+ * tracking id: {@link RelayConnectException} (404 no listener or no such hybrid connection, a
+ * listener's rejection), {@link RelayAuthorizationException} (401/403), {@link RelayTimeoutException}
+ * (408/504, or the connect timeout). Tokens are cached and reused until shortly before expiry.
+ */
+public final class RelaySender {
+  private final dev.hybridrelay.core.internal.SenderImpl impl;
+
+  private RelaySender(Builder builder) {
+    this.impl = new dev.hybridrelay.core.internal.SenderImpl(builder.config());
+  }
+
+  /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
+  public static Builder builder(String connectionString) {
+    return new Builder(RelayConnectionString.parse(connectionString));
+  }
+
+  /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
+  public static Builder builder(RelayConnectionString connectionString) {
+    return new Builder(connectionString);
+  }
+
+  /** Connects with the configured timeout. */
+  public RelayConnection connect() throws IOException {
+    return impl.connect(null);
+  }
+
+  /** Connects, waiting at most {@code timeout} for a listener to accept. */
+  public RelayConnection connect(Duration timeout) throws IOException {
+    return impl.connect(timeout);
+  }
+
+  /** The hybrid connection address, {@code sb://host[:port]/path}. */
+  public URI address() {
+    return impl.address();
+  }
+
+  @Override
+  public String toString() {
+    return "RelaySender{" + address() + "}";
+  }
+
+  /** Configures a {@link RelaySender}. */
+  public static final class Builder {
+    private final RelayConnectionString connectionString;
+    private String entityPath;
+    private TokenProvider tokenProvider;
+    private Duration connectTimeout = Duration.ofSeconds(70);
+    private Duration keepAliveInterval = Duration.ofSeconds(30);
+    private String pathSuffix = "";
+    private final Map<String, List<String>> query = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private List<String> subprotocols = List.of();
+    private int receiveWindow = 1 << 20;
+    private int sendWindow = 1 << 20;
+    private int maxMessageSize = 64 * 1024;
+    private int maxIncomingMessageSize = 16 << 20;
+    private SSLContext sslContext;
+    private boolean anonymous;
+
+    private Builder(RelayConnectionString connectionString) {
+      this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
+      this.entityPath = connectionString.entityPath();
+      if (!connectionString.operationTimeout().equals(RelayConnectionString.DEFAULT_OPERATION_TIMEOUT)) {
+        this.connectTimeout = connectionString.operationTimeout();
+      }
+    }
+
+    /** The hybrid connection to connect to, instead of the connection string's {@code EntityPath}. */
+    public Builder entityPath(String entityPath) {
+      this.entityPath = entityPath;
+      return this;
+    }
+
+    /** Where tokens come from; default: the connection string's SAS credentials. */
+    public Builder tokenProvider(TokenProvider tokenProvider) {
+      this.tokenProvider = tokenProvider;
+      return this;
+    }
+
+    /** Send no token (for hybrid connections that do not require client authorization). */
+    public Builder anonymous(boolean anonymous) {
+      this.anonymous = anonymous;
+      return this;
+    }
+
+    /** How long to wait for a listener to accept. Default 70 s, as the SDKs. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** Ping interval on established connections ({@link Duration#ZERO}: none). Default 30 s. */
+    public Builder keepAliveInterval(Duration interval) {
+      this.keepAliveInterval = interval;
+      return this;
+    }
+
+    /** A path after the hybrid connection name; the listener sees it. */
+    public Builder pathSuffix(String suffix) {
+      this.pathSuffix = suffix == null ? "" : suffix;
+      return this;
+    }
+
+    /** Adds an application query parameter; names starting with {@code sb-hc-} are reserved. */
+    public Builder queryParameter(String name, String value) {
+      if (name.toLowerCase(java.util.Locale.ROOT).startsWith("sb-hc-")) {
+        throw new IllegalArgumentException("Query parameter names starting with sb-hc- are reserved by the relay: " + name);
+      }
+      query.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+      return this;
+    }
+
+    /** Adds a handshake header; the listener sees it. */
+    public Builder header(String name, String value) {
+      headers.put(name, value);
+      return this;
+    }
+
+    /** WebSocket sub-protocols to offer, in order of preference. */
+    public Builder subprotocols(List<String> subprotocols) {
+      this.subprotocols = List.copyOf(subprotocols);
+      return this;
+    }
+
+    /** Bytes buffered per connection for the application to read before backpressure. Default 1 MiB. */
+    public Builder receiveWindow(int bytes) {
+      this.receiveWindow = bytes;
+      return this;
+    }
+
+    /** Bytes queued per connection for sending before writes block. Default 1 MiB. */
+    public Builder sendWindow(int bytes) {
+      this.sendWindow = bytes;
+      return this;
+    }
+
+    /** Largest binary message this side sends. Default 64 KiB. */
+    public Builder maxMessageSize(int bytes) {
+      this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /** Largest message accepted from the peer; larger ones close the connection with 1009. Default 16 MiB. */
+    public Builder maxIncomingMessageSize(int bytes) {
+      this.maxIncomingMessageSize = bytes;
+      return this;
+    }
+
+    /** TLS settings for wss; default: the JDK's default context. Hostname verification stays on. */
+    public Builder sslContext(SSLContext sslContext) {
+      this.sslContext = sslContext;
+      return this;
+    }
+
+    /** Builds the sender. */
+    public RelaySender build() {
+      if (entityPath == null) {
+        throw new IllegalArgumentException("No hybrid connection given: add EntityPath=... to the connection string "
+            + "or call entityPath(...)");
+      }
+      return new RelaySender(this);
+    }
+
+    dev.hybridrelay.core.internal.SenderConfig config() {
+      TokenProvider tp = anonymous ? null
+          : tokenProvider != null ? tokenProvider
+          : connectionString.hasCredentials() ? connectionString.tokenProvider() : null;
+      return new dev.hybridrelay.core.internal.SenderConfig(connectionString.withEntityPath(entityPath), tp,
+          connectTimeout, keepAliveInterval, pathSuffix, Map.copyOf(query), Map.copyOf(headers), subprotocols,
+          receiveWindow, sendWindow, maxMessageSize, maxIncomingMessageSize, sslContext);
+    }
+  }
+}
