@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Turns the key=value metrics written by e2e.sh into the results table (stdout), CSV and JSON.
+
+Usage: e2e_report.py METRICS_FILE RESULTS_DIR STAMP
+Writes RESULTS_DIR/e2e-<mode>-<STAMP>.{csv,json} and RESULTS_DIR/e2e-latest.{csv,json}.
+"""
+import csv
+import json
+import math
+import os
+import shutil
+import sys
+
+
+def load(path):
+    m = {}
+    for line in open(path):
+        line = line.strip()
+        if "=" in line:
+            k, v = line.split("=", 1)
+            m[k] = v
+    return m
+
+
+def num(m, k):
+    try:
+        v = float(m.get(k, "nan"))
+        return v
+    except ValueError:
+        return float("nan")
+
+
+def main():
+    metrics_path, out_dir, stamp = sys.argv[1:4]
+    m = load(metrics_path)
+    rows = []
+
+    def row(key, measure, value, unit, base_name, base, target, ok, better="higher"):
+        ratio = value / base if base and not math.isnan(base) and not math.isnan(value) and base != 0 else float("nan")
+        rows.append({
+            "key": key, "measure": measure, "value": value, "unit": unit,
+            "baseline": base_name, "baseline_value": base, "ratio": ratio,
+            "target": target, "better": better,
+            "status": "n/a" if ok is None or math.isnan(value) else ("PASS" if ok(value, base, ratio) else "FAIL"),
+        })
+
+    chain = "hybridrelay forward -L → serve → forward -T" if m.get("chain") == "cli" else \
+        "forward-L → relay → forward-T (library, ChainNode)"
+    # bulk
+    row("bulk_inproc", "Bulk in-process RelaySender→LocalRelayServer→RelayListener (JMH, 16 MiB in 64 KiB writes)",
+        num(m, "jmh_bulk_RELAY_mibs"), "MiB/s", "1-hop Java TCP proxy (JMH)", num(m, "jmh_bulk_TCP_PROXY_mibs"),
+        "≥ 0.8×", lambda v, b, r: r >= 0.8)
+    row("bulk_chain_vs_socat", "Bulk iperf3 through " + chain, num(m, "iperf_chain_mibs"), "MiB/s",
+        "socat chain, 3 processes", num(m, "iperf_socat3_mibs"), "≥ 0.8×", lambda v, b, r: r >= 0.8)
+    if "iperf_sshL_mibs" in m:
+        row("bulk_chain_vs_ssh", "Bulk iperf3 through the chain", num(m, "iperf_chain_mibs"), "MiB/s",
+            "ssh -L via sshd (%s)" % m.get("ssh_cipher", "default cipher"), num(m, "iperf_sshL_mibs"), "> 1.0×",
+            lambda v, b, r: r > 1.0)
+    row("bulk_chain_vs_proxy1", "Bulk iperf3 through the chain (info)", num(m, "iperf_chain_mibs"), "MiB/s",
+        "1-hop Java TCP proxy", num(m, "iperf_proxy1_mibs"), "info", None)
+    row("bulk_proxy1_vs_direct", "Bulk iperf3 through the 1-hop proxy (info)", num(m, "iperf_proxy1_mibs"), "MiB/s",
+        "direct loopback", num(m, "iperf_direct_mibs"), "info", None)
+    # connections
+    row("conn_rate", "New connections/s through the chain (connect, 1-byte echo, close; 8 clients)",
+        num(m, "chain_conn_per_s"), "conn/s", "1-hop Java TCP proxy", num(m, "proxy_conn_per_s"),
+        "≥ 0.5×", lambda v, b, r: r >= 0.5)
+    row("conn_p99", "Connect+echo+close p99 through the chain (info)", num(m, "chain_conn_p99_us"), "µs",
+        "1-hop Java TCP proxy", num(m, "proxy_conn_p99_us"), "info", None, better="lower")
+    row("rtt_p50", "1-byte round trip p50 through the chain", num(m, "chain_rtt_p50_us"), "µs",
+        "1-hop Java TCP proxy", num(m, "proxy_rtt_p50_us"), "≤ 1.5×", lambda v, b, r: r <= 1.5, better="lower")
+    row("rtt_p99", "1-byte round trip p99 through the chain (info)", num(m, "chain_rtt_p99_us"), "µs",
+        "1-hop Java TCP proxy", num(m, "proxy_rtt_p99_us"), "info", None, better="lower")
+    row("rtt_proxy_vs_direct", "1-byte round trip p50 via 1-hop proxy (info)", num(m, "proxy_rtt_p50_us"), "µs",
+        "direct loopback", num(m, "direct_rtt_p50_us"), "info", None, better="lower")
+    row("rdv_p99", "Rendezvous p99 (sender connect start → accepted, relay process)", num(m, "rdv_p99_us"), "µs",
+        "TCP connect+echo+close p99 via 1-hop proxy", num(m, "proxy_conn_p99_us"), "≤ 5000 µs",
+        lambda v, b, r: v <= 5000, better="lower")
+    # idle
+    n = int(num(m, "idle_n")) if not math.isnan(num(m, "idle_n")) else 0
+    rss = num(m, "relay_rss_idle_mib") + num(m, "listener_rss_idle_mib")
+    rss0 = num(m, "relay_rss_before_mib") + num(m, "listener_rss_before_mib")
+    row("idle_rss", "RSS relay + listener with %d idle tunnelled connections" % n, rss, "MiB",
+        "same processes before", rss0, "≤ 1024 MiB", lambda v, b, r: v <= 1024, better="lower")
+    thr = num(m, "relay_threads_idle")
+    thr0 = num(m, "relay_threads_before")
+    row("idle_relay_threads", "Relay threads with %d idle connections" % n, thr, "threads",
+        "relay before", thr0, "no thread per connection (Δ < N/100)",
+        lambda v, b, r: (v - b) < max(10, n / 100), better="lower")
+    lthr = num(m, "listener_threads_idle")
+    row("idle_listener_threads", "Listener (forward -T) threads with %d idle connections (info)" % n, lthr,
+        "threads", "listener before", num(m, "listener_threads_before"), "info", None, better="lower")
+    opened = num(m, "idle_open")
+    row("idle_open", "Idle connections established (of %d)" % n, opened, "conns", "requested", float(n),
+        "= 1.0× and all probes alive", lambda v, b, r: r >= 1.0 and num(m, "idle_alive") == num(m, "idle_probed"))
+    # pump
+    row("pump_alloc", "Bounded SPSC pipe, 16 KiB writes, allocation (JMH -prof gc)",
+        num(m, "jmh_pipe_alloc_b_per_op"), "B/op", "—", float("nan"), "0 B/op (< 1)",
+        lambda v, b, r: v < 1.0, better="lower")
+    row("copy_alloc", "Stream copy loop, 16 KiB buffer, allocation (JMH -prof gc)",
+        num(m, "jmh_streamCopy_alloc_b_per_op"), "B/op", "—", float("nan"), "0 B/op (< 1)",
+        lambda v, b, r: v < 1.0, better="lower")
+
+    def fmt(x):
+        if isinstance(x, float):
+            if math.isnan(x):
+                return "—"
+            return "%.2f" % x if abs(x) < 100 else "%.0f" % x
+        return str(x)
+
+    hdr = ["measure", "value", "unit", "baseline", "baseline value", "ratio", "target", "status"]
+    print()
+    print("Hybrid Relay e2e (%s mode, %s cores, load avg %s → %s, chain=%s)" % (
+        m.get("mode"), m.get("cores"), m.get("loadavg_start"), m.get("loadavg_end"), m.get("chain")))
+    print("| " + " | ".join(hdr) + " |")
+    print("|" + "---|" * len(hdr))
+    for r in rows:
+        print("| " + " | ".join([r["measure"], fmt(r["value"]), r["unit"], r["baseline"],
+                                 fmt(r["baseline_value"]), fmt(r["ratio"]), r["target"], r["status"]]) + " |")
+    print()
+    os.makedirs(out_dir, exist_ok=True)
+    base = os.path.join(out_dir, "e2e-%s-%s" % (m.get("mode", "run"), stamp))
+    with open(base + ".csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["key", "measure", "value", "unit", "baseline", "baseline_value",
+                                          "ratio", "target", "better", "status"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()})
+    with open(base + ".json", "w") as f:
+        json.dump({"stamp": stamp, "metrics": m,
+                   "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                            for r in rows]}, f, indent=2, ensure_ascii=False)
+    shutil.copyfile(base + ".csv", os.path.join(out_dir, "e2e-latest.csv"))
+    shutil.copyfile(base + ".json", os.path.join(out_dir, "e2e-latest.json"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,449 @@
+package dev.hybridrelay.cli;
+
+import dev.hybridrelay.core.RelayAuthorizationException;
+import dev.hybridrelay.core.RelayConnectException;
+import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelayListenerEvents;
+import dev.hybridrelay.socket.ForwardOptions;
+import dev.hybridrelay.socket.ForwardStats;
+import dev.hybridrelay.socket.LocalForwarder;
+import dev.hybridrelay.socket.RemoteForwarder;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hybridrelay forward}: port forwarding over a relay with azbridge's options.
+ *
+ * <pre>
+ * hybridrelay forward -x "$CS" -L 13389/rdp:myhc            # cloud side: 127.0.0.1:13389 → hc myhc, port name rdp
+ * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
+ * hybridrelay forward -f forward.yml
+ * </pre>
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Forwards TCP ports over a relay, compatible with azbridge.",
+        "Cloud side: -L listens on a local port and forwards each connection through the relay.",
+        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0  stopped normally",
+        "  1  runtime failure (a local port could not be bound, a listener failed)",
+        "  2  usage or configuration error",
+        "  3  the relay refused: credentials (401/403) or no such hybrid connection (404)",
+        "",
+        "The connection string may also come from HYBRIDRELAY_CONNECTION_STRING or AZURE_BRIDGE_CONNECTIONSTRING."})
+public final class ForwardCommand implements java.util.concurrent.Callable<Integer> {
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILURE = 1;
+  static final int EXIT_USAGE = 2;
+  static final int EXIT_REFUSED = 3;
+
+  private static final Logger log = LoggerFactory.getLogger("hybridrelay.forward");
+
+  @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
+  String connectionString;
+
+  @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
+      description = "Local forward (cloud side); repeatable. Default bind address: loopback.")
+  List<String> localSpecs = new ArrayList<>();
+
+  @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port",
+      description = "Remote forward (edge side); repeatable. Default port name: the port number.")
+  List<String> remoteSpecs = new ArrayList<>();
+
+  @Option(names = "-K", paramLabel = "RULE", description = "Shared access rule name (overrides the connection string's).")
+  String keyName;
+
+  @Option(names = "-k", paramLabel = "KEY", description = "Shared access key (overrides the connection string's).")
+  String key;
+
+  @Option(names = "-f", paramLabel = "config.yml", description = "YAML configuration file (same content as the options).")
+  Path configFile;
+
+  @Option(names = "-g", description = "Allow binding local forwards beyond loopback (GatewayPorts); "
+      + "without -L address, binds all interfaces.")
+  boolean gatewayPorts;
+
+  @Option(names = "-b", paramLabel = "ADDRESS", description = "Source address for connections to targets.")
+  String sourceAddress;
+
+  @Option(names = "--status-interval", paramLabel = "SECONDS", description = "Seconds between summary lines; 0: none. Default 60.")
+  Integer statusIntervalSeconds;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "Concurrent connections per forwarder. Default 1000.")
+  Integer maxConnections;
+
+  @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Abort connections idle this long; 0: never (default).")
+  Integer idleTimeoutSeconds;
+
+  @Option(names = "--write-timeout", paramLabel = "SECONDS", description = "Abort when a write blocks this long. Default 60.")
+  Integer writeTimeoutSeconds;
+
+  @Option(names = "--accept-any-numeric-port-name",
+      description = "azbridge compatibility: a hybrid connection with one -T target accepts any numeric port name for it.")
+  boolean acceptAnyNumericPortName;
+
+  @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
+  boolean verbose;
+
+  @Option(names = {"-q", "--quiet"}, description = "Log only warnings and errors.")
+  boolean quiet;
+
+  Function<String, String> environment = System::getenv;
+
+  @Override
+  public Integer call() {
+    CliLogging.configure(verbose, quiet);
+    ForwardPlan plan;
+    try {
+      plan = plan();
+    } catch (ForwardConfigException e) {
+      System.err.println("hybridrelay forward: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    Running running;
+    try {
+      running = start(plan);
+    } catch (StartException e) {
+      log.error(e.getMessage());
+      return e.exitCode;
+    }
+    Thread hook = new Thread(running::close, "hybridrelay-forward-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    int code = running.awaitFailure();
+    running.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException ignored) {
+      // shutting down already
+    }
+    return code;
+  }
+
+  /** Merges the configuration file, the environment and the options, and checks the result. */
+  ForwardPlan plan() throws ForwardConfigException {
+    ForwardPlan plan = new ForwardPlan();
+    if (configFile != null) {
+      ForwardConfigFile.read(configFile, plan, environment);
+    }
+    if (connectionString != null) {
+      plan.connectionString = connectionString;
+      plan.connectionStringOrigin = "-x";
+    } else if (plan.connectionString == null) {
+      for (String var : List.of("HYBRIDRELAY_CONNECTION_STRING", "AZURE_BRIDGE_CONNECTIONSTRING")) {
+        String v = environment.apply(var);
+        if (v != null && !v.isBlank()) {
+          plan.connectionString = v;
+          plan.connectionStringOrigin = "environment variable " + var;
+          break;
+        }
+      }
+    }
+    if (keyName != null) {
+      plan.sharedAccessKeyName = keyName;
+    }
+    if (key != null) {
+      plan.sharedAccessKey = key;
+    }
+    plan.gatewayPorts |= gatewayPorts;
+    if (sourceAddress != null) {
+      ForwardSpecs.checkSourceAddress("-b", sourceAddress);
+      plan.sourceAddress = sourceAddress;
+      plan.sourceAddressOrigin = "-b";
+    }
+    if (statusIntervalSeconds != null) {
+      plan.statusInterval = Duration.ofSeconds(nonNegative("--status-interval", statusIntervalSeconds));
+    }
+    if (maxConnections != null) {
+      if (maxConnections < 1) {
+        throw new ForwardConfigException("--max-connections: must be at least 1, was " + maxConnections);
+      }
+      plan.maxConnections = maxConnections;
+    }
+    if (idleTimeoutSeconds != null) {
+      plan.idleTimeout = Duration.ofSeconds(nonNegative("--idle-timeout", idleTimeoutSeconds));
+    }
+    if (writeTimeoutSeconds != null) {
+      plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
+    }
+    plan.acceptAnyNumericPortName |= acceptAnyNumericPortName;
+    for (String s : localSpecs) {
+      plan.localRules.add(ForwardSpecs.parseLocal(s));
+    }
+    for (String s : remoteSpecs) {
+      plan.remoteRules.add(ForwardSpecs.parseRemote(s));
+    }
+    validate(plan);
+    return plan;
+  }
+
+  private static int nonNegative(String option, int value) throws ForwardConfigException {
+    if (value < 0) {
+      throw new ForwardConfigException(option + ": must not be negative, was " + value);
+    }
+    return value;
+  }
+
+  private static void validate(ForwardPlan plan) throws ForwardConfigException {
+    if (plan.localRules.isEmpty() && plan.remoteRules.isEmpty()) {
+      throw new ForwardConfigException("nothing to forward: give -L and/or -T (or LocalForward/RemoteForward in -f)");
+    }
+    if (plan.connectionString == null || plan.connectionString.isBlank()) {
+      throw new ForwardConfigException("no connection string: give -x, set AzureRelayConnectionString in the "
+          + "configuration file, or set HYBRIDRELAY_CONNECTION_STRING");
+    }
+    RelayConnectionString cs = connectionString(plan);
+    if (cs.entityPath() != null) {
+      for (ForwardPlan.LocalRule r : plan.localRules) {
+        requireEntity(cs, r.hybridConnection(), r.origin());
+      }
+      for (ForwardPlan.RemoteRule r : plan.remoteRules) {
+        requireEntity(cs, r.hybridConnection(), r.origin());
+      }
+    }
+    for (ForwardPlan.LocalRule r : plan.localRules) {
+      InetAddress a = bindAddress(plan, r);
+      if (!plan.gatewayPorts && !a.isLoopbackAddress()) {
+        throw new ForwardConfigException(r.origin() + ": binding " + a.getHostAddress() + " makes the port reachable "
+            + "from other machines; add -g (GatewayPorts: true) to allow it");
+      }
+    }
+    Map<String, ForwardPlan.RemoteRule> seen = new LinkedHashMap<>();
+    for (ForwardPlan.RemoteRule r : plan.remoteRules) {
+      String k = r.hybridConnection().toLowerCase(java.util.Locale.ROOT) + "\n" + r.effectivePortName();
+      ForwardPlan.RemoteRule before = seen.put(k, r);
+      if (before != null) {
+        throw new ForwardConfigException(r.origin() + ": port name '" + r.effectivePortName()
+            + "' on hybrid connection '" + r.hybridConnection() + "' is already forwarded by " + before.origin());
+      }
+    }
+  }
+
+  private static void requireEntity(RelayConnectionString cs, String hc, String origin) throws ForwardConfigException {
+    if (!cs.entityPath().equalsIgnoreCase(hc)) {
+      throw new ForwardConfigException(origin + ": the connection string is for hybrid connection '" + cs.entityPath()
+          + "' (EntityPath), so it cannot forward '" + hc + "'; remove EntityPath or use that name");
+    }
+  }
+
+  static RelayConnectionString connectionString(ForwardPlan plan) throws ForwardConfigException {
+    RelayConnectionString cs;
+    try {
+      cs = RelayConnectionString.parse(plan.connectionString);
+    } catch (IllegalArgumentException e) {
+      throw new ForwardConfigException(plan.connectionStringOrigin + ": " + e.getMessage());
+    }
+    if (plan.sharedAccessKeyName != null || plan.sharedAccessKey != null) {
+      String name = plan.sharedAccessKeyName != null ? plan.sharedAccessKeyName : cs.sharedAccessKeyName();
+      String k = plan.sharedAccessKey != null ? plan.sharedAccessKey : cs.sharedAccessKey();
+      if (name == null || k == null) {
+        throw new ForwardConfigException(name == null
+            ? "-k/AzureRelaySharedAccessKey needs a rule name: give -K or SharedAccessKeyName in the connection string"
+            : "-K/AzureRelaySharedAccessKeyName needs a key: give -k or SharedAccessKey in the connection string");
+      }
+      try {
+        cs = cs.toBuilder().sharedAccessSignature(null).sharedAccessKey(name, k).build();
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException("-K/-k: " + e.getMessage());
+      }
+    }
+    return cs;
+  }
+
+  static InetAddress bindAddress(ForwardPlan plan, ForwardPlan.LocalRule r) throws ForwardConfigException {
+    if (r.bindAddress() == null) {
+      return plan.gatewayPorts ? ForwardSpecs.checkBindAddress(r.origin(), "*") : InetAddress.getLoopbackAddress();
+    }
+    return ForwardSpecs.checkBindAddress(r.origin(), r.bindAddress());
+  }
+
+  static ForwardOptions options(ForwardPlan plan) {
+    ForwardOptions.Builder b = ForwardOptions.builder();
+    if (plan.maxConnections != null) {
+      b.maxConnections(plan.maxConnections);
+    }
+    if (plan.idleTimeout != null) {
+      b.idleTimeout(plan.idleTimeout);
+    }
+    if (plan.writeTimeout != null) {
+      b.writeTimeout(plan.writeTimeout);
+    }
+    return b.build();
+  }
+
+  /** A failure to start, with its exit code. */
+  static final class StartException extends Exception {
+    final int exitCode;
+
+    StartException(int exitCode, String message, Throwable cause) {
+      super(message, cause);
+      this.exitCode = exitCode;
+    }
+  }
+
+  /** The running forwarders. */
+  static final class Running implements AutoCloseable {
+    final List<RemoteForwarder> remotes = new ArrayList<>();
+    final List<LocalForwarder> locals = new ArrayList<>();
+    private final CountDownLatch failed = new CountDownLatch(1);
+    private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
+    private ScheduledExecutorService summary;
+    private volatile boolean closed;
+
+    void fail(int code, String message) {
+      if (closed) {
+        return;
+      }
+      log.error(message);
+      failureCode.compareAndSet(EXIT_OK, code);
+      failed.countDown();
+    }
+
+    /** Blocks until a forwarder fails for good; returns the exit code. */
+    int awaitFailure() {
+      try {
+        failed.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return failureCode.get();
+    }
+
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (summary != null) {
+        summary.shutdownNow();
+      }
+      for (LocalForwarder l : locals) {
+        l.close();
+      }
+      for (RemoteForwarder r : remotes) {
+        r.close();
+      }
+      failed.countDown();
+    }
+  }
+
+  /** Starts every forwarder of the plan; on failure, stops those already started. */
+  static Running start(ForwardPlan plan) throws StartException {
+    RelayConnectionString cs;
+    InetAddress source = null;
+    try {
+      cs = connectionString(plan);
+      if (plan.sourceAddress != null) {
+        source = ForwardSpecs.checkSourceAddress(plan.sourceAddressOrigin, plan.sourceAddress);
+      }
+    } catch (ForwardConfigException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
+    ForwardOptions options = options(plan);
+    ForwardStatus status = new ForwardStatus();
+    Running running = new Running();
+    try {
+      Map<String, List<ForwardPlan.RemoteRule>> byHc = new LinkedHashMap<>();
+      for (ForwardPlan.RemoteRule r : plan.remoteRules) {
+        byHc.computeIfAbsent(r.hybridConnection(), k -> new ArrayList<>()).add(r);
+      }
+      for (Map.Entry<String, List<ForwardPlan.RemoteRule>> e : byHc.entrySet()) {
+        String hc = e.getKey();
+        RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
+            .sourceAddress(source).acceptAnyNumericPortName(plan.acceptAnyNumericPortName)
+            .listenerCustomizer(lb -> lb.events(new RelayListenerEvents() {
+              @Override
+              public void onConnecting(Throwable cause) {
+                if (cause != null) {
+                  log.warn("Listener for hybrid connection '{}' lost its connection to the relay ({}); reconnecting",
+                      hc, cause.getMessage());
+                }
+              }
+
+              @Override
+              public void onOnline() {
+                log.debug("Listener for hybrid connection '{}' is online", hc);
+              }
+
+              @Override
+              public void onOffline(Throwable cause) {
+                if (cause != null) {
+                  running.fail(cause instanceof RelayConnectException ? EXIT_REFUSED : EXIT_FAILURE,
+                      "Listener for hybrid connection '" + hc + "' stopped: " + cause.getMessage());
+                }
+              }
+            }));
+        for (ForwardPlan.RemoteRule r : e.getValue()) {
+          b.target(r.effectivePortName(), r.host(), r.port());
+        }
+        RemoteForwarder rf = b.build();
+        try {
+          rf.start();
+        } catch (RelayAuthorizationException ex) {
+          throw new StartException(EXIT_REFUSED, "The relay refused the credentials for listening on hybrid connection '"
+              + hc + "': " + ex.getMessage() + " — check the rule name and key, and that the rule has Listen rights", ex);
+        } catch (RelayConnectException ex) {
+          throw new StartException(ex.isTransient() && ex.statusCode() != 404 ? EXIT_FAILURE : EXIT_REFUSED,
+              "The relay refused listening on hybrid connection '" + hc + "': " + ex.getMessage(), ex);
+        } catch (IOException ex) {
+          throw new StartException(EXIT_FAILURE, "Could not listen on hybrid connection '" + hc + "': " + ex, ex);
+        }
+        running.remotes.add(rf);
+      }
+      for (ForwardPlan.LocalRule r : plan.localRules) {
+        InetAddress bind;
+        try {
+          bind = bindAddress(plan, r);
+        } catch (ForwardConfigException ex) {
+          throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
+        }
+        LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
+            .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
+        try {
+          lf.start();
+        } catch (BindException ex) {
+          throw new StartException(EXIT_FAILURE, r.origin() + ": cannot listen on " + bind.getHostAddress() + ":"
+              + r.port() + ": " + ex.getMessage(), ex);
+        } catch (IOException ex) {
+          throw new StartException(EXIT_FAILURE, r.origin() + ": cannot listen: " + ex, ex);
+        }
+        running.locals.add(lf);
+      }
+    } catch (StartException | RuntimeException e) {
+      running.close();
+      throw e;
+    }
+    if (!plan.statusInterval.isZero()) {
+      List<Supplier<ForwardStats>> stats = new ArrayList<>();
+      running.locals.forEach(l -> stats.add(l::stats));
+      running.remotes.forEach(r -> stats.add(r::stats));
+      running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hybridrelay-forward-summary");
+        t.setDaemon(true);
+        return t;
+      });
+      long s = plan.statusInterval.toSeconds();
+      running.summary.scheduleAtFixedRate(() -> ForwardStatus.LOG.info(ForwardStatus.summary(stats)), s, s,
+          TimeUnit.SECONDS);
+    }
+    return running;
+  }
+}

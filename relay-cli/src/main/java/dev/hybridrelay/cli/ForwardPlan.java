@@ -1,0 +1,51 @@
+package dev.hybridrelay.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code hybridrelay forward} should run, merged from the configuration file and the command
+ * line (the command line wins for single values; rules from both are used).
+ */
+final class ForwardPlan {
+
+  /**
+   * A local forward ({@code -L}): listen on {@code bindAddress:port}, forward to {@code hybridConnection}.
+   *
+   * @param bindAddress the address text as given, or {@code null} for the default (loopback, or all
+   *     interfaces with {@code -g})
+   * @param portName the logical port name, or {@code null} for the port number
+   * @param origin where the rule came from, for messages ({@code -L 8080:hc}, {@code config.yml line 7})
+   */
+  record LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin) {
+    String effectivePortName() {
+      return portName != null ? portName : Integer.toString(port);
+    }
+  }
+
+  /**
+   * A remote forward ({@code -T}/{@code -R}): connections on {@code hybridConnection} asking for
+   * {@code portName} go to {@code host:port}.
+   */
+  record RemoteRule(String hybridConnection, String portName, String host, int port, String origin) {
+    String effectivePortName() {
+      return portName != null ? portName : Integer.toString(port);
+    }
+  }
+
+  String connectionString;
+  String connectionStringOrigin;
+  String sharedAccessKeyName;
+  String sharedAccessKey;
+  boolean gatewayPorts;
+  String sourceAddress;
+  String sourceAddressOrigin;
+  Duration statusInterval = Duration.ofSeconds(60);
+  Integer maxConnections;
+  Duration idleTimeout;
+  Duration writeTimeout;
+  boolean acceptAnyNumericPortName;
+  final List<LocalRule> localRules = new ArrayList<>();
+  final List<RemoteRule> remoteRules = new ArrayList<>();
+}

@@ -1,0 +1,239 @@
+package dev.hybridrelay.cli;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and checks azbridge-style forwarding specs.
+ *
+ * <pre>
+ * -L [bind_address:]port[/port_name]:hc_name      local (cloud side): listen, forward to hc_name
+ * -T hc_name:[port_name/][host:]port              remote (edge side): hc_name → host:port (host defaults to localhost)
+ * </pre>
+ *
+ * IPv6 addresses go in brackets ({@code [::1]:8080:hc}, {@code hc:[::1]:22}). Hybrid connection names
+ * contain no {@code :}, so the last {@code :} of an {@code -L} spec and the first of a {@code -T} spec
+ * separate them.
+ */
+final class ForwardSpecs {
+  private static final Pattern HC_NAME = Pattern.compile("[0-9A-Za-z][0-9A-Za-z/_\\-.]{0,259}");
+  private static final Pattern HOST_NAME = Pattern.compile(
+      "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
+  private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+
+  private ForwardSpecs() {}
+
+  /** Parses {@code [bind_address:]port[/port_name]:hc_name}. */
+  static ForwardPlan.LocalRule parseLocal(String spec) throws ForwardConfigException {
+    String origin = "-L " + spec;
+    int lastColon = spec.lastIndexOf(':');
+    if (lastColon <= 0 || lastColon == spec.length() - 1) {
+      throw new ForwardConfigException(origin + ": expected [bind_address:]port[/port_name]:hc_name, "
+          + "for example -L 13389/rdp:myhc");
+    }
+    String hc = checkHybridConnection(origin, spec.substring(lastColon + 1));
+    String left = spec.substring(0, lastColon);
+    String bind = null;
+    String portAndName;
+    if (left.startsWith("[")) {
+      int close = left.indexOf(']');
+      if (close < 0 || close + 1 >= left.length() || left.charAt(close + 1) != ':') {
+        throw new ForwardConfigException(origin + ": an IPv6 bind address must be written [address]:port");
+      }
+      bind = left.substring(1, close);
+      portAndName = left.substring(close + 2);
+    } else {
+      int slash = left.indexOf('/');
+      String addrPort = slash >= 0 ? left.substring(0, slash) : left;
+      int colon = addrPort.lastIndexOf(':');
+      if (colon >= 0) {
+        bind = left.substring(0, colon);
+        portAndName = left.substring(colon + 1);
+      } else {
+        portAndName = left;
+      }
+    }
+    String portText = portAndName;
+    String portName = null;
+    int slash = portAndName.indexOf('/');
+    if (slash >= 0) {
+      portText = portAndName.substring(0, slash);
+      portName = checkPortName(origin, portAndName.substring(slash + 1));
+    }
+    int port = parsePort(origin, "port", portText);
+    if (bind != null) {
+      checkBindAddress(origin, bind);
+    }
+    return new ForwardPlan.LocalRule(bind, port, portName, hc, origin);
+  }
+
+  /** Parses {@code hc_name:[port_name/][host:]port}. */
+  static ForwardPlan.RemoteRule parseRemote(String spec) throws ForwardConfigException {
+    String origin = "-T " + spec;
+    int colon = spec.indexOf(':');
+    if (colon <= 0 || colon == spec.length() - 1) {
+      throw new ForwardConfigException(origin + ": expected hc_name:[port_name/]host:port, "
+          + "for example -T myhc:rdp/10.0.0.5:3389");
+    }
+    String hc = checkHybridConnection(origin, spec.substring(0, colon));
+    String rest = spec.substring(colon + 1);
+    String portName = null;
+    int slash = rest.indexOf('/');
+    if (slash >= 0) {
+      portName = checkPortName(origin, rest.substring(0, slash));
+      rest = rest.substring(slash + 1);
+    }
+    String host;
+    String portText;
+    if (rest.startsWith("[")) {
+      int close = rest.indexOf(']');
+      if (close < 0 || close + 1 >= rest.length() || rest.charAt(close + 1) != ':') {
+        throw new ForwardConfigException(origin + ": an IPv6 target must be written [address]:port");
+      }
+      host = rest.substring(1, close);
+      portText = rest.substring(close + 2);
+    } else {
+      int c = rest.lastIndexOf(':');
+      if (c < 0) {
+        host = "localhost";
+        portText = rest;
+      } else {
+        host = rest.substring(0, c);
+        portText = rest.substring(c + 1);
+      }
+    }
+    int port = parsePort(origin, "target port", portText);
+    checkHost(origin, host);
+    return new ForwardPlan.RemoteRule(hc, portName, host, port, origin);
+  }
+
+  static int parsePort(String origin, String what, String text) throws ForwardConfigException {
+    int port;
+    try {
+      port = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new ForwardConfigException(origin + ": the " + what + " must be a number 1-65535, was '" + text + "'");
+    }
+    if (port < 1 || port > 65535) {
+      throw new ForwardConfigException(origin + ": the " + what + " must be 1-65535, was " + port);
+    }
+    return port;
+  }
+
+  static String checkHybridConnection(String origin, String name) throws ForwardConfigException {
+    if (name == null || name.isEmpty()) {
+      throw new ForwardConfigException(origin + ": the hybrid connection name is missing");
+    }
+    if (!HC_NAME.matcher(name).matches() || name.contains("//") || name.endsWith("/")) {
+      throw new ForwardConfigException(origin + ": '" + name + "' is not a hybrid connection name "
+          + "(letters, digits, '.', '-', '_', '/'; starting with a letter or digit)");
+    }
+    return name;
+  }
+
+  static String checkPortName(String origin, String name) throws ForwardConfigException {
+    if (name.isEmpty()) {
+      throw new ForwardConfigException(origin + ": the port name after '/' is empty");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > 255) {
+      throw new ForwardConfigException(origin + ": the port name is longer than 255 UTF-8 bytes");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char ch = name.charAt(i);
+      if (Character.isISOControl(ch) || Character.isWhitespace(ch) || ch == ':' || ch == '/') {
+        throw new ForwardConfigException(origin + ": the port name '" + name
+            + "' must not contain spaces, control characters, ':' or '/'");
+      }
+    }
+    return name;
+  }
+
+  /** A host name or an IP address literal. */
+  static String checkHost(String origin, String host) throws ForwardConfigException {
+    if (host.isEmpty()) {
+      throw new ForwardConfigException(origin + ": the target host is empty");
+    }
+    if (host.indexOf(':') >= 0) {
+      if (!isIpv6Literal(host)) {
+        throw new ForwardConfigException(origin + ": '" + host + "' is not a valid IPv6 address");
+      }
+      return host;
+    }
+    if (IPV4.matcher(host).matches()) {
+      for (String part : host.split("\\.")) {
+        if (Integer.parseInt(part) > 255) {
+          throw new ForwardConfigException(origin + ": '" + host + "' is not a valid IPv4 address");
+        }
+      }
+      return host;
+    }
+    if (!HOST_NAME.matcher(host).matches()) {
+      throw new ForwardConfigException(origin + ": '" + host + "' is not a host name or IP address");
+    }
+    return host;
+  }
+
+  /**
+   * A local address to listen on: {@code *} or empty (all interfaces), {@code localhost}, or an IP
+   * literal that belongs to this machine.
+   */
+  static InetAddress checkBindAddress(String origin, String address) throws ForwardConfigException {
+    if (address.isEmpty() || address.equals("*")) {
+      try {
+        return InetAddress.getByName("0.0.0.0");
+      } catch (UnknownHostException e) {
+        throw new AssertionError(e);
+      }
+    }
+    if (address.equalsIgnoreCase("localhost")) {
+      return InetAddress.getLoopbackAddress();
+    }
+    boolean literal = address.indexOf(':') >= 0 ? isIpv6Literal(address) : IPV4.matcher(address).matches();
+    if (!literal) {
+      throw new ForwardConfigException(origin + ": the bind address must be an IP address, 'localhost' or '*', "
+          + "was '" + address + "'");
+    }
+    InetAddress a;
+    try {
+      a = InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      throw new ForwardConfigException(origin + ": '" + address + "' is not a valid IP address");
+    }
+    if (a.isAnyLocalAddress() || a.isLoopbackAddress()) {
+      return a;
+    }
+    try {
+      if (NetworkInterface.getByInetAddress(a) == null) {
+        throw new ForwardConfigException(origin + ": '" + address + "' is not an address of this machine");
+      }
+    } catch (SocketException e) {
+      throw new ForwardConfigException(origin + ": cannot check the bind address '" + address + "': " + e.getMessage());
+    }
+    return a;
+  }
+
+  /** A source address for outbound connections ({@code -b}): an IP literal of this machine. */
+  static InetAddress checkSourceAddress(String origin, String address) throws ForwardConfigException {
+    InetAddress a = checkBindAddress(origin, address);
+    if (a.isAnyLocalAddress()) {
+      throw new ForwardConfigException(origin + ": the source address must be one address of this machine, was '"
+          + address + "'");
+    }
+    return a;
+  }
+
+  private static boolean isIpv6Literal(String s) {
+    if (!s.matches("[0-9A-Fa-f:.]+(%[0-9A-Za-z_.]+)?")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(s) instanceof java.net.Inet6Address;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

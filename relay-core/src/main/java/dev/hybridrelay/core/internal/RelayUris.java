@@ -1,0 +1,144 @@
+package dev.hybridrelay.core.internal;
+
+import dev.hybridrelay.core.RelayConnectionString;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds and takes apart the URIs of the Hybrid Connections protocol (protocol reference §2). */
+public final class RelayUris {
+  private static final Pattern TRACKING_ID = Pattern.compile("TrackingId:\\s*([^,;\\s]+)");
+
+  private RelayUris() {}
+
+  /** {@code ws} with {@code UseDevelopmentEmulator=true} or a {@code ws://} endpoint, else {@code wss}. */
+  public static String webSocketScheme(RelayConnectionString cs) {
+    String scheme = cs.endpoint().getScheme().toLowerCase(Locale.ROOT);
+    return cs.useDevelopmentEmulator() || scheme.equals("ws") ? "ws" : "wss";
+  }
+
+  /** {@code host[:port]} of the endpoint, the port only if the endpoint names one. */
+  static String authority(RelayConnectionString cs) {
+    URI e = cs.endpoint();
+    return e.getPort() >= 0 ? hostForUri(e.getHost()) + ":" + e.getPort() : hostForUri(e.getHost());
+  }
+
+  private static String hostForUri(String host) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /** {@code ws[s]://host[:port]/$hc/{path}?sb-hc-action=listen&sb-hc-id={id}}. */
+  public static URI listenUri(RelayConnectionString cs, String trackingId) {
+    return URI.create(webSocketScheme(cs) + "://" + authority(cs) + "/$hc/" + cs.entityPath()
+        + "?sb-hc-action=listen&sb-hc-id=" + encode(trackingId));
+  }
+
+  /**
+   * {@code ws[s]://host[:port]/$hc/{path}[/{suffix}]?{app-query}&sb-hc-action=connect&sb-hc-id={id}}.
+   */
+  public static URI connectUri(RelayConnectionString cs, String pathSuffix, Map<String, List<String>> query,
+      String trackingId) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(webSocketScheme(cs)).append("://").append(authority(cs)).append("/$hc/").append(cs.entityPath());
+    if (pathSuffix != null && !pathSuffix.isEmpty()) {
+      String s = pathSuffix.startsWith("/") ? pathSuffix.substring(1) : pathSuffix;
+      for (String segment : s.split("/", -1)) {
+        sb.append('/').append(encode(segment));
+      }
+    }
+    sb.append('?');
+    if (query != null) {
+      for (Map.Entry<String, List<String>> e : query.entrySet()) {
+        for (String v : e.getValue()) {
+          sb.append(encode(e.getKey()));
+          if (v != null) {
+            sb.append('=').append(encode(v));
+          }
+          sb.append('&');
+        }
+      }
+    }
+    sb.append("sb-hc-action=connect&sb-hc-id=").append(encode(trackingId));
+    return URI.create(sb.toString());
+  }
+
+  /** The reject URI: {@code address&sb-hc-statusCode=..&sb-hc-statusDescription=..}. */
+  public static URI rejectUri(String acceptAddress, int statusCode, String description) {
+    String sep = acceptAddress.contains("?") ? "&" : "?";
+    return URI.create(acceptAddress + sep + "sb-hc-statusCode=" + statusCode
+        + "&sb-hc-statusDescription=" + encode(description == null ? "" : description));
+  }
+
+  /** The token audience, signed like the .NET SDK: {@code http://{host-lowercase}/{hc-path}/}. */
+  public static String audience(RelayConnectionString cs) {
+    return "http://" + cs.endpoint().getHost().toLowerCase(Locale.ROOT) + "/" + cs.entityPath() + "/";
+  }
+
+  /** Percent-encodes a path segment or query component (space as {@code %20}). */
+  public static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%7E", "~");
+  }
+
+  /** The {@code TrackingId:…} in a relay description, or {@code fallback}. */
+  public static String trackingId(String description, String fallback) {
+    if (description != null) {
+      Matcher m = TRACKING_ID.matcher(description);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    return fallback;
+  }
+
+  /** Parses a raw query into ordered name → values, decoding both. */
+  public static Map<String, List<String>> parseQuery(String rawQuery) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return out;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    return out;
+  }
+
+  /** The raw query without any {@code sb-hc-*} pair. */
+  public static String withoutRelayParameters(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty() || decode(pair).toLowerCase(Locale.ROOT).startsWith("sb-hc-")) {
+        continue;
+      }
+      if (sb.length() > 0) {
+        sb.append('&');
+      }
+      sb.append(pair);
+    }
+    return sb.toString();
+  }
+
+  private static String decode(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s;
+    }
+  }
+}

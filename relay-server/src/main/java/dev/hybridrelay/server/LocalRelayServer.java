@@ -1,0 +1,587 @@
+package dev.hybridrelay.server;
+
+import dev.hybridrelay.server.internal.AuthRule;
+import dev.hybridrelay.server.internal.HybridConnectionDefinition;
+import dev.hybridrelay.server.internal.RelayEngine;
+import dev.hybridrelay.server.internal.RelayNames;
+import dev.hybridrelay.server.internal.RelaySettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local relay server that speaks the Azure Relay Hybrid Connections WebSocket protocol, for
+ * development and tests: listeners, senders and rendezvous on one port, SAS authorization, the
+ * service's status codes and reason phrases.
+ *
+ * <pre>{@code
+ * try (LocalRelayServer relay = LocalRelayServer.builder().autoCreate(true).build().start()) {
+ *   String cs = relay.connectionString("RootManageSharedAccessKey", "orders");
+ *   // Endpoint=sb://localhost:41234/;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath=orders;UseDevelopmentEmulator=true
+ * }
+ * }</pre>
+ *
+ * <h2>Endpoints</h2>
+ * WebSocket upgrades at {@code /$hc/{hybrid-connection}[/{suffix}]} with {@code sb-hc-action}
+ * {@code listen} (listener control channel), {@code connect} or none (sender), {@code accept}
+ * (rendezvous, address from the {@code accept} notification). Hybrid connection names may contain
+ * {@code /}: a sender path is split by the <em>longest registered name</em> that is a whole-segment
+ * prefix; a listener must name the hybrid connection exactly. Names are case-insensitive. HTTP
+ * request relaying (the {@code request} mode) is not supported yet: plain HTTP requests to a hybrid
+ * connection get 501, other paths 404.
+ *
+ * <h2>Threads</h2>
+ * I/O runs on daemon threads named {@code hybridrelay-server-N-boss-*} and
+ * {@code hybridrelay-server-N-io-*} (N numbers the servers in this JVM); they end after
+ * {@link #close()}. Public methods are thread-safe. {@link #close()} and
+ * {@link #shutdown(Duration)} block until the threads have ended, except when called from an I/O
+ * thread, where they shut down asynchronously.
+ *
+ * <h2>Limits</h2>
+ * Every limit has a builder method; the defaults are listed there. Over a frame or message
+ * limit the connection is closed with 1009 (both legs of a relayed connection); handshakes over
+ * the byte cap get 431, over the deadline 408; connections over {@link Builder#maxConnections}
+ * or {@link Builder#maxPendingHandshakes} are dropped at accept.
+ *
+ * <h2>Failures</h2>
+ * A {@link java.lang.Error} on an I/O thread (for example {@link OutOfMemoryError}) goes to the
+ * {@link Builder#fatalErrorHandler fatal error handler}; by default it is logged and the server is
+ * closed, so that it never keeps running without serving. Secrets (keys, tokens, signatures,
+ * rendezvous addresses) are never logged and never appear in exception messages.
+ */
+public final class LocalRelayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalRelayServer.class);
+
+  /** Name of the rule generated when none is configured. */
+  public static final String DEFAULT_RULE_NAME = "RootManageSharedAccessKey";
+
+  private final RelaySettings settings;
+  private final RelayEngine engine;
+  private final Map<String, AuthRule> namespaceRulesByName = new LinkedHashMap<>();
+
+  private LocalRelayServer(RelaySettings settings) {
+    this.settings = settings;
+    this.engine = new RelayEngine(settings);
+    for (AuthRule r : settings.namespaceRules()) {
+      namespaceRulesByName.putIfAbsent(r.name(), r);
+    }
+  }
+
+  /** Returns a new builder with every default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving. Returns once the socket is bound.
+   *
+   * @return this server
+   * @throws IOException if the address cannot be bound (for example the port is in use); the
+   *     message names the address and port
+   * @throws IllegalStateException if already started or closed
+   */
+  public LocalRelayServer start() throws IOException {
+    engine.start();
+    return this;
+  }
+
+  /**
+   * Graceful shutdown with the configured {@link Builder#shutdownGracePeriod grace period}: stop
+   * accepting, close listener control channels with 1001, answer waiting senders with 503, let
+   * relayed connections finish until the grace period ends, then abort the rest. Idempotent.
+   */
+  @Override
+  public void close() {
+    shutdown(settings.shutdownGracePeriod());
+  }
+
+  /** Like {@link #close()} with an explicit grace period for relayed connections. */
+  public void shutdown(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    engine.shutdown(grace.isNegative() ? Duration.ZERO : grace);
+  }
+
+  /** The bound port (the actual one when built with port 0). */
+  public int port() {
+    return engine.port();
+  }
+
+  /** {@code sb://{advertisedHost}:{port}/}, the {@code Endpoint} of connection strings. */
+  public URI endpoint() {
+    String host = settings.advertisedHost();
+    if (host.indexOf(':') >= 0) {
+      host = "[" + host + "]";
+    }
+    return URI.create("sb://" + host + ":" + port() + "/");
+  }
+
+  /** Whether the server speaks TLS (wss). */
+  public boolean isTls() {
+    return settings.tls();
+  }
+
+  /** The host name used in connection strings and accept addresses. */
+  public String advertisedHost() {
+    return settings.advertisedHost();
+  }
+
+  /** Connection string for the first namespace rule, without {@code EntityPath}. */
+  public String connectionString() {
+    return connectionString(connectionStringRuleName(), null);
+  }
+
+  String connectionStringRuleName() {
+    return settings.namespaceRules().get(0).name();
+  }
+
+  /** Connection string for the named namespace rule, without {@code EntityPath}. */
+  public String connectionString(String ruleName) {
+    return connectionString(ruleName, null);
+  }
+
+  /**
+   * {@code Endpoint=sb://host:port/;SharedAccessKeyName=…;SharedAccessKey=…[;EntityPath=…]} and,
+   * on a plain (non-TLS) server, {@code ;UseDevelopmentEmulator=true}. The rule is looked up among
+   * the namespace rules, then among the rules of {@code entityPath}.
+   *
+   * @throws IllegalArgumentException if no such rule exists
+   */
+  public String connectionString(String ruleName, String entityPath) {
+    AuthRule rule = namespaceRulesByName.get(ruleName);
+    if (rule == null && entityPath != null) {
+      for (HybridConnectionDefinition d : settings.hybridConnections()) {
+        if (d.name().equalsIgnoreCase(entityPath)) {
+          for (AuthRule r : d.rules()) {
+            if (r.name().equals(ruleName)) {
+              rule = r;
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (rule == null) {
+      throw new IllegalArgumentException("No authorization rule named '" + ruleName
+          + "'; configured namespace rules: " + namespaceRulesByName.keySet());
+    }
+    StringBuilder sb = new StringBuilder("Endpoint=").append(endpoint())
+        .append(";SharedAccessKeyName=").append(rule.name())
+        .append(";SharedAccessKey=").append(rule.key());
+    if (entityPath != null) {
+      sb.append(";EntityPath=").append(entityPath);
+    }
+    if (!isTls()) {
+      sb.append(";UseDevelopmentEmulator=true");
+    }
+    return sb.toString();
+  }
+
+  /** Number of listener control channels connected to {@code hybridConnection} (0 if unknown). */
+  public int listenerCount(String hybridConnection) {
+    return engine.listenerCount(hybridConnection);
+  }
+
+  /** Senders waiting for a listener to accept or reject. */
+  public int pendingRendezvousCount() {
+    return engine.pendingRendezvousCount();
+  }
+
+  /** Relayed (spliced) sender/listener pairs currently open. */
+  public int activeConnectionCount() {
+    return engine.activeConnectionCount();
+  }
+
+  /**
+   * Fault hook: closes every listener control channel with {@code closeCode} and {@code reason}
+   * (for example 1001 to simulate the service's periodic listener recycle). Relayed connections
+   * are not affected. Returns immediately.
+   */
+  public void dropControlChannels(int closeCode, String reason) {
+    engine.dropControlChannels(closeCode, reason == null ? "" : reason);
+  }
+
+  /** Fault hook: drops every TCP connection at once (RST, no close frames). Keeps accepting. */
+  public void abortAll() {
+    engine.abortAll();
+  }
+
+  @Override
+  public String toString() {
+    return "LocalRelayServer{" + (engine.isRunning() ? endpoint() : "not running") + "}";
+  }
+
+  /**
+   * Configures a {@link LocalRelayServer}. Not thread-safe; {@link #build()} validates and copies
+   * the configuration, so a builder can be reused.
+   */
+  public static final class Builder {
+    private InetAddress bindAddress;
+    private int port = 0;
+    private String advertisedHost;
+    private final List<AuthRule> rules = new ArrayList<>();
+    private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
+    private boolean autoCreate;
+    private SSLContext sslContext;
+    private int maxFramePayload = 4 * 1024 * 1024;
+    private long maxMessageSize = 16L * 1024 * 1024;
+    private int maxControlMessageSize = 64 * 1024;
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private int maxHandshakeBytes = 16 * 1024;
+    private int maxConnections = 10_000;
+    private int maxPendingHandshakes = 1_000;
+    private int maxListenersPerHybridConnection = 25;
+    private Duration acceptTimeout = Duration.ofSeconds(30);
+    private Duration tokenClockSkew = Duration.ofMinutes(5);
+    private Duration keepAliveInterval = Duration.ofSeconds(30);
+    private Duration shutdownGracePeriod = Duration.ofSeconds(5);
+    private Consumer<Throwable> fatalErrorHandler;
+
+    private static final class HcConfig {
+      final String name;
+      boolean requiresClientAuthorization = true;
+      final List<AuthRule> rules = new ArrayList<>();
+
+      HcConfig(String name) {
+        this.name = name;
+      }
+    }
+
+    private Builder() {}
+
+    /** Address to bind (default {@code 127.0.0.1}). */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** Address to bind, as a literal or host name (default {@code 127.0.0.1}). */
+    public Builder bindAddress(String address) {
+      Objects.requireNonNull(address, "address");
+      try {
+        return bindAddress(InetAddress.getByName(address));
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("Unknown bind address: " + address, e);
+      }
+    }
+
+    /** TCP port (default 0: an ephemeral port, see {@link LocalRelayServer#port()}). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range 0..65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Host name written into connection strings and accept addresses, and accepted as token
+     * audience host. Default: {@code localhost} when bound to a loopback IPv4 address or to the
+     * wildcard address, otherwise the bind address literal. For TLS it must match the
+     * certificate.
+     */
+    public Builder advertisedHost(String host) {
+      if (host == null || host.isBlank() || host.contains("/") || host.contains(" ")) {
+        throw new IllegalArgumentException("invalid advertised host: " + host);
+      }
+      this.advertisedHost = host;
+      return this;
+    }
+
+    /**
+     * Adds a namespace-level SAS rule. Without rights it grants LISTEN, SEND and MANAGE. The key
+     * is used as text (its UTF-8 bytes are the HMAC key), exactly as the service does. Several
+     * rules may share a name (primary and secondary key). Without any rule, {@link #build()} adds
+     * {@value LocalRelayServer#DEFAULT_RULE_NAME} with a random 32-byte Base64 key.
+     */
+    public Builder rule(String name, String key, AccessRights... rights) {
+      rules.add(newRule(name, key, rights));
+      return this;
+    }
+
+    /** Registers a hybrid connection that requires sender authorization. */
+    public Builder hybridConnection(String name) {
+      return hybridConnection(name, true);
+    }
+
+    /**
+     * Registers a hybrid connection. With {@code requiresClientAuthorization = false} senders may
+     * connect without a token (any token they send is then not checked); listeners always need
+     * one.
+     */
+    public Builder hybridConnection(String name, boolean requiresClientAuthorization) {
+      hc(name).requiresClientAuthorization = requiresClientAuthorization;
+      return this;
+    }
+
+    /** Adds a SAS rule on one hybrid connection (registered if needed). */
+    public Builder hybridConnectionRule(String hybridConnection, String name, String key,
+        AccessRights... rights) {
+      hc(hybridConnection).rules.add(newRule(name, key, rights));
+      return this;
+    }
+
+    private HcConfig hc(String name) {
+      if (!RelayNames.isValidHybridConnectionName(name)) {
+        throw new IllegalArgumentException("invalid hybrid connection name '" + name
+            + "': 1-260 letters, digits, '.', '-', '_' or '/', starting and ending with a letter or digit");
+      }
+      return hybridConnections.computeIfAbsent(name.toLowerCase(java.util.Locale.ROOT),
+          k -> new HcConfig(name));
+    }
+
+    private static AuthRule newRule(String name, String key, AccessRights... rights) {
+      if (!RelayNames.isValidRuleName(name)) {
+        throw new IllegalArgumentException("invalid rule name '" + name
+            + "': 1-50 letters, digits, '.', '-' or '_', starting and ending with a letter or digit");
+      }
+      if (key == null || key.isEmpty() || key.length() > 256) {
+        throw new IllegalArgumentException("rule '" + name + "': key must be 1-256 characters");
+      }
+      EnumSet<AccessRights> set = EnumSet.noneOf(AccessRights.class);
+      if (rights == null || rights.length == 0) {
+        set.addAll(EnumSet.allOf(AccessRights.class));
+      } else {
+        set.addAll(Arrays.asList(rights));
+      }
+      return new AuthRule(name, key, set);
+    }
+
+    /**
+     * When {@code true}, a listener opening an unknown hybrid connection creates it (requiring
+     * sender authorization, without HC-level rules). Default {@code false}: unknown names get
+     * 404 "Endpoint does not exist.".
+     */
+    public Builder autoCreate(boolean autoCreate) {
+      this.autoCreate = autoCreate;
+      return this;
+    }
+
+    /**
+     * Serves TLS (wss) with the key and certificate in {@code keystore} (PKCS#12 or JKS; the key
+     * password must equal the store password). Only TLS 1.3 and 1.2 are enabled.
+     *
+     * @throws IllegalArgumentException if the keystore cannot be read
+     */
+    public Builder tls(Path keystore, char[] password) {
+      Objects.requireNonNull(keystore, "keystore");
+      try (InputStream in = Files.newInputStream(keystore)) {
+        KeyStore ks;
+        try {
+          ks = KeyStore.getInstance(keystore.toFile(), password);
+        } catch (IOException | GeneralSecurityException e) {
+          ks = KeyStore.getInstance(KeyStore.getDefaultType());
+          ks.load(in, password);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+        return tls(ctx);
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalArgumentException("Cannot load TLS keystore " + keystore + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** Serves TLS (wss) with this context (server mode; TLS 1.3 and 1.2 only). */
+    public Builder tls(SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      return this;
+    }
+
+    /** Largest WebSocket frame payload accepted (default 4 MiB); bigger frames: close 1009. */
+    public Builder maxFramePayload(int bytes) {
+      this.maxFramePayload = positive("maxFramePayload", bytes);
+      return this;
+    }
+
+    /**
+     * Largest relayed message, all continuation frames counted (default 16 MiB). Over it both
+     * legs of the relayed connection are closed with 1009.
+     */
+    public Builder maxMessageSize(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxMessageSize <= 0: " + bytes);
+      }
+      this.maxMessageSize = bytes;
+      return this;
+    }
+
+    /** Largest control-channel message (default 64 KiB); bigger: close 1009. */
+    public Builder maxControlMessageSize(int bytes) {
+      this.maxControlMessageSize = positive("maxControlMessageSize", bytes);
+      return this;
+    }
+
+    /**
+     * Time from TCP accept until the HTTP upgrade request is complete, TLS handshake included
+     * (default 10 s). Over it: 408 (or a plain close before TLS is up).
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = positive("handshakeTimeout", timeout);
+      return this;
+    }
+
+    /** Cap on the request line plus headers of a handshake (default 16 KiB). Over it: 431. */
+    public Builder maxHandshakeBytes(int bytes) {
+      this.maxHandshakeBytes = positive("maxHandshakeBytes", bytes);
+      return this;
+    }
+
+    /** Open TCP connections, all kinds (default 10,000); further ones are dropped at accept. */
+    public Builder maxConnections(int max) {
+      this.maxConnections = positive("maxConnections", max);
+      return this;
+    }
+
+    /** Connections still sending their handshake (default 1,000); further ones are dropped. */
+    public Builder maxPendingHandshakes(int max) {
+      this.maxPendingHandshakes = positive("maxPendingHandshakes", max);
+      return this;
+    }
+
+    /**
+     * Control channels per hybrid connection (default 25, as in the service). One more is
+     * refused with 403 and a reason starting {@code QuotaExceeded: MaximumListenersPerEndpoint}.
+     */
+    public Builder maxListenersPerHybridConnection(int max) {
+      this.maxListenersPerHybridConnection = positive("maxListenersPerHybridConnection", max);
+      return this;
+    }
+
+    /**
+     * How long a sender waits for the chosen listener to accept or reject (default 30 s); also
+     * the lifetime of the accept address. Afterwards the sender gets 504 and the address 403.
+     */
+    public Builder acceptTimeout(Duration timeout) {
+      this.acceptTimeout = positive("acceptTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Tolerance after a token's {@code se} (default 5 min): a token is refused, and a control
+     * channel is closed with 1008, only when {@code now > se + skew}.
+     */
+    public Builder tokenClockSkew(Duration skew) {
+      Objects.requireNonNull(skew, "skew");
+      if (skew.isNegative()) {
+        throw new IllegalArgumentException("tokenClockSkew < 0: " + skew);
+      }
+      this.tokenClockSkew = skew;
+      return this;
+    }
+
+    /**
+     * Idle time after which the relay pings a control channel (default 30 s); a channel that
+     * stays silent for another interval is dropped.
+     */
+    public Builder keepAliveInterval(Duration interval) {
+      this.keepAliveInterval = positive("keepAliveInterval", interval);
+      return this;
+    }
+
+    /** How long {@link LocalRelayServer#close()} lets relayed connections finish (default 5 s). */
+    public Builder shutdownGracePeriod(Duration grace) {
+      Objects.requireNonNull(grace, "grace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("shutdownGracePeriod < 0: " + grace);
+      }
+      this.shutdownGracePeriod = grace;
+      return this;
+    }
+
+    /**
+     * Called, on the I/O thread and at most once, with the first {@link java.lang.Error} raised on
+     * an I/O thread. Must not block. Default: log at ERROR and close the server asynchronously.
+     * A process that embeds the relay as its main job may halt instead.
+     */
+    public Builder fatalErrorHandler(Consumer<Throwable> handler) {
+      this.fatalErrorHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /** Validates the configuration and creates an unstarted server. */
+    public LocalRelayServer build() {
+      InetAddress bind = bindAddress;
+      if (bind == null) {
+        try {
+          bind = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      String host = advertisedHost;
+      if (host == null) {
+        boolean loopbackV4 = bind.isLoopbackAddress() && !(bind instanceof Inet6Address);
+        host = loopbackV4 || bind.isAnyLocalAddress() ? "localhost" : bind.getHostAddress();
+      }
+      List<AuthRule> nsRules = new ArrayList<>(rules);
+      if (nsRules.isEmpty()) {
+        nsRules.add(newRule(DEFAULT_RULE_NAME, randomKey()));
+      }
+      List<HybridConnectionDefinition> hcs = new ArrayList<>();
+      for (HcConfig c : hybridConnections.values()) {
+        hcs.add(new HybridConnectionDefinition(c.name, c.requiresClientAuthorization, c.rules));
+      }
+      LocalRelayServer[] self = new LocalRelayServer[1];
+      Consumer<Throwable> fatal = fatalErrorHandler != null ? fatalErrorHandler : error -> {
+        log.error("Fatal error on a relay I/O thread; closing the local relay", error);
+        LocalRelayServer s = self[0];
+        if (s != null) {
+          Thread t = new Thread(() -> s.shutdown(Duration.ZERO), "hybridrelay-server-fatal-close");
+          t.setDaemon(true);
+          t.start();
+        }
+      };
+      RelaySettings settings = new RelaySettings(bind, port, host, nsRules, hcs, autoCreate,
+          sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
+          maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxListenersPerHybridConnection,
+          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal);
+      self[0] = new LocalRelayServer(settings);
+      return self[0];
+    }
+
+    /** A random 32-byte key in Base64 (44 characters), like the keys the service generates. */
+    public static String randomKey() {
+      byte[] b = new byte[32];
+      new SecureRandom().nextBytes(b);
+      return Base64.getEncoder().encodeToString(b);
+    }
+
+    private static int positive(String what, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(what + " <= 0: " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(String what, Duration value) {
+      Objects.requireNonNull(value, what);
+      if (value.isZero() || value.isNegative()) {
+        throw new IllegalArgumentException(what + " must be positive: " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package dev.hybridrelay.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First plaintext handler of every connection. Enforces the connection cap, the pending-handshake
+ * cap, the handshake byte cap (request line + headers, counted on the wire) and the handshake
+ * deadline (from TCP accept until the request is complete, TLS handshake included).
+ */
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
+  private final RelayEngine engine;
+  private boolean counted;
+  private boolean pending;
+  private boolean countingBytes = true;
+  private long handshakeBytes;
+  private ScheduledFuture<?> deadline;
+
+  ConnectionGuard(RelayEngine engine) {
+    this.engine = engine;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    engine.channels.add(ctx.channel());
+    counted = true;
+    pending = true;
+    int connections = engine.connections.incrementAndGet();
+    int handshakes = engine.pendingHandshakes.incrementAndGet();
+    if (engine.closing()) {
+      ctx.close();
+      return;
+    }
+    if (connections > engine.settings.maxConnections()) {
+      log.warn("Refusing connection from {}: {} connections open (maxConnections {})",
+          ctx.channel().remoteAddress(), connections - 1, engine.settings.maxConnections());
+      RelayEngine.abort(ctx.channel());
+      return;
+    }
+    if (handshakes > engine.settings.maxPendingHandshakes()) {
+      log.warn("Refusing connection from {}: {} handshakes pending (maxPendingHandshakes {})",
+          ctx.channel().remoteAddress(), handshakes - 1, engine.settings.maxPendingHandshakes());
+      RelayEngine.abort(ctx.channel());
+      return;
+    }
+    deadline = ctx.executor().schedule(engine.guarded(() -> onDeadline(ctx)),
+        engine.settings.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    super.channelActive(ctx);
+  }
+
+  private void onDeadline(ChannelHandlerContext ctx) {
+    if (pending && ctx.channel().isActive()) {
+      log.debug("Handshake deadline passed for {}", ctx.channel().remoteAddress());
+      refuse(ctx, HttpResponseStatus.REQUEST_TIMEOUT, "The handshake was not completed in time.");
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (countingBytes && msg instanceof ByteBuf buf) {
+      handshakeBytes += buf.readableBytes();
+      if (handshakeBytes > engine.settings.maxHandshakeBytes()) {
+        buf.release();
+        countingBytes = false;
+        log.debug("Handshake from {} exceeded {} bytes", ctx.channel().remoteAddress(),
+            engine.settings.maxHandshakeBytes());
+        refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "The handshake exceeded " + engine.settings.maxHandshakeBytes() + " bytes.");
+        return;
+      }
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  /** Answers with a plain HTTP error if the TLS layer (if any) is up, then closes. */
+  private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+    pendingDone();
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    boolean httpStillThere = ctx.pipeline().get("http") != null;
+    if (httpStillThere && (ssl == null || ssl.handshakeFuture().isSuccess())) {
+      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+          Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
+      res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+      res.headers().set(HttpHeaderNames.CONNECTION, "close");
+      // Written from the tail so that the HTTP codec encodes it.
+      ctx.channel().writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+      ctx.executor().schedule(() -> RelayEngine.abort(ctx.channel()), 1, TimeUnit.SECONDS);
+    } else {
+      RelayEngine.abort(ctx.channel());
+    }
+  }
+
+  /** The full handshake request has arrived: it no longer counts as a pending handshake. */
+  void requestReceived() {
+    pendingDone();
+  }
+
+  /** The connection is now a WebSocket: stop counting handshake bytes. */
+  void upgraded() {
+    pendingDone();
+    countingBytes = false;
+  }
+
+  private void pendingDone() {
+    if (pending) {
+      pending = false;
+      engine.pendingHandshakes.decrementAndGet();
+    }
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    pendingDone();
+    if (counted) {
+      counted = false;
+      engine.connections.decrementAndGet();
+    }
+    engine.channels.remove(ctx.channel());
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    engine.onException(ctx.channel(), cause);
+  }
+}

@@ -1,0 +1,293 @@
+package dev.hybridrelay.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hybridrelay.server.AccessRights;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A listener's control channel after the upgrade. Runs on the channel's event loop.
+ *
+ * <p>Inbound: text JSON only ({@code renewToken}; {@code injectFault} is ignored). Close codes the
+ * relay uses: 1008 for a malformed message, an unknown command, a rejected renewal or an expired
+ * token; 1009 for a message over {@code maxControlMessageSize}; 1003 for a binary message; 1001 on
+ * shutdown. Keep-alive: a Ping after {@code keepAliveInterval} of silence, and the connection is
+ * dropped if nothing arrives within another interval. Client Pings are answered; unsolicited Pongs
+ * count as traffic.
+ */
+final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
+  static final AttributeKey<ControlChannelHandler> CONTROL_KEY =
+      AttributeKey.valueOf("hybridrelay.control");
+  private static final Logger log = LoggerFactory.getLogger(ControlChannelHandler.class);
+
+  private final RelayEngine engine;
+  private final HybridConnection hc;
+  private final String trackingId;
+  private final java.util.Set<String> hosts;
+  private volatile boolean open = true;
+  private volatile ChannelHandlerContext ctx;
+  private long expiresAt;
+  private ScheduledFuture<?> expiryTask;
+  private ScheduledFuture<?> keepAliveTask;
+  private long lastReadNanos = System.nanoTime();
+  private boolean pingOutstanding;
+  private CompositeByteBuf fragments;
+
+  ControlChannelHandler(RelayEngine engine, HybridConnection hc, String trackingId, long expiresAt,
+      java.util.Set<String> hosts) {
+    this.engine = engine;
+    this.hosts = hosts;
+    this.hc = hc;
+    this.trackingId = trackingId;
+    this.expiresAt = expiresAt;
+  }
+
+  boolean isOpen() {
+    return open && ctx != null && ctx.channel().isActive();
+  }
+
+  String trackingId() {
+    return trackingId;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.channel().attr(CONTROL_KEY).set(this);
+    scheduleExpiry();
+    long interval = engine.settings.keepAliveInterval().toNanos();
+    keepAliveTask = ctx.executor().scheduleAtFixedRate(
+        engine.guarded(this::keepAlive), interval, interval, TimeUnit.NANOSECONDS);
+  }
+
+  private void scheduleExpiry() {
+    if (expiryTask != null) {
+      expiryTask.cancel(false);
+    }
+    long dueMillis = (expiresAt + engine.settings.tokenClockSkew().toSeconds()) * 1000
+        - System.currentTimeMillis();
+    expiryTask = ctx.executor().schedule(engine.guarded(() -> {
+      log.info("Listener {} on '{}': token expired, closing the control channel", trackingId, hc.name());
+      closeWith(1008, "Token expired. TrackingId:" + trackingId);
+    }), Math.max(0, dueMillis), TimeUnit.MILLISECONDS);
+  }
+
+  private void keepAlive() {
+    if (!isOpen()) {
+      return;
+    }
+    long idle = System.nanoTime() - lastReadNanos;
+    if (idle < engine.settings.keepAliveInterval().toNanos()) {
+      return;
+    }
+    if (pingOutstanding) {
+      log.info("Listener {} on '{}' did not answer a keep-alive ping; dropping it", trackingId, hc.name());
+      open = false;
+      hc.removeListener(this);
+      RelayEngine.abort(ctx.channel());
+      return;
+    }
+    pingOutstanding = true;
+    ctx.writeAndFlush(new PingWebSocketFrame());
+  }
+
+  /** Sends an {@code accept} notification. */
+  ChannelFuture sendAccept(String json) {
+    return ctx.channel().writeAndFlush(new TextWebSocketFrame(json));
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastReadNanos = System.nanoTime();
+    pingOutstanding = false;
+    if (!(msg instanceof WebSocketFrame frame)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      if (frame instanceof PingWebSocketFrame) {
+        ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+      } else if (frame instanceof PongWebSocketFrame) {
+        // keep-alive answer or unsolicited pong: both count as traffic
+      } else if (frame instanceof CloseWebSocketFrame close) {
+        onClose(close);
+      } else if (frame instanceof BinaryWebSocketFrame) {
+        closeWith(1003, "Binary messages are not supported on the control channel");
+      } else if (frame instanceof TextWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
+        onText(frame);
+      }
+    } finally {
+      frame.release();
+    }
+  }
+
+  private void onText(WebSocketFrame frame) {
+    if (!open) {
+      return;
+    }
+    int max = engine.settings.maxControlMessageSize();
+    if (frame instanceof TextWebSocketFrame && frame.isFinalFragment() && fragments == null) {
+      handleMessage(frame.content());
+      return;
+    }
+    if (frame instanceof TextWebSocketFrame) {
+      releaseFragments();
+      fragments = ctx.alloc().compositeBuffer();
+    }
+    if (fragments == null) {
+      closeWith(1002, "Unexpected continuation frame");
+      return;
+    }
+    if (fragments.readableBytes() + frame.content().readableBytes() > max) {
+      releaseFragments();
+      closeWith(1009, "Control message larger than " + max + " bytes");
+      return;
+    }
+    fragments.addComponent(true, frame.content().retain());
+    if (frame.isFinalFragment()) {
+      try {
+        handleMessage(fragments);
+      } finally {
+        releaseFragments();
+      }
+    }
+  }
+
+  private void handleMessage(ByteBuf content) {
+    JsonNode node;
+    try {
+      node = engine.json.readTree(new ByteBufInputStream(content.duplicate()));
+    } catch (IOException e) {
+      node = null;
+    }
+    if (node == null || !node.isObject()) {
+      closeWith(1008, "Malformed control message");
+      return;
+    }
+    if (node.has("renewToken")) {
+      JsonNode token = node.get("renewToken").get("token");
+      if (token == null || !token.isTextual()) {
+        closeWith(1008, "Malformed renewToken message");
+        return;
+      }
+      renew(token.asText());
+    } else if (node.has("injectFault")) {
+      log.debug("Ignoring injectFault from listener {}", trackingId);
+    } else {
+      String name = node.fieldNames().hasNext() ? node.fieldNames().next() : "";
+      log.info("Listener {} sent an unknown control command '{}'; closing", trackingId,
+          RelayErrors.sanitize(name.length() > 64 ? name.substring(0, 64) : name));
+      closeWith(1008, "Unknown control command");
+    }
+  }
+
+  private void renew(String token) {
+    List<AuthRule> rules = HandshakeHandler.rulesFor(engine, hc);
+    SasTokenValidator.Result r = engine.validator.validate(token, hosts,
+        hc.name(), AccessRights.LISTEN, rules, engine.nowEpochSeconds(),
+        engine.settings.tokenClockSkew().toSeconds());
+    if (!r.valid()) {
+      log.info("Listener {} on '{}': renewToken rejected ({})", trackingId, hc.name(), r.message());
+      closeWith(1008, "Token renewal failed: " + r.message());
+      return;
+    }
+    expiresAt = r.expiresAt();
+    scheduleExpiry();
+    log.debug("Listener {} on '{}': token renewed", trackingId, hc.name());
+  }
+
+  private void onClose(CloseWebSocketFrame close) {
+    boolean wasOpen = open;
+    open = false;
+    hc.removeListener(this);
+    if (wasOpen) {
+      // Echo the listener's close code, then close the TCP connection.
+      ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, close.content().retain()))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
+  /** Closes with a close frame (reason trimmed to the 123 bytes a close frame allows). */
+  void closeWith(int code, String reason) {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      return;
+    }
+    if (!c.executor().inEventLoop()) {
+      c.executor().execute(engine.guarded(() -> closeWith(code, reason)));
+      return;
+    }
+    if (!open) {
+      return;
+    }
+    open = false;
+    hc.removeListener(this);
+    c.writeAndFlush(new CloseWebSocketFrame(code, trimReason(reason)))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  static String trimReason(String reason) {
+    String r = RelayErrors.sanitize(reason);
+    byte[] b = r.getBytes(StandardCharsets.UTF_8);
+    return b.length <= 123 ? r : new String(b, 0, 123, StandardCharsets.US_ASCII);
+  }
+
+  private void releaseFragments() {
+    if (fragments != null) {
+      fragments.release();
+      fragments = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    open = false;
+    hc.removeListener(this);
+    if (expiryTask != null) {
+      expiryTask.cancel(false);
+    }
+    if (keepAliveTask != null) {
+      keepAliveTask.cancel(false);
+    }
+    releaseFragments();
+    log.info("Listener {} disconnected from '{}' ({} listener(s) left)", trackingId, hc.name(),
+        hc.listenerCount());
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException e && open) {
+      int code = e.closeStatus() == null ? 1002 : e.closeStatus().code();
+      closeWith(code, e.getMessage() == null ? "Protocol error" : e.getMessage());
+      return;
+    }
+    open = false;
+    hc.removeListener(this);
+    engine.onException(ctx.channel(), cause);
+  }
+}

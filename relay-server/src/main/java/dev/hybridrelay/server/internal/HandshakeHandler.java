@@ -1,0 +1,418 @@
+package dev.hybridrelay.server.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hybridrelay.server.AccessRights;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes one HTTP/1.1 request: {@code /$hc/{hc}[/{suffix}]} WebSocket upgrades with
+ * {@code sb-hc-action} = {@code listen}, {@code connect} (or none) and {@code accept}; everything
+ * else gets a plain HTTP error. Runs on the connection's event loop. A sender's request stays here
+ * (its 101 not yet written) until the rendezvous is decided.
+ */
+final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
+  private static final String HC_PREFIX = "/$hc/";
+  static final String SECRET_PARAM = "sb-hc-rendezvous";
+
+  private final RelayEngine engine;
+  private HttpRequest request;
+  private boolean routed;
+  private Rendezvous held;
+
+  HandshakeHandler(RelayEngine engine) {
+    this.engine = engine;
+  }
+
+  static List<AuthRule> rulesFor(RelayEngine engine, HybridConnection hc) {
+    if (hc == null || hc.rules().isEmpty()) {
+      return engine.settings.namespaceRules();
+    }
+    List<AuthRule> all = new ArrayList<>(engine.settings.namespaceRules());
+    all.addAll(hc.rules());
+    return all;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof HttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+          Throwable cause = req.decoderResult().cause();
+          routed = true;
+          if (cause instanceof TooLongHttpLineException) {
+            refuse(ctx, 414, "The request line is too long.");
+          } else if (cause instanceof TooLongFrameException) {
+            refuse(ctx, 431, "The request headers are too large.");
+          } else {
+            refuse(ctx, 400, "Malformed HTTP request.");
+          }
+          return;
+        }
+        if (request == null) {
+          request = req;
+        }
+      }
+      if (msg instanceof LastHttpContent && request != null && !routed) {
+        routed = true;
+        route(ctx, request);
+      }
+    } finally {
+      if (msg instanceof HttpContent) {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+  }
+
+  private void refuse(ChannelHandlerContext ctx, int status, String text) {
+    String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
+    WebSocketUpgrade.refuse(ctx, status, reason, text);
+  }
+
+  private void refuseTracked(ChannelHandlerContext ctx, int status, String message,
+      String trackingId, String hcName) {
+    String reason = engine.errors.reason(message, trackingId, hcName);
+    WebSocketUpgrade.refuse(ctx, status, reason, reason);
+  }
+
+  private void route(ChannelHandlerContext ctx, HttpRequest req) {
+    String uri = req.uri();
+    if (!uri.startsWith("/")) {
+      try {
+        URI u = new URI(uri);
+        uri = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+            + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+      } catch (URISyntaxException e) {
+        refuse(ctx, 400, "Malformed request target.");
+        return;
+      }
+    }
+    int q = uri.indexOf('?');
+    String rawPath = q < 0 ? uri : uri.substring(0, q);
+    String rawQuery = q < 0 ? null : uri.substring(q + 1);
+    String path;
+    Query query;
+    try {
+      path = PercentCodec.decode(rawPath, false);
+      query = Query.parse(rawQuery);
+    } catch (IllegalArgumentException e) {
+      refuse(ctx, 400, "Malformed request target (bad percent-encoding).");
+      return;
+    }
+    if (engine.closing()) {
+      refuse(ctx, 503, "The relay is shutting down.");
+      return;
+    }
+    boolean upgrade = WebSocketUpgrade.isWebSocketUpgrade(req);
+    if (!path.startsWith(HC_PREFIX)) {
+      String trimmed = trimSlashes(path);
+      if (!upgrade && !trimmed.isEmpty() && engine.registry.resolve(trimmed).hc() != null) {
+        refuse(ctx, 501, "HTTP request relaying (the Hybrid Connections 'request' mode) is not "
+            + "supported by this local relay yet. Use WebSocket connections to /$hc/" + trimmed + ".");
+      } else {
+        refuse(ctx, 404, "Not found. This local relay serves Hybrid Connections WebSocket endpoints "
+            + "at /$hc/{hybrid-connection}[/{suffix}] (sb-hc-action=listen|connect|accept).");
+      }
+      return;
+    }
+    String hcPath = trimSlashes(path.substring(HC_PREFIX.length()));
+    int rawStart = rawPath.indexOf('/', 1);
+    String rawHcPath = rawStart < 0 ? "" : trimSlashes(rawPath.substring(rawStart + 1));
+    if (!upgrade) {
+      refuse(ctx, 400, "A WebSocket upgrade request is required at /$hc/... (Upgrade: websocket).");
+      return;
+    }
+    if (!HttpMethod.GET.equals(req.method())) {
+      refuse(ctx, 405, "WebSocket upgrades must use GET.");
+      return;
+    }
+    if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      WebSocketUpgrade.refuse(ctx, 426, "Upgrade Required",
+          "Only WebSocket version 13 is supported (Sec-WebSocket-Version: 13).");
+      return;
+    }
+    String key = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+    if (!validKey(key)) {
+      refuse(ctx, 400, "Missing or invalid Sec-WebSocket-Key.");
+      return;
+    }
+    String action = query.first("sb-hc-action");
+    if (action == null || action.equals("connect")) {
+      connect(ctx, req, query, hcPath, rawHcPath);
+    } else if (action.equals("listen")) {
+      listen(ctx, req, query, hcPath);
+    } else if (action.equals("accept")) {
+      rendezvous(ctx, req, query);
+    } else if (action.equals("request")) {
+      refuse(ctx, 501, "The Hybrid Connections 'request' mode is not supported by this local relay yet.");
+    } else {
+      refuse(ctx, 400, "Unsupported sb-hc-action (expected listen, connect or accept).");
+    }
+  }
+
+  private static boolean validKey(String key) {
+    if (key == null) {
+      return false;
+    }
+    try {
+      return Base64.getDecoder().decode(key.trim()).length == 16;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  static String trimSlashes(String s) {
+    int b = 0;
+    int e = s.length();
+    while (b < e && s.charAt(b) == '/') {
+      b++;
+    }
+    while (e > b && s.charAt(e - 1) == '/') {
+      e--;
+    }
+    return s.substring(b, e);
+  }
+
+  private String token(HttpRequest req, Query query) {
+    String header = req.headers().get("ServiceBusAuthorization");
+    if (header != null) {
+      return header;
+    }
+    return query.first("sb-hc-token");
+  }
+
+  private SasTokenValidator.Result authorize(HttpRequest req, Query query, HybridConnection hc,
+      String target, AccessRights right) {
+    return engine.validator.validate(token(req, query),
+        engine.hostNames(req.headers().get(HttpHeaderNames.HOST)), target, right,
+        rulesFor(engine, hc), engine.nowEpochSeconds(), engine.settings.tokenClockSkew().toSeconds());
+  }
+
+  // ---- listen --------------------------------------------------------------------------------
+
+  private void listen(ChannelHandlerContext ctx, HttpRequest req, Query query, String hcPath) {
+    String trackingId = engine.errors.trackingId(query.first("sb-hc-id"));
+    if (hcPath.isEmpty()) {
+      refuseTracked(ctx, 404, "Endpoint does not exist.", trackingId, hcPath);
+      return;
+    }
+    HybridConnection hc = engine.registry.exact(hcPath);
+    SasTokenValidator.Result auth = authorize(req, query, hc, hcPath, AccessRights.LISTEN);
+    if (!auth.valid()) {
+      log.info("Listen on '{}' refused: {}", RelayErrors.sanitize(hcPath), auth.message());
+      refuseTracked(ctx, auth.outcome() == SasTokenValidator.Outcome.FORBIDDEN ? 403 : 401,
+          auth.message(), trackingId, hcPath);
+      return;
+    }
+    if (hc == null) {
+      if (!engine.registry.autoCreate() || !RelayNames.isValidHybridConnectionName(hcPath)) {
+        refuseTracked(ctx, 404, "Endpoint does not exist.", trackingId, hcPath);
+        return;
+      }
+      hc = engine.registry.getOrCreate(hcPath);
+      log.info("Auto-created hybrid connection '{}'", hc.name());
+    }
+    Set<String> hosts = engine.hostNames(req.headers().get(HttpHeaderNames.HOST));
+    ControlChannelHandler control =
+        new ControlChannelHandler(engine, hc, trackingId, auth.expiresAt(), hosts);
+    int max = engine.settings.maxListenersPerHybridConnection();
+    if (!hc.tryAddListener(control, max)) {
+      log.info("Listen on '{}' refused: {} listeners already connected", hc.name(), max);
+      refuseTracked(ctx, 403, "QuotaExceeded: MaximumListenersPerEndpoint: the hybrid connection "
+          + "already has the maximum number of listeners (" + max + ").", trackingId, hc.name());
+      return;
+    }
+    WebSocketUpgrade.complete(ctx, req, null, engine.settings.maxControlMessageSize(), "control", control);
+    log.info("Listener {} connected to '{}' ({} listener(s))", trackingId, hc.name(), hc.listenerCount());
+  }
+
+  // ---- connect (sender) ----------------------------------------------------------------------
+
+  private void connect(ChannelHandlerContext ctx, HttpRequest req, Query query, String hcPath,
+      String rawHcPath) {
+    String trackingId = engine.errors.trackingId(query.first("sb-hc-id"));
+    HybridConnectionRegistry.Resolved resolved = engine.registry.resolve(hcPath);
+    HybridConnection hc = resolved.hc();
+    if (hc == null || hc.requiresClientAuthorization()) {
+      SasTokenValidator.Result auth = authorize(req, query, hc, hcPath, AccessRights.SEND);
+      if (!auth.valid()) {
+        log.info("Connect to '{}' refused: {}", RelayErrors.sanitize(hcPath), auth.message());
+        refuseTracked(ctx, auth.outcome() == SasTokenValidator.Outcome.FORBIDDEN ? 403 : 401,
+            auth.message(), trackingId, resolved.name());
+        return;
+      }
+    }
+    if (hc == null) {
+      refuseTracked(ctx, 404, "Endpoint does not exist.", trackingId, hcPath);
+      return;
+    }
+    ControlChannelHandler listener = hc.pickListener();
+    if (listener == null) {
+      refuseTracked(ctx, 404, "There are no listeners connected for the endpoint.", trackingId, hc.name());
+      return;
+    }
+    String secret = engine.newSecret();
+    Rendezvous rv = new Rendezvous(secret, trackingId, hc, ctx, req);
+    engine.rendezvous.put(secret, rv);
+    held = rv;
+    ConnectionGuard guard = ctx.pipeline().get(ConnectionGuard.class);
+    if (guard != null) {
+      guard.requestReceived();
+    }
+    rv.timeout(ctx.executor().schedule(engine.guarded(() -> rv.expire(engine)),
+        engine.settings.acceptTimeout().toNanos(), TimeUnit.NANOSECONDS));
+
+    String address = engine.scheme() + "://" + engine.authority() + "/$hc/" + rawHcPath + "?"
+        + query.appQueryPrefix() + "sb-hc-action=accept&sb-hc-id=" + PercentCodec.encode(trackingId)
+        + "&" + SECRET_PARAM + "=" + secret;
+    ObjectNode root = engine.json.createObjectNode();
+    ObjectNode accept = root.putObject("accept");
+    accept.put("address", address);
+    accept.put("id", trackingId);
+    ObjectNode headers = accept.putObject("connectHeaders");
+    connectHeaders(req).forEach(headers::put);
+    ObjectNode remote = accept.putObject("remoteEndpoint");
+    InetSocketAddress ra = (InetSocketAddress) ctx.channel().remoteAddress();
+    remote.put("address", ra.getAddress().getHostAddress());
+    remote.put("port", ra.getPort());
+    String json = root.toString();
+    log.debug("Connection {} to '{}' offered to listener {}", trackingId, hc.name(), listener.trackingId());
+    listener.sendAccept(json).addListener(f -> {
+      if (!f.isSuccess()) {
+        rv.failSender(engine, 502, "The listener could not be notified of the connection.");
+      }
+    });
+  }
+
+  /** Every header of the sender's handshake except the relay credential; repeats comma-joined. */
+  static Map<String, String> connectHeaders(HttpRequest req) {
+    Map<String, String[]> byLower = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : req.headers()) {
+      String lower = e.getKey().toLowerCase(Locale.ROOT);
+      if (lower.equals("servicebusauthorization")) {
+        continue;
+      }
+      String[] existing = byLower.get(lower);
+      if (existing == null) {
+        byLower.put(lower, new String[] {e.getKey(), e.getValue()});
+      } else {
+        existing[1] = existing[1] + ", " + e.getValue();
+      }
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String[] nv : byLower.values()) {
+      out.put(nv[0], nv[1]);
+    }
+    return out;
+  }
+
+  // ---- accept / reject (rendezvous) ----------------------------------------------------------
+
+  private void rendezvous(ChannelHandlerContext ctx, HttpRequest req, Query query) {
+    String secret = query.first(SECRET_PARAM);
+    Rendezvous rv = secret == null ? null : engine.rendezvous.get(secret);
+    if (rv == null) {
+      refuseTracked(ctx, 403, "The rendezvous address is not valid: it is unknown, expired or "
+          + "already used.", engine.errors.trackingId(query.first("sb-hc-id")), "");
+      return;
+    }
+    String statusParam = query.first("sb-hc-statusCode");
+    if (statusParam != null) {
+      int status;
+      try {
+        status = Integer.parseInt(statusParam.trim());
+      } catch (NumberFormatException e) {
+        status = -1;
+      }
+      if (status < 300 || status > 599) {
+        refuseTracked(ctx, 400, "sb-hc-statusCode must be an HTTP status between 300 and 599.",
+            rv.trackingId, rv.hc.name());
+        return;
+      }
+      String description = query.first("sb-hc-statusDescription");
+      if (description == null || description.isEmpty()) {
+        description = HttpResponseStatus.valueOf(status).reasonPhrase();
+      }
+      if (!rv.finish(engine, Rendezvous.State.REJECTED)) {
+        refuseTracked(ctx, 403, "The rendezvous address is not valid: it is unknown, expired or "
+            + "already used.", rv.trackingId, rv.hc.name());
+        return;
+      }
+      log.debug("Connection {} rejected by the listener with {}", rv.trackingId, status);
+      rv.rejectSender(engine, status, description);
+      refuseTracked(ctx, 410, "The rejection was delivered to the sender.", rv.trackingId, rv.hc.name());
+      return;
+    }
+    if (!rv.finish(engine, Rendezvous.State.ACCEPTED)) {
+      refuseTracked(ctx, 403, "The rendezvous address is not valid: it is unknown, expired or "
+          + "already used.", rv.trackingId, rv.hc.name());
+      return;
+    }
+    String chosen = firstToken(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
+    String senderProtocol = chosen != null && offered(rv.senderRequest, chosen) ? chosen : null;
+    SplicePair pair = new SplicePair(engine, rv.trackingId, rv.sender(), ctx.channel());
+    int maxFrame = engine.settings.maxFramePayload();
+    rv.senderCtx.executor().execute(engine.guarded(() -> WebSocketUpgrade.complete(rv.senderCtx,
+        rv.senderRequest, senderProtocol, maxFrame, "splice",
+        new SpliceHandler(engine, pair, SplicePair.Side.SENDER))));
+    WebSocketUpgrade.complete(ctx, req, chosen, maxFrame, "splice",
+        new SpliceHandler(engine, pair, SplicePair.Side.LISTENER));
+    log.debug("Connection {} accepted and spliced", rv.trackingId);
+  }
+
+  private static String firstToken(String header) {
+    if (header == null) {
+      return null;
+    }
+    String first = header.split(",", 2)[0].trim();
+    return first.isEmpty() ? null : first;
+  }
+
+  private static boolean offered(HttpRequest senderRequest, String protocol) {
+    for (String value : senderRequest.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+      for (String p : value.split(",")) {
+        if (p.trim().equals(protocol)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    Rendezvous rv = held;
+    if (rv != null && rv.finish(engine, Rendezvous.State.CANCELLED)) {
+      log.debug("Sender {} went away before a listener decided", rv.trackingId);
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    engine.onException(ctx.channel(), cause);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.hybridrelay.server.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A parsed query string that keeps each pair's raw text, so that application parameters reach
+ * the listener byte for byte while every {@code sb-hc-*} pair is removed.
+ */
+final class Query {
+  private record Pair(String raw, String name, String value) {}
+
+  private final List<Pair> pairs;
+
+  private Query(List<Pair> pairs) {
+    this.pairs = pairs;
+  }
+
+  /** Parses {@code raw} (may be null); names and values are form-decoded ({@code +} = space). */
+  static Query parse(String raw) {
+    List<Pair> pairs = new ArrayList<>();
+    if (raw != null && !raw.isEmpty()) {
+      for (String part : raw.split("&", -1)) {
+        if (part.isEmpty()) {
+          pairs.add(new Pair(part, "", null));
+          continue;
+        }
+        int eq = part.indexOf('=');
+        String name = PercentCodec.decode(eq < 0 ? part : part.substring(0, eq), true);
+        String value = eq < 0 ? null : PercentCodec.decode(part.substring(eq + 1), true);
+        pairs.add(new Pair(part, name, value));
+      }
+    }
+    return new Query(pairs);
+  }
+
+  /** First value of {@code name}, or null. */
+  String first(String name) {
+    for (Pair p : pairs) {
+      if (p.name.equals(name)) {
+        return p.value == null ? "" : p.value;
+      }
+    }
+    return null;
+  }
+
+  /** Raw application pairs (all but {@code sb-hc-*}) joined by {@code &}, plus a trailing {@code &}. */
+  String appQueryPrefix() {
+    StringBuilder sb = new StringBuilder();
+    for (Pair p : pairs) {
+      if (p.name.isEmpty() || p.name.toLowerCase(Locale.ROOT).startsWith("sb-hc-")) {
+        continue;
+      }
+      sb.append(p.raw).append('&');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,40 @@
+package dev.hybridrelay.server.internal;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+
+/** Immutable, validated settings of one local relay server (built by the public builder). */
+public record RelaySettings(
+    InetAddress bindAddress,
+    int port,
+    String advertisedHost,
+    List<AuthRule> namespaceRules,
+    List<HybridConnectionDefinition> hybridConnections,
+    boolean autoCreate,
+    SSLContext sslContext,
+    int maxFramePayload,
+    long maxMessageSize,
+    int maxControlMessageSize,
+    Duration handshakeTimeout,
+    int maxHandshakeBytes,
+    int maxConnections,
+    int maxPendingHandshakes,
+    int maxListenersPerHybridConnection,
+    Duration acceptTimeout,
+    Duration tokenClockSkew,
+    Duration keepAliveInterval,
+    Duration shutdownGracePeriod,
+    Consumer<Throwable> fatalErrorHandler) {
+
+  public RelaySettings {
+    namespaceRules = List.copyOf(namespaceRules);
+    hybridConnections = List.copyOf(hybridConnections);
+  }
+
+  public boolean tls() {
+    return sslContext != null;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.hybridrelay.server.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sender WebSocket spliced to a listener's rendezvous WebSocket. Close frames are forwarded
+ * per direction (half-close); once both directions have forwarded their Close, both TCP
+ * connections are closed. A leg that drops without a Close aborts the other leg (RST).
+ *
+ * <pre>
+ *   sender ──frames──▶ [SpliceHandler SENDER] ──write──▶ listener leg
+ *   sender ◀──write── [SpliceHandler LISTENER] ◀──frames── listener leg
+ * </pre>
+ */
+final class SplicePair {
+  static final AttributeKey<SplicePair> PAIR_KEY = AttributeKey.valueOf("hybridrelay.pair");
+  private static final Logger log = LoggerFactory.getLogger(SplicePair.class);
+
+  enum Side { SENDER, LISTENER }
+
+  private final RelayEngine engine;
+  final String trackingId;
+  private final Channel sender;
+  private final Channel listener;
+  private final AtomicBoolean senderCloseForwarded = new AtomicBoolean();
+  private final AtomicBoolean listenerCloseForwarded = new AtomicBoolean();
+  private final AtomicInteger legsClosed = new AtomicInteger();
+  private final AtomicBoolean terminated = new AtomicBoolean();
+
+  SplicePair(RelayEngine engine, String trackingId, Channel sender, Channel listener) {
+    this.engine = engine;
+    this.trackingId = trackingId;
+    this.sender = sender;
+    this.listener = listener;
+    sender.attr(PAIR_KEY).set(this);
+    listener.attr(PAIR_KEY).set(this);
+    engine.pairs.add(this);
+  }
+
+  Channel channel(Side side) {
+    return side == Side.SENDER ? sender : listener;
+  }
+
+  Channel peer(Side side) {
+    return side == Side.SENDER ? listener : sender;
+  }
+
+  private AtomicBoolean closeForwarded(Side side) {
+    return side == Side.SENDER ? senderCloseForwarded : listenerCloseForwarded;
+  }
+
+  boolean closeForwardedFrom(Side side) {
+    return closeForwarded(side).get();
+  }
+
+  /** Forwards the Close received on {@code from} to the peer; closes both when both are done. */
+  void forwardClose(Side from, CloseWebSocketFrame frame) {
+    if (!closeForwarded(from).compareAndSet(false, true)) {
+      frame.release();
+      return;
+    }
+    Channel peer = peer(from);
+    boolean both = senderCloseForwarded.get() && listenerCloseForwarded.get();
+    peer.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
+      if (both) {
+        RelayEngine.closeAfterFlush(sender);
+        RelayEngine.closeAfterFlush(listener);
+      }
+    });
+  }
+
+  /** Closes both legs with the same close frame (limits, protocol errors, shutdown). */
+  void closeBoth(int code, String reason) {
+    String r = ControlChannelHandler.trimReason(reason);
+    for (Channel ch : new Channel[] {sender, listener}) {
+      if (ch.isActive()) {
+        ch.writeAndFlush(new CloseWebSocketFrame(code, r)).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+
+  /** Drops both TCP connections without close frames. */
+  void abort() {
+    RelayEngine.abort(sender);
+    RelayEngine.abort(listener);
+  }
+
+  /** A leg's TCP connection ended: mirror a missing Close as an abort on the other leg. */
+  void legClosed(Side side) {
+    Channel peer = peer(side);
+    if (peer.isActive()) {
+      boolean bothForwarded = senderCloseForwarded.get() && listenerCloseForwarded.get();
+      if (bothForwarded) {
+        // Normal end of the close handshake; the peer is closed by forwardClose.
+      } else if (closeForwarded(side).get()) {
+        RelayEngine.closeAfterFlush(peer);
+      } else {
+        log.debug("Connection {}: {} leg dropped without a Close; aborting the other leg", trackingId,
+            side == Side.SENDER ? "sender" : "listener");
+        RelayEngine.abort(peer);
+      }
+    }
+    if (legsClosed.incrementAndGet() >= 2 && terminated.compareAndSet(false, true)) {
+      engine.pairs.remove(this);
+      log.debug("Connection {} ended", trackingId);
+    }
+  }
+}

@@ -1,0 +1,452 @@
+package dev.hybridrelay.socket;
+
+import dev.hybridrelay.core.RelayConnectException;
+import dev.hybridrelay.core.RelayConnection;
+import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelaySender;
+import dev.hybridrelay.socket.internal.ForwardLog;
+import dev.hybridrelay.socket.internal.ForwardPump;
+import dev.hybridrelay.socket.internal.ForwardThreads;
+import dev.hybridrelay.socket.internal.ForwardTracker;
+import dev.hybridrelay.socket.internal.Preamble;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cloud side of port forwarding, like {@code ssh -L} or {@code azbridge -L}: listens on a local
+ * TCP port and forwards every accepted connection through the relay to the {@link RemoteForwarder}
+ * listening on a hybrid connection.
+ *
+ * <pre>{@code
+ * LocalForwarder forwarder = LocalForwarder.builder(connectionString)
+ *     .hybridConnection("db")
+ *     .port(15432)                 // listens on 127.0.0.1:15432
+ *     .portName("postgres")        // must match the remote forwarder's target name
+ *     .build();
+ * forwarder.start();
+ * ...
+ * forwarder.close();               // graceful, bounded by ForwardOptions.closeTimeout
+ * }</pre>
+ *
+ * <h2>Per connection</h2>
+ * One relay connection per TCP connection. The forwarder writes the azbridge preamble (version 1.0,
+ * stream mode, the port name) and waits for the 3-byte reply; only {@code [1,0,0]} starts
+ * forwarding. If the relay refuses (no listener, credentials), the remote forwarder does not know the
+ * port name (it closes without reply), or anything else fails before forwarding, the TCP client is
+ * reset and the reason is logged at WARN and reported to {@link ForwardEvents#onRefused}. Then bytes
+ * are pumped both ways with half-close and abort semantics described in {@link ForwardOutcome}.
+ *
+ * <h2>Binding</h2>
+ * The default bind address is the loopback address: only this machine can use the forwarded port.
+ * Binding a wider address makes the port reachable for anyone who can reach this host.
+ *
+ * <h2>Threads</h2>
+ * One accept thread ({@code hybridrelay-forward-accept-…}) and two threads per connection
+ * ({@code hybridrelay-forward-L-n-up/-down}), all daemon threads. All methods are thread-safe.
+ */
+public final class LocalForwarder implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);
+
+  private final RelayConnector connector;
+  private final String hybridConnection;
+  private final InetAddress bindAddress;
+  private final int port;
+  private final String configuredPortName;
+  private final ForwardOptions options;
+  private final ForwardTracker tracker;
+  private final Object lock = new Object();
+  private ServerSocket serverSocket;
+  private volatile String portName;
+  private volatile boolean closed;
+
+  private LocalForwarder(Builder b) {
+    this.options = b.options;
+    this.bindAddress = b.bindAddress != null ? b.bindAddress : InetAddress.getLoopbackAddress();
+    this.port = b.port;
+    this.configuredPortName = b.portName;
+    if (b.connector != null) {
+      this.connector = b.connector;
+      this.hybridConnection = b.hybridConnection;
+    } else if (b.sender != null) {
+      this.connector = b.sender::connect;
+      String path = b.sender.address().getPath();
+      this.hybridConnection = path.startsWith("/") ? path.substring(1) : path;
+    } else {
+      String hc = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
+      if (hc == null) {
+        throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
+            + "EntityPath=... to the connection string");
+      }
+      RelaySender.Builder sb = RelaySender.builder(b.connectionString).entityPath(hc)
+          .connectTimeout(options.relayConnectTimeout())
+          .maxMessageSize(options.bufferSize());
+      if (b.senderCustomizer != null) {
+        b.senderCustomizer.accept(sb);
+      }
+      this.connector = sb.build()::connect;
+      this.hybridConnection = hc;
+    }
+    this.tracker = new ForwardTracker("L", options, b.events);
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(String connectionString) {
+    return new Builder(RelayConnectionString.parse(connectionString));
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(RelayConnectionString connectionString) {
+    return new Builder(Objects.requireNonNull(connectionString, "connectionString"));
+  }
+
+  /** A builder that opens relay connections with {@code sender}, which fixes the hybrid connection. */
+  public static Builder builder(RelaySender sender) {
+    Builder b = new Builder(null);
+    b.sender = Objects.requireNonNull(sender, "sender");
+    return b;
+  }
+
+  /**
+   * Binds the local port and starts accepting. Returns at once; connections are forwarded on their
+   * own threads.
+   *
+   * @throws java.net.BindException if the port is taken or the address is not local
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() throws IOException {
+    synchronized (lock) {
+      if (closed || serverSocket != null) {
+        throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
+      }
+      ServerSocket ss = new ServerSocket();
+      try {
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(bindAddress, port), 128);
+      } catch (IOException e) {
+        ss.close();
+        throw e;
+      }
+      serverSocket = ss;
+      portName = configuredPortName != null ? configuredPortName : Integer.toString(ss.getLocalPort());
+      ForwardThreads.newThread("accept-" + ss.getLocalPort(), () -> acceptLoop(ss)).start();
+      log.info("Forwarding {} to hybrid connection '{}' port name '{}'",
+          ForwardLog.peer(ss.getLocalSocketAddress()), hybridConnection, portName);
+    }
+  }
+
+  private void acceptLoop(ServerSocket ss) {
+    while (!ss.isClosed()) {
+      Socket socket;
+      try {
+        socket = ss.accept();
+      } catch (IOException e) {
+        if (!ss.isClosed()) {
+          log.warn("Accepting on {} failed: {}", ForwardLog.peer(ss.getLocalSocketAddress()), e.toString());
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+        continue;
+      }
+      if (!tracker.tryReserve()) {
+        String why = tracker.isClosing() ? "the forwarder is closing"
+            : "the limit of " + options.maxConnections() + " concurrent connections is reached";
+        refuse(socket, "Refused connection from " + ForwardLog.peer(socket.getRemoteSocketAddress()) + ": " + why,
+            null);
+        continue;
+      }
+      String id = tracker.nextId();
+      try {
+        ForwardThreads.newThread(id + "-up", () -> handle(id, socket)).start();
+      } catch (RuntimeException | OutOfMemoryError e) {
+        tracker.release();
+        refuse(socket, "Could not start a thread for " + ForwardLog.peer(socket.getRemoteSocketAddress()), e);
+      }
+    }
+  }
+
+  private void handle(String id, Socket socket) {
+    String peer = ForwardLog.peer(socket.getRemoteSocketAddress());
+    String name = portName;
+    boolean pumping = false;
+    try (ForwardTracker.Handshake handshake = tracker.handshake(socket)) {
+      try {
+        socket.setTcpNoDelay(true);
+        socket.setKeepAlive(true);
+      } catch (IOException e) {
+        // the client is gone already; the first read will tell
+      }
+      RelayConnection relay;
+      try {
+        relay = connector.connect(options.relayConnectTimeout());
+      } catch (RelayConnectException e) {
+        refuse(socket, id + " " + peer + ": the relay refused the connection to hybrid connection '"
+            + hybridConnection + "': " + e.getMessage(), e);
+        return;
+      } catch (IOException | RuntimeException e) {
+        refuse(socket, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
+            + "' through the relay: " + e, e);
+        return;
+      }
+      handshake.relay(relay);
+      Preamble.ReplyKind reply;
+      try {
+        relay.setReadTimeout(options.handshakeTimeout());
+        Preamble.writeRequest(relay.getOutputStream(), Preamble.MODE_STREAM, name);
+        reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
+        relay.setReadTimeout(Duration.ZERO);
+      } catch (SocketTimeoutException e) {
+        relay.abort();
+        refuse(socket, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+            + "' did not answer the preamble for port name '" + name + "' within "
+            + options.handshakeTimeout().toSeconds() + " s — is it an azbridge-compatible forwarder?", e);
+        return;
+      } catch (IOException e) {
+        relay.abort();
+        refuse(socket, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+            + "' failed the connection for port name '" + name + "' before accepting it (it could not reach"
+            + " its target, or it failed): " + e.getMessage(), e);
+        return;
+      }
+      if (reply != Preamble.ReplyKind.OK) {
+        if (reply == Preamble.ReplyKind.CLOSED_WITHOUT_REPLY) {
+          closeQuietly(relay);
+        } else {
+          relay.abort();
+        }
+        refuse(socket, id + " " + peer + ": " + describe(reply, name), null);
+        return;
+      }
+      if (handshake.isAborted()) {
+        relay.abort();
+        ForwardPump.resetSocket(socket);
+        return;
+      }
+      ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, relay);
+      pumping = true;
+      log.debug("{} opened: {} -> hybrid connection '{}' port name '{}' (tracking id {})", id, peer,
+          hybridConnection, name, relay.trackingId());
+      handshake.finished();
+      pump.runOnCurrentThread();
+    } finally {
+      if (!pumping) {
+        tracker.release();
+      }
+    }
+  }
+
+  private String describe(Preamble.ReplyKind reply, String name) {
+    switch (reply) {
+      case CLOSED_WITHOUT_REPLY:
+        return "the remote forwarder on hybrid connection '" + hybridConnection + "' refused port name '" + name
+            + "' — check that its -T rule uses the same port name (for example -T " + hybridConnection + ":"
+            + name + "/host:port)";
+      case UNSUPPORTED_VERSION:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' does not support preamble version 1.0 (reply 0,0,0)";
+      case DATAGRAM_REQUIRED:
+        return "the remote forwarder on hybrid connection '" + hybridConnection + "' forwards port name '" + name
+            + "' to a UDP target; this forwarder only does TCP (reply 0,0,1)";
+      case STREAM_REQUIRED:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' expected stream mode (reply 0,0,255)";
+      default:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' sent an unknown preamble reply; is it an azbridge-compatible forwarder?";
+    }
+  }
+
+  private void refuse(Socket socket, String message, Throwable cause) {
+    log.warn(message);
+    ForwardPump.resetSocket(socket);
+    tracker.refused(new ForwardFailure(hybridConnection, portName,
+        ForwardLog.peer(socket.getRemoteSocketAddress()), message, cause));
+  }
+
+  private static void closeQuietly(RelayConnection relay) {
+    try {
+      relay.close();
+    } catch (IOException | RuntimeException e) {
+      relay.abort();
+    }
+  }
+
+  /** The bound address; {@code null} before {@link #start()}. */
+  public InetSocketAddress localAddress() {
+    synchronized (lock) {
+      return serverSocket == null ? null : (InetSocketAddress) serverSocket.getLocalSocketAddress();
+    }
+  }
+
+  /** The bound port; -1 before {@link #start()}. */
+  public int localPort() {
+    InetSocketAddress a = localAddress();
+    return a == null ? -1 : a.getPort();
+  }
+
+  /** The hybrid connection name. */
+  public String hybridConnection() {
+    return hybridConnection;
+  }
+
+  /**
+   * The port name sent in the preamble: as configured, else the local port number as text (known
+   * after {@link #start()} when the port is 0).
+   */
+  public String portName() {
+    String p = portName;
+    return p != null ? p : configuredPortName != null ? configuredPortName : port == 0 ? null : Integer.toString(port);
+  }
+
+  /** The options in force. */
+  public ForwardOptions options() {
+    return options;
+  }
+
+  /** A snapshot of the counters. */
+  public ForwardStats stats() {
+    return tracker.stats();
+  }
+
+  /** The connections being forwarded now. */
+  public List<ForwardedConnection> connections() {
+    return tracker.connections();
+  }
+
+  /** Closes with {@link ForwardOptions#closeTimeout()} as the grace period. */
+  @Override
+  public void close() {
+    close(options.closeTimeout());
+  }
+
+  /**
+   * Stops accepting at once, aborts connections still in their handshake, lets forwarded connections
+   * finish for up to {@code grace}, then aborts the rest. Idempotent.
+   */
+  public void close(Duration grace) {
+    ServerSocket ss;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ss = serverSocket;
+    }
+    if (ss != null) {
+      try {
+        ss.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+    tracker.closeAll(grace);
+    log.debug("Local forwarder for hybrid connection '{}' closed", hybridConnection);
+  }
+
+  @Override
+  public String toString() {
+    InetSocketAddress a = localAddress();
+    return "LocalForwarder{" + (a == null ? bindAddress.getHostAddress() + ":" + port : ForwardLog.peer(a))
+        + " -> '" + hybridConnection + "' port name '" + portName() + "'}";
+  }
+
+  /** Opens one relay connection. */
+  @FunctionalInterface
+  interface RelayConnector {
+    RelayConnection connect(Duration timeout) throws IOException;
+  }
+
+  /** Configures a {@link LocalForwarder}. */
+  public static final class Builder {
+    private final RelayConnectionString connectionString;
+    private RelaySender sender;
+    private String hybridConnection;
+    private InetAddress bindAddress;
+    private int port;
+    private String portName;
+    private ForwardOptions options = ForwardOptions.defaults();
+    private ForwardEvents events;
+    private Consumer<RelaySender.Builder> senderCustomizer;
+    private RelayConnector connector;
+
+    private Builder(RelayConnectionString connectionString) {
+      this.connectionString = connectionString;
+    }
+
+    /** The hybrid connection to forward to; default: the connection string's {@code EntityPath}. */
+    public Builder hybridConnection(String name) {
+      if (sender != null) {
+        throw new IllegalStateException("The sender given to builder(RelaySender) fixes the hybrid connection");
+      }
+      this.hybridConnection = name;
+      return this;
+    }
+
+    /** The local address to listen on; default the loopback address. */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = address;
+      return this;
+    }
+
+    /** The local port to listen on, 0 for any free port (see {@link LocalForwarder#localPort()}). Default 0. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("The port must be 0-65535, but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * The logical port name sent in the preamble; the remote forwarder maps it to its target.
+     * Default: the local port number as text, as azbridge.
+     */
+    public Builder portName(String portName) {
+      Preamble.portNameBytes(portName);
+      this.portName = portName;
+      return this;
+    }
+
+    /** Limits and timeouts. */
+    public Builder options(ForwardOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Receives per-connection events. */
+    public Builder events(ForwardEvents events) {
+      this.events = events;
+      return this;
+    }
+
+    /** Adjusts the {@link RelaySender} this forwarder builds (TLS, keep-alive, windows). */
+    public Builder senderCustomizer(Consumer<RelaySender.Builder> customizer) {
+      this.senderCustomizer = customizer;
+      return this;
+    }
+
+    /** Tests: opens relay connections with {@code connector} instead of a {@link RelaySender}. */
+    Builder connector(RelayConnector connector, String hybridConnection) {
+      this.connector = connector;
+      this.hybridConnection = hybridConnection;
+      return this;
+    }
+
+    public LocalForwarder build() {
+      return new LocalForwarder(this);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.hybridrelay.socket;
+
+import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.server.LocalRelayServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The forwarding scenarios through the real local relay server: client → local forwarder → relay
+ * (WebSocket, sender role) → relay (listener role, rendezvous) → remote forwarder → target.
+ */
+class RelayForwardingTest extends AbstractForwardingTest {
+  private static final String RULE = "forwarding";
+  private static final String KEY = LocalRelayServer.Builder.randomKey();
+  private static final AtomicInteger HCS = new AtomicInteger();
+  private static LocalRelayServer relay;
+
+  @BeforeAll
+  static void startRelay() throws Exception {
+    relay = LocalRelayServer.builder().port(0).rule(RULE, KEY).autoCreate(true).build().start();
+  }
+
+  @AfterAll
+  static void stopRelay() {
+    if (relay != null) {
+      relay.shutdown(Duration.ofSeconds(1));
+    }
+  }
+
+  @Override
+  Chain chain(String localPortName, List<ForwardTarget> targets, ForwardOptions options,
+      boolean acceptAnyNumericPortName) throws Exception {
+    // A fresh hybrid connection per chain, so that chains of one test never share listeners.
+    String hc = "fwd-" + HCS.incrementAndGet();
+    RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
+    RemoteForwarder.Builder rb = RemoteForwarder.builder(cs).options(options).events(remoteEvents)
+        .acceptAnyNumericPortName(acceptAnyNumericPortName);
+    targets.forEach(rb::target);
+    RemoteForwarder remote = rb.build();
+    remote.start();
+    LocalForwarder local = LocalForwarder.builder(cs).portName(localPortName).options(options)
+        .events(localEvents).build();
+    try {
+      local.start();
+    } catch (Exception e) {
+      remote.close();
+      throw e;
+    }
+    return new Chain() {
+      @Override
+      public LocalForwarder local() {
+        return local;
+      }
+
+      @Override
+      public RemoteForwarder remote() {
+        return remote;
+      }
+
+      @Override
+      public void close() {
+        local.close();
+        remote.close();
+      }
+    };
+  }
+
+  @Override
+  int largePayloadBytes() {
+    return 64 << 20;
+  }
+}
