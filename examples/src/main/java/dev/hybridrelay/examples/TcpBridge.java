@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,9 @@ public final class TcpBridge implements AutoCloseable {
           relayed.close();
           continue;
         }
-        pump(relayed, local);
-        pump(local, relayed);
+        AtomicInteger finished = new AtomicInteger();
+        pump(relayed, local, finished);
+        pump(local, relayed, finished);
       } catch (SocketException e) {
         if (!server.isClosed()) {
           LOG.warn("Accept failed: {}", e.toString());
@@ -60,14 +62,14 @@ public final class TcpBridge implements AutoCloseable {
     }
   }
 
-  private static void pump(Socket from, Socket to) {
+  private static void pump(Socket from, Socket to, AtomicInteger finished) {
     Thread t = new Thread(() -> {
       try {
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
         in.transferTo(out);
         to.shutdownOutput(); // end-of-stream travels on, the other direction keeps going
-        if (to.isInputShutdown() || from.isOutputShutdown()) {
+        if (finished.incrementAndGet() == 2) {
           closeBoth(from, to);
         }
       } catch (IOException e) {

@@ -108,6 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
         long n = pagesServed.incrementAndGet();
         byte[] body = page(exchange.getRemoteAddress().toString(), n).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+        // one forwarded connection per page view, so that each shows up in the log
+        exchange.getResponseHeaders().set("Connection", "close");
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream o = exchange.getResponseBody()) {
           o.write(body);

@@ -3,10 +3,14 @@ package dev.hybridrelay.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code hybridrelay} command. */
+/**
+ * Entry point of the {@code hybridrelay} command-line tool. To add a subcommand, write a
+ * {@code @Command} class and append it to {@code subcommands} below.
+ */
 @Command(name = "hybridrelay", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Hybrid Relay for Java: tools for the Azure Relay Hybrid Connections protocol.",
-    subcommands = {ForwardCommand.class, DemoCommand.class})
+    subcommands = {ForwardCommand.class, DemoCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
@@ -19,5 +23,14 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** Version from the jar manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"hybridrelay " + (v == null ? "development" : v)};
+    }
   }
 }

@@ -72,6 +72,16 @@ final class TestSupport {
     return ManagementFactory.getThreadMXBean().getThreadCount();
   }
 
+  /** Live threads other than the local relay's, the common pool's and the test tooling's. */
+  static java.util.Set<Thread> nonRelayThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .filter(t -> !t.getName().startsWith("hybridrelay-server")
+            && !t.getName().startsWith("ForkJoinPool")
+            && !t.getName().startsWith("awaitility"))
+        .collect(Collectors.toSet());
+  }
+
   static long usedHeapAfterGc() {
     Runtime rt = Runtime.getRuntime();
     long best = Long.MAX_VALUE;

@@ -89,8 +89,12 @@ class RendezvousTest {
       String stripped = address.replaceAll("&sb-hc-rendezvous=[^&]+", "");
       assertThat(RawWs.connect(URI.create(stripped), Map.of(), null).status).isEqualTo(403);
       // The genuine address still works after the failed guesses.
-      assertThat(l.acceptRaw(accept, Map.of()).status).isEqualTo(101);
-      assertThat(sender.get(5, TimeUnit.SECONDS).status).isEqualTo(101);
+      RawWs accepted = l.acceptRaw(accept, Map.of());
+      assertThat(accepted.status).isEqualTo(101);
+      RawWs s = sender.get(5, TimeUnit.SECONDS);
+      assertThat(s.status).isEqualTo(101);
+      s.close();
+      accepted.close();
     }
   }
 
@@ -127,6 +131,7 @@ class RendezvousTest {
       JsonNode accept = l.nextAccept(5000);
       WsClient listenerLeg = l.accept(accept, Map.of());
       RawWs s = sender.get(5, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(5)).until(() -> relay.server.activeConnectionCount() == 1);
       s.socket().setSoLinger(true, 0);
       s.close(); // RST, no close frame
       WsClient.Closed closed = listenerLeg.awaitClosed(5000);

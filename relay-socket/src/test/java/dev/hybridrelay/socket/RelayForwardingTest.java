@@ -1,12 +1,21 @@
 package dev.hybridrelay.socket;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hybridrelay.core.RelayAuthorizationException;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.server.LocalRelayServer;
+import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The forwarding scenarios through the real local relay server: client → local forwarder → relay
@@ -66,6 +75,35 @@ class RelayForwardingTest extends AbstractForwardingTest {
         remote.close();
       }
     };
+  }
+
+  @Test
+  @Timeout(30)
+  void withoutARemoteForwarderTheClientIsResetAndTheRelaysAnswerLogged() throws Exception {
+    RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, "nobody-listens"));
+    LocalForwarder local = track(LocalForwarder.builder(cs).portName("web").events(localEvents).build());
+    local.start();
+    try (Socket s = TcpPeers.connect(local.localPort())) {
+      assertThatThrownBy(() -> {
+        if (s.getInputStream().read() < 0) {
+          throw new SocketException("EOF");
+        }
+      }).isInstanceOf(SocketException.class);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> localEvents.refused.size() == 1);
+    assertThat(localEvents.refused.get(0).message())
+        .contains("the relay refused the connection to hybrid connection 'nobody-listens'")
+        .contains("404");
+  }
+
+  @Test
+  @Timeout(30)
+  void remoteForwarderWithWrongKeyFailsToStart() {
+    RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, "wrong-key"))
+        .toBuilder().sharedAccessKey(RULE, "not-the-key").build();
+    RemoteForwarder remote = RemoteForwarder.builder(cs).target("web", "127.0.0.1", 1).build();
+    assertThatThrownBy(remote::start).isInstanceOf(RelayAuthorizationException.class);
+    remote.close();
   }
 
   @Override

@@ -357,7 +357,7 @@ public final class ListenerImpl {
     if (at.equals(Instant.MAX)) {
       return;
     }
-    long delay = Math.max(1000, Duration.between(tokens.clock().instant(), at).toMillis());
+    long delay = Math.max(100, Duration.between(tokens.clock().instant(), at).toMillis());
     renewalTask = SharedScheduler.once(delay, () -> {
       try {
         acceptPool.execute(this::renewToken);
@@ -372,7 +372,8 @@ public final class ListenerImpl {
       return;
     }
     try {
-      String old = tokens.get() == null ? null : tokens.get().token();
+      SecurityToken current = tokens.peek();
+      String old = current == null ? null : current.token();
       SecurityToken t = tokens.refresh();
       ControlChannel cc = channel;
       if (t != null && cc != null && !t.token().equals(old)) {

@@ -44,6 +44,11 @@ public final class TokenCache {
     return token;
   }
 
+  /** The cached token without renewing it; null if none yet. */
+  public synchronized SecurityToken peek() {
+    return token;
+  }
+
   /** Obtains a new token from the provider, whatever the cache holds. */
   public synchronized SecurityToken refresh() throws IOException {
     if (provider == null) {

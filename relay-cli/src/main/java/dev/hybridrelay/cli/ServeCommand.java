@@ -1,0 +1,276 @@
+package dev.hybridrelay.cli;
+
+import dev.hybridrelay.server.AccessRights;
+import dev.hybridrelay.server.LocalRelayServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hybridrelay serve}: runs a local relay until SIGINT or SIGTERM, then shuts it down
+ * gracefully (control channels closed with 1001, relayed connections given the grace period).
+ * Prints one {@code Endpoint=...} connection string per rule on standard output; logs go to
+ * standard error.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a local relay that emulates Azure Relay Hybrid Connections.",
+      "Prints a connection string per rule, then serves until interrupted (Ctrl+C / SIGTERM)."
+    })
+public final class ServeCommand implements Callable<Integer> {
+  /** Default port of {@code serve} (the library's default is an ephemeral port). */
+  static final int DEFAULT_PORT = 9090;
+
+  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--port", paramLabel = "N", defaultValue = "" + DEFAULT_PORT,
+      description = "TCP port, 0 for an ephemeral port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--advertised-host", paramLabel = "HOST",
+      description = "Host name for connection strings and accept addresses "
+          + "(default: localhost for loopback and wildcard binds, else the bind address).")
+  String advertisedHost;
+
+  @Option(names = "--rule", paramLabel = "NAME=KEY[:RIGHTS]",
+      description = "SAS rule (repeatable). RIGHTS is a comma list of Listen, Send, Manage "
+          + "(default: all three). Without --rule a rule RootManageSharedAccessKey with a random "
+          + "key is generated.")
+  List<String> rules = new ArrayList<>();
+
+  @Option(names = "--hc", paramLabel = "NAME", description = "Hybrid connection to create (repeatable).")
+  List<String> hybridConnections = new ArrayList<>();
+
+  @Option(names = "--anonymous-hc", paramLabel = "NAME",
+      description = "Hybrid connection whose senders need no token (repeatable).")
+  List<String> anonymousHybridConnections = new ArrayList<>();
+
+  @Option(names = "--auto-create", description = "Create unknown hybrid connections on first listen.")
+  boolean autoCreate;
+
+  @Option(names = "--tls-keystore", paramLabel = "FILE",
+      description = "PKCS#12 or JKS keystore: serve wss:// (TLS 1.2/1.3) instead of ws://.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-password", paramLabel = "PW", interactive = false,
+      description = "Keystore (and key) password.")
+  String tlsPassword;
+
+  @Option(names = "--max-listeners", paramLabel = "N", description = "Listeners per hybrid connection (default 25).")
+  Integer maxListeners;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "Open TCP connections (default 10000).")
+  Integer maxConnections;
+
+  @Option(names = "--max-pending-handshakes", paramLabel = "N", description = "Handshakes in progress (default 1000).")
+  Integer maxPendingHandshakes;
+
+  @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest frame payload (default 4194304).")
+  Integer maxFrame;
+
+  @Option(names = "--max-message", paramLabel = "BYTES", description = "Largest relayed message (default 16777216).")
+  Long maxMessage;
+
+  @Option(names = "--accept-timeout", paramLabel = "DURATION",
+      description = "How long a sender waits for the listener, e.g. 30s, 500ms, PT1M (default 30s).")
+  String acceptTimeout;
+
+  @Option(names = "--handshake-timeout", paramLabel = "DURATION", description = "Handshake deadline (default 10s).")
+  String handshakeTimeout;
+
+  @Option(names = "--keep-alive", paramLabel = "DURATION", description = "Control-channel ping interval (default 30s).")
+  String keepAlive;
+
+  @Option(names = "--token-clock-skew", paramLabel = "DURATION", description = "Token expiry tolerance (default 5m).")
+  String clockSkew;
+
+  @Option(names = "--grace", paramLabel = "DURATION", description = "Shutdown grace period (default 5s).")
+  String grace;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** Set by tests to stop the command without a signal. */
+  final CountDownLatch stop = new CountDownLatch(1);
+  /** The running server, for tests. */
+  volatile LocalRelayServer server;
+
+  @Override
+  public Integer call() throws Exception {
+    LocalRelayServer.Builder b = LocalRelayServer.builder().bindAddress(bind).port(port).autoCreate(autoCreate);
+    try {
+      configure(b);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    LocalRelayServer relay = b.build();
+    try {
+      relay.start();
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("hybridrelay serve: " + e.getMessage());
+      return 1;
+    }
+    server = relay;
+    Thread hook = new Thread(() -> {
+      relay.close();
+      stop.countDown();
+    }, "hybridrelay-serve-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("Local relay listening on " + (relay.isTls() ? "wss" : "ws") + "://" + bind + ":"
+        + relay.port() + "/ (" + relay.endpoint() + ")");
+    for (String ruleName : ruleNames()) {
+      out.println(relay.connectionString(ruleName));
+    }
+    out.flush();
+    stop.await();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is already running
+    }
+    relay.close();
+    return 0;
+  }
+
+  private final List<String> ruleNames = new ArrayList<>();
+
+  private List<String> ruleNames() {
+    return ruleNames.isEmpty() ? List.of(LocalRelayServer.DEFAULT_RULE_NAME) : ruleNames;
+  }
+
+  private void configure(LocalRelayServer.Builder b) {
+    if (advertisedHost != null) {
+      b.advertisedHost(advertisedHost);
+    }
+    for (String spec : rules) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--rule expects NAME=KEY[:RIGHTS], got '" + redact(spec) + "'");
+      }
+      String name = spec.substring(0, eq);
+      String keyAndRights = spec.substring(eq + 1);
+      // Keys are Base64 and may end with '='; RIGHTS never contain '=' so split at the last ':'.
+      int colon = keyAndRights.lastIndexOf(':');
+      String key = keyAndRights;
+      AccessRights[] rights = new AccessRights[0];
+      if (colon >= 0 && isRightsList(keyAndRights.substring(colon + 1))) {
+        key = keyAndRights.substring(0, colon);
+        rights = parseRights(keyAndRights.substring(colon + 1));
+      }
+      b.rule(name, key, rights);
+      if (!ruleNames.contains(name)) {
+        ruleNames.add(name);
+      }
+    }
+    for (String hc : hybridConnections) {
+      b.hybridConnection(hc);
+    }
+    for (String hc : anonymousHybridConnections) {
+      b.hybridConnection(hc, false);
+    }
+    if (tlsKeystore != null) {
+      if (tlsPassword == null) {
+        throw new IllegalArgumentException("--tls-keystore needs --tls-password");
+      }
+      b.tls(tlsKeystore, tlsPassword.toCharArray());
+    }
+    if (maxListeners != null) {
+      b.maxListenersPerHybridConnection(maxListeners);
+    }
+    if (maxConnections != null) {
+      b.maxConnections(maxConnections);
+    }
+    if (maxPendingHandshakes != null) {
+      b.maxPendingHandshakes(maxPendingHandshakes);
+    }
+    if (maxFrame != null) {
+      b.maxFramePayload(maxFrame);
+    }
+    if (maxMessage != null) {
+      b.maxMessageSize(maxMessage);
+    }
+    if (acceptTimeout != null) {
+      b.acceptTimeout(duration("--accept-timeout", acceptTimeout));
+    }
+    if (handshakeTimeout != null) {
+      b.handshakeTimeout(duration("--handshake-timeout", handshakeTimeout));
+    }
+    if (keepAlive != null) {
+      b.keepAliveInterval(duration("--keep-alive", keepAlive));
+    }
+    if (clockSkew != null) {
+      b.tokenClockSkew(duration("--token-clock-skew", clockSkew));
+    }
+    if (grace != null) {
+      b.shutdownGracePeriod(duration("--grace", grace));
+    }
+  }
+
+  private static String redact(String ruleSpec) {
+    int eq = ruleSpec.indexOf('=');
+    return eq < 0 ? ruleSpec : ruleSpec.substring(0, eq) + "=***";
+  }
+
+  private static boolean isRightsList(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (String r : s.split(",")) {
+      String t = r.trim().toLowerCase(Locale.ROOT);
+      if (!(t.equals("listen") || t.equals("send") || t.equals("manage"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static AccessRights[] parseRights(String s) {
+    List<AccessRights> out = new ArrayList<>();
+    for (String r : s.split(",")) {
+      out.add(AccessRights.valueOf(r.trim().toUpperCase(Locale.ROOT)));
+    }
+    return out.toArray(new AccessRights[0]);
+  }
+
+  /** Parses {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
+  static Duration duration(String option, String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (t.startsWith("pt") || t.startsWith("p")) {
+        return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+      }
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      }
+      long n = Long.parseLong(t.substring(0, t.length() - 1));
+      switch (t.charAt(t.length() - 1)) {
+        case 's':
+          return Duration.ofSeconds(n);
+        case 'm':
+          return Duration.ofMinutes(n);
+        case 'h':
+          return Duration.ofHours(n);
+        default:
+          return Duration.ofSeconds(Long.parseLong(t));
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(option + ": cannot parse duration '" + text
+          + "' (use e.g. 30s, 500ms, 5m or PT30S)");
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package dev.hybridrelay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The YAML configuration of {@code hybridrelay forward}: a valid file, and each kind of error with file, line and key. */
+class ForwardConfigFileTest {
+  private static final String CS = "Endpoint=sb://relay.example.com/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0";
+  private static final Map<String, String> ENV = Map.of("RELAY_CS", CS, "RELAY_KEY", "canary-key-value");
+
+  @TempDir
+  Path dir;
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("config.yml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  private ForwardPlan read(String yaml) throws Exception {
+    ForwardPlan plan = new ForwardPlan();
+    ForwardConfigFile.read(write(yaml), plan, ENV::get);
+    return plan;
+  }
+
+  private String error(String yaml) throws Exception {
+    Path f = write(yaml);
+    try {
+      ForwardConfigFile.read(f, new ForwardPlan(), ENV::get);
+    } catch (ForwardConfigException e) {
+      assertThat(e.getMessage()).startsWith(f.toString() + " ").doesNotContain("canary-key-value");
+      return e.getMessage().substring(f.toString().length() + 1);
+    }
+    throw new AssertionError("no error for:\n" + yaml);
+  }
+
+  @Test
+  void validFileWithEnvironmentSecrets() throws Exception {
+    ForwardPlan p = read(String.join("\n",
+        "# forwarding for the database",
+        "AzureRelayConnectionString: ${RELAY_CS}",
+        "AzureRelaySharedAccessKeyName: listen",
+        "AzureRelaySharedAccessKey: \"${RELAY_KEY}\"",
+        "GatewayPorts: no",
+        "StatusInterval: 30",
+        "MaxConnections: 50",
+        "IdleTimeout: 600",
+        "WriteTimeout: 20",
+        "AcceptAnyNumericPortName: true",
+        "LocalForward:",
+        "  - BindAddress: 127.0.0.1",
+        "    BindPort: 15432",
+        "    PortName: postgres",
+        "    RelayName: db",
+        "  - bindport: 13389",
+        "    relayname: rdp",
+        "RemoteForward:",
+        "  - RelayName: db",
+        "    PortName: postgres",
+        "    Host: 10.0.0.5",
+        "    HostPort: 5432",
+        "  - RelayName: rdp",
+        "    HostPort: 3389",
+        ""));
+    assertThat(p.connectionString).isEqualTo(CS);
+    assertThat(p.sharedAccessKeyName).isEqualTo("listen");
+    assertThat(p.sharedAccessKey).isEqualTo("canary-key-value");
+    assertThat(p.gatewayPorts).isFalse();
+    assertThat(p.statusInterval).isEqualTo(Duration.ofSeconds(30));
+    assertThat(p.maxConnections).isEqualTo(50);
+    assertThat(p.idleTimeout).isEqualTo(Duration.ofSeconds(600));
+    assertThat(p.writeTimeout).isEqualTo(Duration.ofSeconds(20));
+    assertThat(p.acceptAnyNumericPortName).isTrue();
+    assertThat(p.localRules).hasSize(2);
+    assertThat(p.localRules.get(0).bindAddress()).isEqualTo("127.0.0.1");
+    assertThat(p.localRules.get(0).port()).isEqualTo(15432);
+    assertThat(p.localRules.get(0).effectivePortName()).isEqualTo("postgres");
+    assertThat(p.localRules.get(0).hybridConnection()).isEqualTo("db");
+    assertThat(p.localRules.get(1).effectivePortName()).isEqualTo("13389");
+    assertThat(p.remoteRules).hasSize(2);
+    assertThat(p.remoteRules.get(0).host()).isEqualTo("10.0.0.5");
+    assertThat(p.remoteRules.get(0).port()).isEqualTo(5432);
+    assertThat(p.remoteRules.get(1).host()).isEqualTo("localhost");
+    assertThat(p.remoteRules.get(1).effectivePortName()).isEqualTo("3389");
+    assertThat(p.remoteRules.get(1).origin()).endsWith("config.yml line 23: RemoteForward[1]");
+  }
+
+  @Test
+  void unknownKey() throws Exception {
+    assertThat(error("LocalForward:\n  - BindPort: 1\n    RelayName: hc\n    Portname: x\n    Hots: y\n"))
+        .isEqualTo("line 5: LocalForward[0].Hots: unknown key; known keys here: BindAddress, BindPort, PortName, RelayName");
+    assertThat(error("GatewayPort: true\n")).startsWith("line 1: GatewayPort: unknown key; known keys here: ");
+  }
+
+  @Test
+  void badPort() throws Exception {
+    assertThat(error(String.join("\n", "AzureRelayConnectionString: ${RELAY_CS}", "LocalForward:",
+        "  - BindPort: 8080", "    RelayName: a", "  - RelayName: b", "    PortName: web", "    BindPort: 70000", "")))
+        .isEqualTo("line 7: LocalForward[1].BindPort: must be 1-65535, was 70000");
+    assertThat(error("RemoteForward:\n  - RelayName: a\n    HostPort: ssh\n"))
+        .isEqualTo("line 3: RemoteForward[0].HostPort: must be a whole number 1-65535, was 'ssh'");
+  }
+
+  @Test
+  void badHost() throws Exception {
+    assertThat(error("RemoteForward:\n  - RelayName: a\n    Host: not a host\n    HostPort: 22\n"))
+        .isEqualTo("line 3: RemoteForward[0].Host: 'not a host' is not a host name or IP address");
+  }
+
+  @Test
+  void missingHybridConnectionName() throws Exception {
+    assertThat(error("RemoteForward:\n  - Host: 10.0.0.5\n    HostPort: 22\n"))
+        .isEqualTo("line 2: RemoteForward[0].RelayName: missing; the hybrid connection to listen on");
+    assertThat(error("LocalForward:\n  - BindPort: 22\n"))
+        .isEqualTo("line 2: LocalForward[0].RelayName: missing; the hybrid connection to forward to");
+    assertThat(error("LocalForward:\n  - BindPort: 22\n    RelayName: \"bad name\"\n"))
+        .startsWith("line 3: LocalForward[0].RelayName: 'bad name' is not a hybrid connection name");
+  }
+
+  @Test
+  void badBindAddress() throws Exception {
+    assertThat(error("LocalForward:\n  - BindAddress: 192.0.2.77\n    BindPort: 22\n    RelayName: a\n"))
+        .isEqualTo("line 2: LocalForward[0].BindAddress: '192.0.2.77' is not an address of this machine");
+    assertThat(error("LocalForward:\n  - BindAddress: my-laptop\n    BindPort: 22\n    RelayName: a\n"))
+        .startsWith("line 2: LocalForward[0].BindAddress: the bind address must be an IP address");
+  }
+
+  @Test
+  void unsetEnvironmentVariableAndBadConnectionString() throws Exception {
+    assertThat(error("AzureRelayConnectionString: ${NOT_SET_ANYWHERE}\n"))
+        .isEqualTo("line 1: AzureRelayConnectionString: environment variable NOT_SET_ANYWHERE is not set");
+    assertThat(error("AzureRelayConnectionString: Endpoint=sb://x/;Nonsense=1\n"))
+        .startsWith("line 1: AzureRelayConnectionString: The connection string contains unknown parameter 'Nonsense'");
+  }
+
+  @Test
+  void notYamlOrWrongShape() throws Exception {
+    assertThat(error("LocalForward: [\n")).startsWith("line ").contains("not valid YAML");
+    assertThat(error("LocalForward: 8080\n")).isEqualTo("line 1: LocalForward: expected a list of entries (lines starting with '- ')");
+    assertThat(error("- a\n- b\n")).startsWith("line 1: (top level): expected a mapping");
+    assertThat(error("GatewayPorts: maybe\n")).isEqualTo("line 1: GatewayPorts: must be true or false, was 'maybe'");
+  }
+
+  @Test
+  void missingConnectionStringNamesAllThreeSources() throws Exception {
+    Path f = write("LocalForward:\n  - BindPort: 8080\n    RelayName: hc\n");
+    ForwardCommand cmd = new ForwardCommand();
+    new CommandLine(cmd).parseArgs("-f", f.toString());
+    cmd.environment = name -> null;
+    assertThatThrownBy(cmd::plan).hasMessage("no connection string: give -x, set AzureRelayConnectionString in the "
+        + "configuration file, or set HYBRIDRELAY_CONNECTION_STRING");
+  }
+
+  @Test
+  void commandLineAddsToAndOverridesTheFile() throws Exception {
+    Path f = write("AzureRelayConnectionString: ${RELAY_CS}\nStatusInterval: 5\nRemoteForward:\n"
+        + "  - RelayName: a\n    HostPort: 22\n");
+    ForwardCommand cmd = new ForwardCommand();
+    new CommandLine(cmd).parseArgs("-f", f.toString(), "-T", "b:web/127.0.0.1:8080", "--status-interval", "0",
+        "-K", "other", "-k", "k2");
+    cmd.environment = ENV::get;
+    ForwardPlan p = cmd.plan();
+    assertThat(p.remoteRules).extracting(ForwardPlan.RemoteRule::hybridConnection).containsExactly("a", "b");
+    assertThat(p.statusInterval).isZero();
+    assertThat(ForwardCommand.connectionString(p).sharedAccessKeyName()).isEqualTo("other");
+  }
+
+  @Test
+  void nonLoopbackBindNeedsGatewayPortsAndEntityPathMustMatch() throws Exception {
+    ForwardCommand cmd = new ForwardCommand();
+    new CommandLine(cmd).parseArgs("-x", CS, "-L", "0.0.0.0:8080:hc");
+    assertThatThrownBy(cmd::plan).hasMessage(
+        "-L 0.0.0.0:8080:hc: binding 0.0.0.0 makes the port reachable from other machines; add -g (GatewayPorts: true) to allow it");
+    ForwardCommand ok = new ForwardCommand();
+    new CommandLine(ok).parseArgs("-x", CS, "-g", "-L", "0.0.0.0:8080:hc");
+    assertThat(ok.plan().gatewayPorts).isTrue();
+
+    ForwardCommand entity = new ForwardCommand();
+    new CommandLine(entity).parseArgs("-x", CS + ";EntityPath=one", "-T", "two:22");
+    assertThatThrownBy(entity::plan).hasMessageContaining("-T two:22: the connection string is for hybrid connection 'one'");
+  }
+
+  @Test
+  void duplicatePortNameOnOneHybridConnection() throws Exception {
+    ForwardCommand cmd = new ForwardCommand();
+    new CommandLine(cmd).parseArgs("-x", CS, "-T", "hc:web/10.0.0.1:80", "-T", "hc:web/10.0.0.2:80");
+    assertThatThrownBy(cmd::plan).hasMessage("-T hc:web/10.0.0.2:80: port name 'web' on hybrid connection 'hc' "
+        + "is already forwarded by -T hc:web/10.0.0.1:80");
+  }
+}
