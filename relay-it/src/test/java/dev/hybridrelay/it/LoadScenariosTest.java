@@ -36,7 +36,7 @@ class LoadScenariosTest {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void l1SequentialConnectionsCi() throws Exception {
-    l1(300, 1 << 20);
+    l1(1000, 4 << 20);
   }
 
   @Test

@@ -57,6 +57,7 @@ class LimitsTest {
 
   void assertStillServing() throws Exception {
     try (TestListener l = relay.listen("alive")) {
+      assertThat(l.control.isOpen()).isTrue();
       assertThat(relay.server.listenerCount("alive")).isEqualTo(1);
     }
   }

@@ -90,6 +90,8 @@ class ListenerLimitsTest {
         RawWs r = relay.rawSender("a?sb-hc-action=listen", RelayFixture.auth(RelayFixture.token("a")));
         assertThat(r.status).isEqualTo(403);
         assertThat(relay.server.listenerCount("b")).isEqualTo(1);
+        assertThat(a.control.isOpen()).isTrue();
+        assertThat(b.control.isOpen()).isTrue();
       }
     }
   }

@@ -95,6 +95,7 @@ class StatusCodeTest {
     assertThat(listen.status).isEqualTo(403);
     assertThat(listen.reason).startsWith("Unauthorized access. 'Listen' claim(s) are required");
     try (TestListener l = relay.listen("known")) {
+      assertThat(l.control.isOpen()).isTrue();
       RawWs send = handshake("known?sb-hc-action=connect",
           RelayFixture.token(RelayFixture.LISTEN_RULE, RelayFixture.LISTEN_KEY, "known", 600));
       assertThat(send.status).isEqualTo(403);
@@ -148,6 +149,7 @@ class StatusCodeTest {
   void hybridConnectionLevelRuleAuthorizesOnlyItsHybridConnection() throws Exception {
     String token = RelayFixture.token("scoped-listen", "c2NvcGVkLWtleQ==", "scoped", 600);
     try (TestListener l = relay.listen("scoped", token)) {
+      assertThat(l.control.isOpen()).isTrue();
       assertThat(relay.server.listenerCount("scoped")).isEqualTo(1);
     }
     String other = RelayFixture.token("scoped-listen", "c2NvcGVkLWtleQ==", "known", 600);

@@ -246,8 +246,8 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     }
     open = false;
     hc.removeListener(this);
-    c.writeAndFlush(new CloseWebSocketFrame(code, trimReason(reason)))
-        .addListener(ChannelFutureListener.CLOSE);
+    RelayEngine.closeAfterCloseFrame(c.channel(),
+        c.writeAndFlush(new CloseWebSocketFrame(code, trimReason(reason))));
   }
 
   static String trimReason(String reason) {

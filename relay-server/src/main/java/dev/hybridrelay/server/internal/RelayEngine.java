@@ -255,6 +255,23 @@ public final class RelayEngine {
     }
   }
 
+  /**
+   * Ends a connection after a relay-initiated Close frame: half-closes (FIN) once the frame is
+   * flushed and keeps reading (and discarding) for up to a second before closing, so that data
+   * the peer is still sending does not turn the close into a reset that destroys the Close frame.
+   */
+  static void closeAfterCloseFrame(Channel ch, io.netty.channel.ChannelFuture closeFrameWrite) {
+    closeFrameWrite.addListener(f -> {
+      if (ch instanceof io.netty.channel.socket.SocketChannel sc && sc.isActive() && f.isSuccess()) {
+        sc.shutdownOutput().addListener(done -> sc.eventLoop().schedule(() -> {
+          sc.close();
+        }, 1, TimeUnit.SECONDS));
+      } else {
+        ch.close();
+      }
+    });
+  }
+
   /** Host names a token audience may name: the advertised host, the bind address, the Host header. */
   java.util.Set<String> hostNames(String hostHeader) {
     java.util.Set<String> hosts = new java.util.LinkedHashSet<>();

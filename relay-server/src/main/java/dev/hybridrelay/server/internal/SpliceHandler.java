@@ -52,6 +52,10 @@ final class SpliceHandler extends ChannelInboundHandlerAdapter {
       frame.release();
       return;
     }
+    if (pair.closing()) {
+      frame.release();
+      return;
+    }
     if (frame instanceof CloseWebSocketFrame close) {
       pair.forwardClose(side, close);
       return;

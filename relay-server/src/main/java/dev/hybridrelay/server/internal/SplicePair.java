@@ -33,6 +33,7 @@ final class SplicePair {
   private final AtomicBoolean listenerCloseForwarded = new AtomicBoolean();
   private final AtomicInteger legsClosed = new AtomicInteger();
   private final AtomicBoolean terminated = new AtomicBoolean();
+  private volatile boolean closing;
 
   SplicePair(RelayEngine engine, String trackingId, Channel sender, Channel listener) {
     this.engine = engine;
@@ -78,12 +79,21 @@ final class SplicePair {
 
   /** Closes both legs with the same close frame (limits, protocol errors, shutdown). */
   void closeBoth(int code, String reason) {
+    if (closing) {
+      return;
+    }
+    closing = true;
     String r = ControlChannelHandler.trimReason(reason);
     for (Channel ch : new Channel[] {sender, listener}) {
       if (ch.isActive()) {
-        ch.writeAndFlush(new CloseWebSocketFrame(code, r)).addListener(ChannelFutureListener.CLOSE);
+        RelayEngine.closeAfterCloseFrame(ch, ch.writeAndFlush(new CloseWebSocketFrame(code, r)));
       }
     }
+  }
+
+  /** True once the relay has started closing both legs: further data is dropped. */
+  boolean closing() {
+    return closing;
   }
 
   /** Drops both TCP connections without close frames. */
