@@ -229,8 +229,11 @@ public final class ForwardPump implements ForwardedConnection {
       }
     }
     closedNanos = System.nanoTime();
-    done.countDown();
-    tracker.ended(this);
+    try {
+      tracker.ended(this);
+    } finally {
+      done.countDown();
+    }
   }
 
   /** Aborts both sides; the first reason wins. Safe from any thread. */
@@ -339,7 +342,7 @@ public final class ForwardPump implements ForwardedConnection {
 
   @Override
   public Optional<ForwardOutcome> outcome() {
-    return isDone() ? Optional.ofNullable(outcome) : Optional.empty();
+    return closedNanos != 0 ? Optional.ofNullable(outcome) : Optional.empty();
   }
 
   @Override

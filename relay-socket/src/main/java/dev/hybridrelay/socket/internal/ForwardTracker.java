@@ -227,7 +227,8 @@ public final class ForwardTracker {
       h.abort();
     }
     long deadline = System.nanoTime() + grace.toNanos();
-    for (ForwardPump p : new ArrayList<>(pumps)) {
+    List<ForwardPump> open = new ArrayList<>(pumps);
+    for (ForwardPump p : open) {
       long left = deadline - System.nanoTime();
       try {
         if (left <= 0 || !p.await(Duration.ofNanos(left))) {
@@ -238,7 +239,10 @@ public final class ForwardTracker {
         p.abort(ForwardOutcome.FORWARDER_CLOSED, null);
       }
     }
-    for (ForwardPump p : new ArrayList<>(pumps)) {
+    // Pumps that started while closing were aborted by startPump; wait for all of them to end, so
+    // that their onClosed events have been delivered when close() returns.
+    open.addAll(pumps);
+    for (ForwardPump p : open) {
       p.abort(ForwardOutcome.FORWARDER_CLOSED, null);
       try {
         p.await(Duration.ofSeconds(2));
