@@ -3,7 +3,7 @@
 #  1. the official hyco-ws listener  <-  a plain ws sender   (text and binary messages, types kept)
 #  2. the official hyco-ws listener  <-  our RelaySender      (4 MiB, SHA-256 compared)
 #  3. our RelayListener              <-  a plain ws sender   (bytes echoed in order)
-# Needs: mvn install done (relay-cli/target/hybridrelay.jar, relay-core jar), interop/install.sh run.
+# Needs: relay-cli/target/hybridrelay.jar (mvn package), Node.js; runs interop/install.sh if needed.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -38,9 +38,7 @@ echo "--- 1. hyco-ws listener <- ws sender"
 node ws-sender.js "$conn" hyco-echo 20
 
 echo "--- 2. hyco-ws listener <- Hybrid Relay for Java sender"
-cp=$(cd "$root" && mvn -B -q -o -pl relay-core dependency:build-classpath -Dmdep.outputFile=/dev/stdout 2>/dev/null || true)
-[ -n "$cp" ] || cp=$(cd "$root" && mvn -B -q -pl relay-core dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-cp="$root/relay-core/target/classes:$cp"
+cp="$jar"   # the shaded CLI jar holds relay-core and its dependencies
 java -cp "$cp" JavaSender.java "$conn" hyco-echo $((4 << 20))
 
 echo "--- 3. Hybrid Relay for Java listener <- ws sender"
