@@ -30,9 +30,10 @@ import java.util.Optional;
  *   <li>{@link #shutdownOutput()} sends Close 1000 "Shutdown" and keeps reading, as the .NET SDK's
  *       {@code Shutdown()}: the peer reads end-of-stream, and may go on writing.
  *   <li>The input returns -1 once the peer has shut down its output or closed cleanly (Close 1000).
- *   <li>{@link #close()} completes the close handshake (bounded by a deadline) and releases
- *       everything; it is idempotent and unblocks pending reads and writes on other threads, which
- *       then throw {@link java.net.SocketException}.
+ *   <li>{@link #close()} queues Close 1000 after the written data and returns once that reached
+ *       the socket (at most 5 seconds); the close handshake then completes in the background and the
+ *       connection is aborted if it has not within 5 seconds. It is idempotent and unblocks pending
+ *       reads and writes on other threads, which then throw {@link java.net.SocketException}.
  *   <li>{@link #abort()} drops the connection without a close handshake; the peer sees an error,
  *       never a clean end of stream. Likewise, if the peer or the relay fails, reads and writes
  *       here throw {@link java.net.SocketException} instead of reporting a clean end.
@@ -40,7 +41,14 @@ import java.util.Optional;
  *
  * <h2>Threads</h2>
  * The streams may be used from one reading and one writing thread at the same time; all other
- * methods are thread-safe.
+ * methods are thread-safe. Each connection owns two daemon threads ({@code hybridrelay-ws-…}: the
+ * socket reader and writer), which end when it is closed or aborted.
+ *
+ * <h2>Failures</h2>
+ * A keep-alive Ping goes out every keep-alive interval; a connection that receives nothing for two
+ * intervals, while it is reading and has nothing queued to send, fails with a
+ * {@link java.net.SocketException}. Messages larger than the configured maximum (continuation
+ * frames included) close the connection with 1009.
  */
 public interface RelayConnection extends Closeable {
 
@@ -56,7 +64,11 @@ public interface RelayConnection extends Closeable {
   /** Discards further incoming data; reads return -1. Idempotent. */
   void shutdownInput() throws IOException;
 
-  /** Closes cleanly (Close 1000), bounded by a deadline after which the connection is aborted. */
+  /**
+   * Closes cleanly (Close 1000 after all written data). Returns once the data and the Close frame
+   * reached the socket, waiting at most 5 seconds; the close handshake completes in the background
+   * and the connection is aborted if it has not within 5 seconds. Idempotent.
+   */
   @Override
   void close() throws IOException;
 

@@ -24,8 +24,9 @@ import javax.net.ssl.SSLContext;
  *
  * <h2>Life cycle</h2>
  * {@link #open()} connects the control channel and fails fast with the relay's refusal
- * ({@link RelayConnectException}, {@link RelayAuthorizationException}) or a
- * {@link RelayTimeoutException}. Once online, a lost channel is re-opened with backoff (0, 1, 2, 5,
+ * ({@link RelayConnectException}, {@link RelayAuthorizationException}), a
+ * {@link RelayTimeoutException} or the network error; the listener is then
+ * {@link ListenerState#OFFLINE} and {@code open()} may be called again. Once online, a lost channel is re-opened with backoff (0, 1, 2, 5,
  * 10, 30 seconds, then every 30 seconds, each with up to 20 % jitter; reset after each success),
  * reporting {@link RelayListenerEvents#onConnecting} and {@link RelayListenerEvents#onOnline}.
  * A 404 (the hybrid connection is gone) or 401/403 (credentials refused) is permanent: the listener
@@ -34,8 +35,10 @@ import javax.net.ssl.SSLContext;
  *
  * <h2>Keep-alive and tokens</h2>
  * The listener pings the relay every {@link Builder#keepAliveInterval keep-alive interval} (default
- * 30 s) and treats a channel that stays silent for another interval as dead. Tokens are renewed over
- * the control channel at 80 % of their lifetime.
+ * 30 s) and treats a channel that received nothing for two intervals as dead: it is aborted and
+ * re-opened. Tokens are cached and renewed at 80 % of their lifetime; the new token is sent over the
+ * control channel ({@code renewToken}), so the relay never drops the listener for expiry. A fixed
+ * token (a connection string's {@code SharedAccessSignature}) cannot be renewed.
  *
  * <h2>Accepting</h2>
  * Connections are accepted with {@link #accept()} (blocking) or handed to a
@@ -44,8 +47,10 @@ import javax.net.ssl.SSLContext;
  * wait for {@link #accept()}; further senders are rejected with 503 until the application catches up.
  *
  * <h2>Threads</h2>
- * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…};
- * {@link #close()} ends every one of them. {@link #close()} is idempotent, stops accepting, closes the
+ * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…}
+ * (supervisor, event and accept threads), {@code hybridrelay-ws-listener-…} (its control channel) and
+ * the shared {@code hybridrelay-timer-…}; {@link #close()} ends every one of them. Event callbacks run
+ * in order on the single event thread, never while the library holds a lock. {@link #close()} is idempotent, stops accepting, closes the
  * control channel with 1000, aborts connections not yet handed to the application, and makes pending
  * {@link #accept()} calls throw {@link java.net.SocketException}. Connections already accepted stay
  * open; they are the application's to close.
@@ -173,7 +178,10 @@ public final class RelayListener implements Closeable {
       return this;
     }
 
-    /** Ping interval on the control channel; a channel silent for another interval is dead. Default 30 s. */
+    /**
+     * Ping interval on the control channel and on accepted connections; a control channel that
+     * received nothing for two intervals is re-opened. Default 30 s.
+     */
     public Builder keepAliveInterval(Duration interval) {
       this.keepAliveInterval = interval;
       return this;
@@ -206,7 +214,10 @@ public final class RelayListener implements Closeable {
       return this;
     }
 
-    /** How many accepted connections may wait for {@link RelayListener#accept()}. Default 256. */
+    /**
+     * How many connections may wait for {@link RelayListener#accept()} (including those being
+     * accepted); further senders are rejected with 503. Default 256.
+     */
     public Builder backlog(int backlog) {
       this.backlog = backlog;
       return this;

@@ -113,7 +113,10 @@ public final class RelaySender {
       return this;
     }
 
-    /** Ping interval on established connections ({@link Duration#ZERO}: none). Default 30 s. */
+    /**
+     * Ping interval on established connections ({@link Duration#ZERO}: none); a connection that
+     * receives nothing for two intervals while reading fails. Default 30 s.
+     */
     public Builder keepAliveInterval(Duration interval) {
       this.keepAliveInterval = interval;
       return this;

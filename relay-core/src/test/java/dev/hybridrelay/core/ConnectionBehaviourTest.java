@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Stream semantics of {@link RelayConnection} over real sockets through the local relay. */
+@SuppressWarnings("try") // resources closed explicitly on purpose, or only for cleanup
 @Timeout(60)
 class ConnectionBehaviourTest {
   private static final Logger log = LoggerFactory.getLogger(ConnectionBehaviourTest.class);

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Relay restarts, recycled and black-holed control channels, token expiry and renewal. */
+@SuppressWarnings("try") // resources closed explicitly on purpose, or only for cleanup
 @Timeout(90)
 class FaultToleranceTest {
   private static final Logger log = LoggerFactory.getLogger(FaultToleranceTest.class);

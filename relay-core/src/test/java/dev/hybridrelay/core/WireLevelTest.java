@@ -100,7 +100,7 @@ class WireLevelTest {
         byte[] fragment = new byte[16 * 1024];
         raw.sendFragmentedFrame(Opcode.BINARY, ByteBuffer.wrap(fragment), false);
         for (int i = 0; i < 10 && raw.isOpen(); i++) {
-          raw.sendFragmentedFrame(Opcode.CONTINUOUS, ByteBuffer.wrap(fragment), false);
+          raw.sendFragmentedFrame(Opcode.BINARY, ByteBuffer.wrap(fragment), false);
         }
         assertThatThrownBy(() -> {
           while (l.getInputStream().read() >= 0) {

@@ -85,7 +85,7 @@ class LogRedactionTest {
           }
           ProtocolListener.Accept a = stalled.accepts().poll(5, java.util.concurrent.TimeUnit.SECONDS);
           if (a != null) {
-            Matcher m = Pattern.compile("[?&][^=&]*(?:secret|sb-hc-rv)[^=&]*=([^&]+)")
+            Matcher m = Pattern.compile("[?&][^=&]*(?:secret|rendezvous)[^=&]*=([^&]+)")
                 .matcher(a.address());
             while (m.find()) {
               canaries.add(m.group(1));

@@ -198,7 +198,7 @@ public final class LocalRelayServer implements AutoCloseable {
     return sb.toString();
   }
 
-  /** Number of listener control channels connected to {@code hybridConnection} (0 if unknown). */
+  /** Number of listeners on {@code hybridConnection} whose control channel is open, so that senders are routed to them now (0 if unknown). */
   public int listenerCount(String hybridConnection) {
     return engine.listenerCount(hybridConnection);
   }

@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -542,8 +541,7 @@ public final class ListenerImpl {
     }
     Map<String, String> headers = new LinkedHashMap<>();
     JsonNode h = accept.path("connectHeaders");
-    for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : h.properties()) {
       headers.put(e.getKey(), e.getValue().asText());
     }
     JsonNode re = accept.path("remoteEndpoint");
@@ -578,6 +576,9 @@ public final class ListenerImpl {
       try {
         accepted = config.acceptHandler() == null || config.acceptHandler().accept(request);
       } catch (Exception e) {
+        if (closed) {
+          return;
+        }
         log.warn("Listener {}: the accept handler failed for connection {}", id, request.trackingId(), e);
         reject(request, 502, "The listener's accept handler threw an exception");
         return;

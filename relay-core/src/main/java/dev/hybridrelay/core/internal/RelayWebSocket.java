@@ -112,6 +112,7 @@ final class RelayWebSocket extends WebSocketClient {
    * @throws RelayConnectException and subclasses for an HTTP refusal; RelayTimeoutException if the
    *     deadline passed; IOException for network failures
    */
+  @SuppressWarnings("deprecation") // setSocket: we hand over a connected socket so that we own connect and TLS
   void open(SSLContext sslContext, long timeoutMillis) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
     String host = uri.getHost();

@@ -97,10 +97,6 @@ public final class RelayFixture implements AutoCloseable {
       }
       sleep(10);
     }
-    // The relay counts a listener before its control-channel handler is installed; for a few
-    // milliseconds after the listener's 101 senders still get 404 (reported; see
-    // ListenerAvailabilityRaceTest). Tests that are not about that race wait it out.
-    sleep(100);
   }
 
   @Override

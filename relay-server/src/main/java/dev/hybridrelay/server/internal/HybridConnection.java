@@ -45,8 +45,15 @@ final class HybridConnection {
     listeners.remove(listener);
   }
 
+  /** Listeners whose control channel is open, i.e. that senders can be routed to right now. */
   synchronized int listenerCount() {
-    return listeners.size();
+    int n = 0;
+    for (ControlChannelHandler l : listeners) {
+      if (l.isOpen()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   synchronized List<ControlChannelHandler> listeners() {
