@@ -201,16 +201,16 @@ P_RELAY=$(free_port); P_HR_IPERF=$(free_port); P_HR_ECHO=$(free_port)
 if [[ $CHAIN == cli ]]; then
   cp "$CLI_SRC" "$WORK/hybridrelay.jar"
   HR=(java "${JAVA_OPTS[@]}" -jar "$WORK/hybridrelay.jar")
-  # shellcheck disable=SC2206
-  SERVE_EXTRA=(${HR_SERVE_ARGS:-})
-  start relay "${HR[@]}" serve --bind 127.0.0.1 --port "$P_RELAY" --auto-create "${SERVE_EXTRA[@]}"
-  wait_port "$P_RELAY"
-  CS="$(java -jar "$WORK/hybridrelay.jar" serve --print-connection-string --port "$P_RELAY" 2>/dev/null || true)"
-  if [[ -z "$CS" ]]; then CS="$(grep -o 'Endpoint=[^ ]*' "$WORK/relay.log" | head -1)"; fi
-  start fwdT_iperf env HYBRIDRELAY_CONNECTION_STRING="$CS" "${HR[@]}" forward -T "iperf:127.0.0.1:$P_IPERF"
-  start fwdT_echo env HYBRIDRELAY_CONNECTION_STRING="$CS" "${HR[@]}" forward -T "echo:127.0.0.1:$P_ECHO"
-  start fwdL_iperf env HYBRIDRELAY_CONNECTION_STRING="$CS" "${HR[@]}" forward -L "127.0.0.1:$P_HR_IPERF:iperf"
-  start fwdL_echo env HYBRIDRELAY_CONNECTION_STRING="$CS" "${HR[@]}" forward -L "127.0.0.1:$P_HR_ECHO:echo"
+  MAXC=$(( IDLE_N * 2 + 1000 ))
+  start relay "${HR[@]}" serve --bind=127.0.0.1 --port="$P_RELAY" --auto-create \
+    --max-connections=$(( MAXC * 2 )) --max-pending-handshakes=10000
+  wait_line "$WORK/relay.log" 'Endpoint=' 60
+  CS="$(grep -o 'Endpoint=[^ ]*' "$WORK/relay.log" | head -1)"
+  FWD=(forward -q --status-interval=0 --max-connections="$MAXC" -x "$CS")
+  start fwdT_iperf "${HR[@]}" "${FWD[@]}" -T "iperf:bench/127.0.0.1:$P_IPERF"
+  start fwdT_echo "${HR[@]}" "${FWD[@]}" -T "echo:bench/127.0.0.1:$P_ECHO"
+  start fwdL_iperf "${HR[@]}" "${FWD[@]}" -L "127.0.0.1:$P_HR_IPERF/bench:iperf"
+  start fwdL_echo "${HR[@]}" "${FWD[@]}" -L "127.0.0.1:$P_HR_ECHO/bench:echo"
 else
   NODE=(java "${JAVA_OPTS[@]}" -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ChainNode)
   start relay "${NODE[@]}" serve "$P_RELAY"
@@ -271,7 +271,11 @@ metric relay_rss_before_mib "$(rss_mib "$PID_relay")"
 metric listener_rss_before_mib "$(rss_mib "$PID_fwdT_echo")"
 metric relay_threads_before "$(threads "$PID_relay")"
 metric listener_threads_before "$(threads "$PID_fwdT_echo")"
-java -Xmx1g -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ConnLoad idle 127.0.0.1 "$P_HR_ECHO" "$IDLE_N" "$IDLE_HOLD" 16 \
+# Guard for the shared machine: stop opening connections once the whole machine runs 55 % of
+# pid_max threads (a thread-per-connection process under test would otherwise exhaust it).
+THREAD_BUDGET=$(( $(cat /proc/sys/kernel/pid_max) * 55 / 100 ))
+metric idle_thread_budget "$THREAD_BUDGET"
+java -Xmx1g -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ConnLoad idle 127.0.0.1 "$P_HR_ECHO" "$IDLE_N" "$IDLE_HOLD" 16 "$THREAD_BUDGET" \
   > "$WORK/idle.txt" 2>&1 &
 IDLE_PID=$!
 PIDS+=("$IDLE_PID")
@@ -286,7 +290,7 @@ if wait_line "$WORK/idle.txt" IDLE_READY $(( 120 + IDLE_N / 20 )); then
   metric sender_fwd_threads_idle "$(threads "$PID_fwdL_echo")"
 fi
 wait "$IDLE_PID" || true
-for k in idle_open idle_errors idle_open_seconds idle_probed idle_alive; do
+for k in idle_open idle_errors idle_open_seconds idle_probed idle_alive idle_thread_budget_hit idle_system_threads; do
   metric "$k" "$(kv "$WORK/idle.txt" $k)"
 done
 metric idle_n "$IDLE_N"

@@ -81,6 +81,12 @@ def main():
     rss0 = num(m, "relay_rss_before_mib") + num(m, "listener_rss_before_mib")
     row("idle_rss", "RSS relay + listener with %d idle tunnelled connections" % n, rss, "MiB",
         "same processes before", rss0, "≤ 1024 MiB", lambda v, b, r: v <= 1024, better="lower")
+    opened_n = num(m, "idle_open")
+    if opened_n and not math.isnan(opened_n) and opened_n < 10000 and not math.isnan(rss):
+        # linear extrapolation of the per-connection cost to the 10,000-connection target
+        ext = rss0 + (rss - rss0) * 10000.0 / opened_n
+        row("idle_rss_10k", "RSS relay + listener extrapolated to 10,000 connections (from %d)" % opened_n, ext,
+            "MiB", "same processes before", rss0, "≤ 1024 MiB", lambda v, b, r: v <= 1024, better="lower")
     thr = num(m, "relay_threads_idle")
     thr0 = num(m, "relay_threads_before")
     row("idle_relay_threads", "Relay threads with %d idle connections" % n, thr, "threads",
@@ -90,7 +96,8 @@ def main():
     row("idle_listener_threads", "Listener (forward -T) threads with %d idle connections (info)" % n, lthr,
         "threads", "listener before", num(m, "listener_threads_before"), "info", None, better="lower")
     opened = num(m, "idle_open")
-    row("idle_open", "Idle connections established (of %d)" % n, opened, "conns", "requested", float(n),
+    note = " — stopped by the machine thread budget" if m.get("idle_thread_budget_hit") == "true" else ""
+    row("idle_open", "Idle connections established (of %d)%s" % (n, note), opened, "conns", "requested", float(n),
         "= 1.0× and all probes alive", lambda v, b, r: r >= 1.0 and num(m, "idle_alive") == num(m, "idle_probed"))
     # pump
     row("pump_alloc", "Bounded SPSC pipe, 16 KiB writes, allocation (JMH -prof gc)",

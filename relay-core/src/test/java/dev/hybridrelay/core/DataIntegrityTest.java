@@ -65,7 +65,7 @@ class DataIntegrityTest {
   @Test
   void manyConcurrentConnectionsWithRandomSizes() throws Exception {
     String cs = relay.connectionString("integrity-many");
-    int connections = 32;
+    int connections = 50;
     long seed = System.nanoTime();
     log.info("seed {}", seed);
     Random sizes = new Random(seed);

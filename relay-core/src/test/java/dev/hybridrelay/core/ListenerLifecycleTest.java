@@ -148,4 +148,25 @@ class ListenerLifecycleTest {
       assertThat(threads.poll(5, TimeUnit.SECONDS)).startsWith("hybridrelay-connection-");
     }
   }
+
+  @Test
+  void fullBacklogRejectsFurtherSendersWith503() throws Exception {
+    String cs = relay.connectionString("backlog");
+    try (RelayListener listener = RelayListener.builder(cs).backlog(1).build()) {
+      listener.open();
+      RelaySender sender = RelaySender.builder(cs).build();
+      try (RelayConnection first = sender.connect()) {
+        assertThatThrownBy(sender::connect).isInstanceOfSatisfying(RelayConnectException.class,
+            e -> assertThat(e.statusCode()).isEqualTo(503));
+        try (RelayConnection l = listener.accept(Duration.ofSeconds(5))) {
+          first.getOutputStream().write(3);
+          assertThat(l.getInputStream().read()).isEqualTo(3);
+          // room again
+          try (RelayConnection second = sender.connect(); RelayConnection l2 = listener.accept(Duration.ofSeconds(5))) {
+            assertThat(l2.trackingId()).isNotEqualTo(l.trackingId()).startsWith(second.trackingId());
+          }
+        }
+      }
+    }
+  }
 }

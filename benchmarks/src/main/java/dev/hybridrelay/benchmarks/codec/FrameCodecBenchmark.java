@@ -35,6 +35,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *       {@code WebSocketClient} reads its socket ({@code DEFAULT_READ_BUFFER_SIZE}); Java-WebSocket
  *       copies partial frames into a frame-sized buffer and allocates the payload, the prototype
  *       unmasks in place.
+ *   <li>{@code jwsDecodeUnmasked} / {@code inhouseDecodeUnmasked}: the same for the unmasked
+ *       server → client frames that relay-core's clients actually receive from the relay.
  *   <li>{@code maskBytewise} / {@code maskWordwise}: the masking loop alone.
  * </ul>
  *
@@ -65,6 +67,8 @@ public class FrameCodecBenchmark {
   private FrameCodec.MaskKeys keys;
   private FrameCodec.Decoder decoder;
   private int maskKey;
+  private byte[] encodedServer;
+  private FrameCodec.Decoder clientDecoder;
   private Blackhole sinkHole;
   private final FrameCodec.Sink sink = (op, fin, data, off, len, end) -> sinkHole.consume(len);
 
@@ -88,6 +92,12 @@ public class FrameCodecBenchmark {
     encodedLength = frame.remaining();
     encoded = new byte[encodedLength];
     frame.get(encoded);
+    // Server → client frames are not masked: what the relay sends to both of its clients.
+    encodedServer = new byte[size + FrameCodec.MAX_HEADER];
+    int h = FrameCodec.writeHeader(encodedServer, 0, FrameCodec.OP_BINARY, true, size, false, 0);
+    System.arraycopy(payload, 0, encodedServer, h, size);
+    encodedServer = java.util.Arrays.copyOf(encodedServer, h + size);
+    clientDecoder = new FrameCodec.Decoder(Integer.MAX_VALUE);
     verify();
   }
 
@@ -147,6 +157,29 @@ public class FrameCodecBenchmark {
       int n = Math.min(READ_CHUNK, encodedLength - off);
       System.arraycopy(encoded, off, readBuffer, 0, n);
       decoder.decode(readBuffer, 0, n, sink);
+    }
+  }
+
+  /** Client side of a relay connection: an unmasked server frame through Java-WebSocket. */
+  @Benchmark
+  public void jwsDecodeUnmasked(Blackhole bh) throws InvalidDataException {
+    for (int off = 0; off < encodedServer.length; off += READ_CHUNK) {
+      int n = Math.min(READ_CHUNK, encodedServer.length - off);
+      System.arraycopy(encodedServer, off, readBuffer, 0, n);
+      List<Framedata> frames = clientDraft.translateFrame(ByteBuffer.wrap(readBuffer, 0, n));
+      for (int i = 0; i < frames.size(); i++) {
+        bh.consume(frames.get(i).getPayloadData());
+      }
+    }
+  }
+
+  /** Client side of a relay connection: an unmasked server frame through the prototype. */
+  @Benchmark
+  public void inhouseDecodeUnmasked() {
+    for (int off = 0; off < encodedServer.length; off += READ_CHUNK) {
+      int n = Math.min(READ_CHUNK, encodedServer.length - off);
+      System.arraycopy(encodedServer, off, readBuffer, 0, n);
+      clientDecoder.decode(readBuffer, 0, n, sink);
     }
   }
 

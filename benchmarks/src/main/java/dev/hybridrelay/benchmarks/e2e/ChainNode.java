@@ -1,6 +1,7 @@
 package dev.hybridrelay.benchmarks.e2e;
 
 import dev.hybridrelay.server.LocalRelayServer;
+import dev.hybridrelay.socket.ForwardOptions;
 import dev.hybridrelay.socket.LocalForwarder;
 import dev.hybridrelay.socket.RemoteForwarder;
 import java.net.InetAddress;
@@ -17,6 +18,10 @@ import java.net.InetAddress;
  * </pre>
  */
 public final class ChainNode {
+  /** Room for the idle-connection test (the default caps a forwarder at 1,000 connections). */
+  private static final ForwardOptions OPTIONS =
+      ForwardOptions.builder().maxConnections(50_000).build();
+
   private ChainNode() {}
 
   public static void main(String[] args) throws Exception {
@@ -30,7 +35,8 @@ public final class ChainNode {
       }
       case "forward-T" -> {
         RemoteForwarder f = RemoteForwarder.builder(args[1]).hybridConnection(args[2])
-            .target(args[3], Integer.parseInt(args[4])).acceptAnyNumericPortName(true).build();
+            .target(args[3], Integer.parseInt(args[4])).acceptAnyNumericPortName(true)
+            .options(OPTIONS).build();
         f.start();
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!f.isOnline() && System.nanoTime() < deadline) {
@@ -39,7 +45,8 @@ public final class ChainNode {
       }
       case "forward-L" -> {
         LocalForwarder f = LocalForwarder.builder(args[1]).hybridConnection(args[2])
-            .bindAddress(InetAddress.getByName("127.0.0.1")).port(Integer.parseInt(args[3])).build();
+            .bindAddress(InetAddress.getByName("127.0.0.1")).port(Integer.parseInt(args[3]))
+            .options(OPTIONS).build();
         f.start();
       }
       default -> throw new IllegalArgumentException("unknown role " + args[0]);

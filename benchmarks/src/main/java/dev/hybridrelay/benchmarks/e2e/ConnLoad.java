@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *     new connections per second: connect, write 1 byte, read it back, close
  * java -cp benchmarks.jar dev.hybridrelay.benchmarks.e2e.ConnLoad rtt HOST PORT COUNT
  *     1-byte round trips on one connection (TCP_NODELAY): p50/p99 in microseconds
- * java -cp benchmarks.jar dev.hybridrelay.benchmarks.e2e.ConnLoad idle HOST PORT COUNT HOLD_SECONDS PARALLEL
+ * java -cp benchmarks.jar dev.hybridrelay.benchmarks.e2e.ConnLoad idle HOST PORT COUNT HOLD_SECONDS PARALLEL [MAX_SYSTEM_THREADS]
  *     opens COUNT connections (each proves itself with a 1-byte echo), prints IDLE_READY,
- *     holds them HOLD_SECONDS, checks a sample still echoes, closes them
+ *     holds them HOLD_SECONDS, checks a sample still echoes, closes them. With MAX_SYSTEM_THREADS,
+ *     stops opening once the machine runs that many threads (fourth field of /proc/loadavg), so a
+ *     thread-per-connection process under test cannot exhaust pid_max for everyone else.
  * </pre>
  */
 public final class ConnLoad {
@@ -40,7 +42,7 @@ public final class ConnLoad {
       case "connrate" -> connRate(target, Double.parseDouble(args[3]), Integer.parseInt(args[4]));
       case "rtt" -> rtt(target, Integer.parseInt(args[3]));
       case "idle" -> idle(target, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
-          Integer.parseInt(args[5]));
+          Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0);
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
     System.exit(0);
@@ -132,8 +134,9 @@ public final class ConnLoad {
     }
   }
 
-  static void idle(InetSocketAddress target, int count, int holdSeconds, int parallel)
-      throws Exception {
+  static void idle(InetSocketAddress target, int count, int holdSeconds, int parallel,
+      int maxSystemThreads) throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean budgetHit = new java.util.concurrent.atomic.AtomicBoolean();
     Socket[] sockets = new Socket[count];
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
@@ -144,6 +147,12 @@ public final class ConnLoad {
       fs.add(pool.submit(() -> {
         int i;
         while ((i = next.getAndIncrement()) < count) {
+          if (maxSystemThreads > 0 && (i % 50 == 0) && systemThreads() > maxSystemThreads) {
+            budgetHit.set(true);
+          }
+          if (budgetHit.get()) {
+            return;
+          }
           Socket s = new Socket();
           try {
             s.setTcpNoDelay(true);
@@ -178,6 +187,8 @@ public final class ConnLoad {
     double secs = (System.nanoTime() - t0) / 1e9;
     System.out.printf("idle_open=%d%nidle_errors=%d%nidle_open_seconds=%.1f%n", open, errors.get(),
         secs);
+    System.out.printf("idle_thread_budget_hit=%s%nidle_system_threads=%d%n", budgetHit.get(),
+        systemThreads());
     System.out.println("IDLE_READY");
     System.out.flush();
     TimeUnit.SECONDS.sleep(holdSeconds);
@@ -204,6 +215,16 @@ public final class ConnLoad {
       if (s != null) {
         s.close();
       }
+    }
+  }
+
+  /** Threads on the machine: the fourth field of /proc/loadavg is "running/total". */
+  static int systemThreads() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return Integer.parseInt(f[3].substring(f[3].indexOf('/') + 1));
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

@@ -34,9 +34,8 @@ public final class Rendezvous {
             if (c == null) {
               return;
             }
-            long t = System.nanoTime();
+            accepted.put(System.nanoTime());
             c.close();
-            accepted.put(t);
           }
         } catch (Exception e) {
           // listener closed

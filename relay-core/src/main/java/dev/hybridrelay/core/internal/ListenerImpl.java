@@ -460,7 +460,14 @@ public final class ListenerImpl {
       if (msg.has("accept") && msg.get("accept").isObject()) {
         JsonNode accept = msg.get("accept");
         try {
-          acceptPool.execute(() -> handleAccept(accept));
+          acceptPool.execute(() -> {
+            try {
+              handleAccept(accept);
+            } catch (RuntimeException e) {
+              log.warn("Listener {}: cannot handle an accept message: {}", id,
+                  Redaction.text(String.valueOf(e.getMessage())));
+            }
+          });
         } catch (RuntimeException e) {
           log.debug("Listener {}: closed, dropping an accept", id);
         }

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Plots the ratios of an e2e.sh run (and, if present, the codec JMH results) for the site.
+
+Usage: benchmarks/plot.py [RESULTS_CSV] [OUTPUT_PNG] [CODEC_JMH_JSON]
+Defaults: benchmarks/results/e2e-latest.csv, src-site/resources/images/performance.png,
+benchmarks/results/jmh-codec.json (skipped when missing).
+
+Left panel: every measure that has a baseline, as "how many times the baseline", with the target
+drawn as a tick; bars are green when the target is met, red when not, grey for information only.
+For lower-is-better measures (latency, memory) the ratio shown is baseline/value so that right is
+always better. Right panel: frame codec throughput, prototype over Java-WebSocket, per frame size.
+"""
+import csv
+import json
+import math
+import os
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def target_ratio(row):
+    """The target expressed on the same 'right is better' ratio axis, or None."""
+    t = row["target"]
+    m = re.match(r"[≥>]\s*([\d.]+)×", t)
+    if m:
+        return float(m.group(1))
+    m = re.match(r"≤\s*([\d.]+)×", t)
+    if m:
+        return 1.0 / float(m.group(1))
+    return None
+
+
+def main():
+    csv_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results", "e2e-latest.csv")
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "src-site", "resources", "images",
+                                                             "performance.png")
+    codec = sys.argv[3] if len(sys.argv) > 3 else os.path.join(HERE, "results", "jmh-codec.json")
+    rows = [r for r in csv.DictReader(open(csv_path)) if r["ratio"] not in ("", None)]
+    labels, vals, colors, targets = [], [], [], []
+    for r in rows:
+        ratio = float(r["ratio"])
+        if ratio <= 0 or math.isnan(ratio):
+            continue
+        shown = 1.0 / ratio if r["better"] == "lower" else ratio
+        if r["key"] in ("idle_rss", "idle_rss_10k", "idle_relay_threads", "idle_listener_threads", "idle_open",
+                        "rdv_p99"):
+            continue  # absolute targets; in the table, not on a ratio axis
+        labels.append(r["measure"] if len(r["measure"]) < 70 else r["measure"][:67] + "…")
+        vals.append(shown)
+        targets.append(target_ratio(r))
+        colors.append("#9e9e9e" if r["status"] == "n/a" else ("#2e7d32" if r["status"] == "PASS" else "#c62828"))
+
+    have_codec = os.path.exists(codec)
+    fig, axes = plt.subplots(1, 2 if have_codec else 1, figsize=(15 if have_codec else 10, 5.5),
+                             gridspec_kw={"width_ratios": [2, 1]} if have_codec else None)
+    ax = axes[0] if have_codec else axes
+    y = list(range(len(labels)))[::-1]
+    ax.barh(y, vals, color=colors)
+    for yi, t in zip(y, targets):
+        if t:
+            ax.plot([t, t], [yi - 0.4, yi + 0.4], color="black", linewidth=2)
+    for yi, v in zip(y, vals):
+        ax.text(v * 1.05, yi, "%.2f×" % v, va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="#555", linestyle=":", linewidth=1)
+    ax.set_xlabel("× baseline, same run (right is better; black tick = target)")
+    ax.set_title("Relay path vs baselines (loopback, 2 cores, shared machine)", fontsize=10)
+
+    if have_codec:
+        data = json.load(open(codec))
+        score = {}
+        for r in data:
+            name = r["benchmark"].split(".")[-1]
+            score[(name, int(r["params"]["size"]))] = r["primaryMetric"]["score"]
+        sizes = sorted({s for (_, s) in score})
+        pairs = [("Encode (masked)", "inhouseEncode", "jwsEncode"),
+                 ("Decode (masked)", "inhouseDecode", "jwsDecode"),
+                 ("Decode (unmasked)", "inhouseDecodeUnmasked", "jwsDecodeUnmasked"),
+                 ("Mask only", "maskWordwise", "maskBytewise")]
+        ax2 = axes[1]
+        width = 0.8 / len(sizes)
+        for i, s in enumerate(sizes):
+            xs, ys = [], []
+            for j, (lab, new, old) in enumerate(pairs):
+                if (new, s) in score and (old, s) in score:
+                    xs.append(j + i * width)
+                    ys.append(score[(new, s)] / score[(old, s)])
+            ax2.bar(xs, ys, width=width, label="%d KiB" % (s // 1024))
+        ax2.set_xticks([j + width * (len(sizes) - 1) / 2 for j in range(len(pairs))])
+        ax2.set_xticklabels([p[0] for p in pairs], fontsize=8)
+        ax2.set_yscale("log")
+        ax2.set_ylabel("prototype / Java-WebSocket (frames/s)")
+        ax2.set_title("Frame codec prototype vs Draft_6455", fontsize=10)
+        ax2.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()
