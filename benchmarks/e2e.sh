@@ -324,4 +324,8 @@ metric loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 # ---------------------------------------------------------------- table, CSV, JSON
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 python3 "$HERE/e2e_report.py" "$METRICS" "$RESULTS" "$STAMP"
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+  /usr/bin/python3 "$HERE/plot.py" "$RESULTS/e2e-latest.csv" "$ROOT/src-site/resources/images/performance.png" \
+    "$RESULTS/jmh-codec.json" || true
+fi
 log "done; results in $RESULTS (e2e-latest.csv, e2e-latest.json)"

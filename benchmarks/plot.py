@@ -1,7 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots the ratios of an e2e.sh run (and, if present, the codec JMH results) for the site.
 
-Usage: benchmarks/plot.py [RESULTS_CSV] [OUTPUT_PNG] [CODEC_JMH_JSON]
+Usage: /usr/bin/python3 benchmarks/plot.py  (Debian python3 with python3-matplotlib)
+       [RESULTS_CSV] [OUTPUT_PNG] [CODEC_JMH_JSON]
 Defaults: benchmarks/results/e2e-latest.csv, src-site/resources/images/performance.png,
 benchmarks/results/jmh-codec.json (skipped when missing).
 

@@ -30,7 +30,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       name fails exactly like a bad signature.</li>
  *   <li>HMAC-SHA256 over the <em>received</em> {@code sr} text + LF + {@code se}, keyed with the
  *       UTF-8 bytes of the key string; decoded MACs compared with {@link MessageDigest#isEqual}.</li>
- *   <li>Expiry: refused if {@code now > se + skew}.</li>
+ *   <li>Expiry: refused once {@code now >= se + skew}, the instant the relay would also close a control channel holding it.</li>
  *   <li>Audience: decoded {@code sr}; scheme (http, https, sb, ws, wss) and port ignored; host
  *       compared case-insensitively with the relay's host names; its path (trailing slash ignored)
  *       must be empty or a whole-segment prefix of the target path.</li>
@@ -146,7 +146,7 @@ public final class SasTokenValidator {
     if (matching.isEmpty()) {
       return Result.unauthorized(INVALID_SIGNATURE);
     }
-    if (nowEpochSeconds > se && nowEpochSeconds - se > skewSeconds) {
+    if (se <= nowEpochSeconds - skewSeconds) {
       return Result.unauthorized(EXPIRED);
     }
     if (!audienceMatches(sr, hosts, targetPath)) {
