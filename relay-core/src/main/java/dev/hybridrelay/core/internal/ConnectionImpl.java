@@ -185,6 +185,18 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     }
   }
 
+  @Override
+  public void onLocalFailure(RelayWebSocket socket, int code, String reason) {
+    closeStatus = new RelayCloseStatus(code, reason == null ? "" : reason, false);
+    fail(new SocketException("Connection closed with code " + code + ": " + reason));
+    // Our Close goes after whatever is queued; the relay forwards it, the peer answers with its
+    // Close and the relay then closes TCP. If that does not happen in time, abort.
+    ws.sendClose(code, reason);
+    if (holdScheduler()) {
+      lingerTask = SharedScheduler.once(LINGER_MILLIS, ws::abort);
+    }
+  }
+
   private void finishHandshake(String reason) {
     if (finishing) {
       return;

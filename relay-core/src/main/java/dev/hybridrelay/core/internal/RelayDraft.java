@@ -11,7 +11,6 @@ import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
-import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.Handshakedata;
@@ -116,8 +115,8 @@ final class RelayDraft extends Draft_6455 {
       socket.peerClosed(code, reason);
       return;
     }
-    if (socket.hasPeerClosed() && op != Opcode.PING && op != Opcode.PONG) {
-      return; // nothing may follow a Close
+    if ((socket.hasPeerClosed() || socket.hasFailedLocally()) && op != Opcode.PING && op != Opcode.PONG) {
+      return; // nothing may follow a Close, nor an oversized message
     }
     if (op == Opcode.CONTINUOUS || ((op == Opcode.TEXT || op == Opcode.BINARY) && !frame.isFin())) {
       if (op != Opcode.CONTINUOUS) {
@@ -126,7 +125,10 @@ final class RelayDraft extends Draft_6455 {
       fragmentedBytes += frame.getPayloadData().remaining();
       if (fragmentedBytes > maxMessageSize) {
         fragmentedBytes = 0;
-        throw new LimitExceededException("Message larger than " + maxMessageSize + " bytes", maxMessageSize);
+        // Not Java-WebSocket's own close path: its read loop would close TCP before the write
+        // thread flushed the Close frame, and the peer would see 1006 instead of 1009.
+        socket.failLocally(CloseFrame.TOOBIG, "Message larger than " + maxMessageSize + " bytes");
+        return;
       }
       if (op == Opcode.CONTINUOUS && frame.isFin()) {
         fragmentedBytes = 0;

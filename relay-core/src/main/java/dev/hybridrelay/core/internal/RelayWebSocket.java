@@ -58,6 +58,14 @@ final class RelayWebSocket extends WebSocketClient {
     /** The peer's Close frame arrived; nothing was echoed yet. */
     void onPeerClose(int code, String reason);
 
+    /**
+     * The peer broke a local limit (a message over the size cap); further data frames are dropped.
+     * By default the socket closes with {@code code} through the library's close path.
+     */
+    default void onLocalFailure(RelayWebSocket ws, int code, String reason) {
+      ws.closeNow(code, reason);
+    }
+
     /** The TCP connection is gone (after a close handshake or not). */
     void onClosed(int code, String reason, boolean remote);
   }
@@ -69,6 +77,7 @@ final class RelayWebSocket extends WebSocketClient {
   private volatile TcpSocketWrapper socketWrapper;
   private volatile ServerHandshake response;
   private volatile boolean peerClosed;
+  private volatile boolean failedLocally;
   private volatile boolean opened;
   private volatile Exception lastError;
   private volatile long lastReceivedNanos = System.nanoTime();
@@ -358,6 +367,25 @@ final class RelayWebSocket extends WebSocketClient {
   }
 
   // --- called by RelayDraft on the read thread ---
+
+  /** True once the peer broke a local limit; data frames are dropped from then on. */
+  boolean hasFailedLocally() {
+    return failedLocally;
+  }
+
+  /** Called by {@link RelayDraft} on the read thread when the peer breaks a local limit. */
+  void failLocally(int code, String reason) {
+    if (failedLocally) {
+      return;
+    }
+    failedLocally = true;
+    Handler h = handler;
+    if (h != null) {
+      h.onLocalFailure(this, code, reason);
+    } else {
+      closeNow(code, reason);
+    }
+  }
 
   void peerClosed(int code, String reason) {
     if (peerClosed) {
