@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the key=value metrics written by e2e.sh into the results table (stdout), CSV and JSON.
 
-Usage: e2e_report.py METRICS_FILE RESULTS_DIR STAMP
+Usage: e2e_report.py METRICS_FILE|SAVED_RUN.json RESULTS_DIR STAMP
 Writes RESULTS_DIR/e2e-<mode>-<STAMP>.{csv,json} and RESULTS_DIR/e2e-latest.{csv,json}.
 """
 import csv
@@ -13,6 +13,8 @@ import sys
 
 
 def load(path):
+    if path.endswith(".json"):  # re-render a saved run: e2e_report.py results/e2e-latest.json ...
+        return dict(json.load(open(path))["metrics"])
     m = {}
     for line in open(path):
         line = line.strip()
@@ -77,6 +79,9 @@ def main():
         lambda v, b, r: v <= 5000, better="lower")
     # idle
     n = int(num(m, "idle_n")) if not math.isnan(num(m, "idle_n")) else 0
+    n_req = n
+    if not math.isnan(num(m, "idle_open")):
+        n = int(num(m, "idle_open"))  # what was actually held open while RSS and threads were read
     rss = num(m, "relay_rss_idle_mib") + num(m, "listener_rss_idle_mib")
     rss0 = num(m, "relay_rss_before_mib") + num(m, "listener_rss_before_mib")
     row("idle_rss", "RSS relay + listener with %d idle tunnelled connections" % n, rss, "MiB",
@@ -97,7 +102,8 @@ def main():
         "threads", "listener before", num(m, "listener_threads_before"), "info", None, better="lower")
     opened = num(m, "idle_open")
     note = " — stopped by the machine thread budget" if m.get("idle_thread_budget_hit") == "true" else ""
-    row("idle_open", "Idle connections established (of %d)%s" % (n, note), opened, "conns", "requested", float(n),
+    row("idle_open", "Idle connections established (of %d)%s" % (n_req, note), opened, "conns", "requested",
+        float(n_req),
         "= 1.0× and all probes alive", lambda v, b, r: r >= 1.0 and num(m, "idle_alive") == num(m, "idle_probed"))
     # pump
     row("pump_alloc", "Bounded SPSC pipe, 16 KiB writes, allocation (JMH -prof gc)",

@@ -27,6 +27,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+SHORT = {
+    "bulk_inproc": "Bulk in-process relay vs 1-hop proxy (JMH)",
+    "bulk_chain_vs_socat": "Bulk iperf3: forwarder chain vs socat chain",
+    "bulk_chain_vs_ssh": "Bulk iperf3: forwarder chain vs ssh -L",
+    "bulk_chain_vs_proxy1": "Bulk iperf3: forwarder chain vs 1-hop proxy",
+    "bulk_proxy1_vs_direct": "Bulk iperf3: 1-hop proxy vs direct",
+    "conn_rate": "Connections/s: chain vs 1-hop proxy",
+    "conn_p99": "Connect+echo+close p99: chain vs proxy",
+    "rtt_p50": "1-byte RTT p50: chain vs 1-hop proxy",
+    "rtt_p99": "1-byte RTT p99: chain vs 1-hop proxy",
+    "rtt_proxy_vs_direct": "1-byte RTT p50: 1-hop proxy vs direct",
+}
+
+
 def target_ratio(row):
     """The target expressed on the same 'right is better' ratio axis, or None."""
     t = row["target"]
@@ -54,7 +68,7 @@ def main():
         if r["key"] in ("idle_rss", "idle_rss_10k", "idle_relay_threads", "idle_listener_threads", "idle_open",
                         "rdv_p99"):
             continue  # absolute targets; in the table, not on a ratio axis
-        labels.append(r["measure"] if len(r["measure"]) < 70 else r["measure"][:67] + "…")
+        labels.append(SHORT.get(r["key"], r["measure"][:60]))
         vals.append(shown)
         targets.append(target_ratio(r))
         colors.append("#9e9e9e" if r["status"] == "n/a" else ("#2e7d32" if r["status"] == "PASS" else "#c62828"))
@@ -84,10 +98,10 @@ def main():
             name = r["benchmark"].split(".")[-1]
             score[(name, int(r["params"]["size"]))] = r["primaryMetric"]["score"]
         sizes = sorted({s for (_, s) in score})
-        pairs = [("Encode (masked)", "inhouseEncode", "jwsEncode"),
-                 ("Decode (masked)", "inhouseDecode", "jwsDecode"),
-                 ("Decode (unmasked)", "inhouseDecodeUnmasked", "jwsDecodeUnmasked"),
-                 ("Mask only", "maskWordwise", "maskBytewise")]
+        pairs = [("Encode\n(masked)", "inhouseEncode", "jwsEncode"),
+                 ("Decode\n(masked)", "inhouseDecode", "jwsDecode"),
+                 ("Decode\n(unmasked)", "inhouseDecodeUnmasked", "jwsDecodeUnmasked"),
+                 ("Mask\nonly", "maskWordwise", "maskBytewise")]
         ax2 = axes[1]
         width = 0.8 / len(sizes)
         for i, s in enumerate(sizes):

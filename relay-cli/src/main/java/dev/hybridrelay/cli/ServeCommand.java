@@ -78,6 +78,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-pending-handshakes", paramLabel = "N", description = "Handshakes in progress (default 1000).")
   Integer maxPendingHandshakes;
 
+  @Option(names = "--max-connections-per-address", paramLabel = "N",
+      description = "Open TCP connections from one client IP address (default 1000).")
+  Integer maxConnectionsPerAddress;
+
   @Option(names = "--max-frame", paramLabel = "BYTES", description = "Largest frame payload (default 4194304).")
   Integer maxFrame;
 
@@ -197,6 +201,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (maxPendingHandshakes != null) {
       b.maxPendingHandshakes(maxPendingHandshakes);
+    }
+    if (maxConnectionsPerAddress != null) {
+      b.maxConnectionsPerAddress(maxConnectionsPerAddress);
     }
     if (maxFrame != null) {
       b.maxFramePayload(maxFrame);

@@ -8,6 +8,8 @@ import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.RelayListenerEvents;
 import dev.hybridrelay.core.RelaySender;
 import dev.hybridrelay.core.RelayTimeoutException;
+import dev.hybridrelay.core.SharedAccessSignatureTokenProvider;
+import dev.hybridrelay.core.TokenProvider;
 import dev.hybridrelay.it.support.ChildJvm;
 import dev.hybridrelay.it.support.EchoListener;
 import dev.hybridrelay.it.support.EchoListenerMain;
@@ -40,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** F1–F3, F7–F10: faults survived. */
+/** F1–F10: faults survived. */
 class FaultScenariosTest {
 
   /** Records listener events with timestamps. */
@@ -590,6 +592,326 @@ class FaultScenariosTest {
       }
     } finally {
       relay.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ F4
+
+  /** Listener events with their causes. */
+  static final class CauseEvents implements RelayListenerEvents {
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final AtomicInteger connecting = new AtomicInteger();
+    volatile long firstDropNanos;
+    volatile String firstDropCause = "";
+
+    @Override
+    public void onConnecting(Throwable cause) {
+      connecting.incrementAndGet();
+      log.add("connecting");
+      if (cause != null && firstDropNanos == 0) {
+        firstDropNanos = System.nanoTime();
+        firstDropCause = String.valueOf(cause.getMessage());
+      }
+    }
+
+    @Override
+    public void onOnline() {
+      log.add("online");
+    }
+
+    @Override
+    public void onOffline(Throwable cause) {
+      log.add("offline" + (cause == null ? "" : "(" + cause.getClass().getSimpleName() + ")"));
+    }
+  }
+
+  /**
+   * A fixed token (cannot be renewed) expiring a few seconds after open: the relay (clock skew 1 s)
+   * closes the control channel with 1008 within 5 s after se + skew, while a relayed stream
+   * accepted before keeps flowing across the expiry to completion.
+   */
+  @Test
+  @Timeout(90)
+  void f4TokenExpiryWithoutRenewal() throws Exception {
+    long seed = Payloads.seed("F4");
+    Duration skew = Duration.ofSeconds(1);
+    try (RelayFixture relay = RelayFixture.start(b -> b.tokenClockSkew(skew))) {
+      String cs = relay.connectionString("f4");
+      long se = System.currentTimeMillis() / 1000 + 5;
+      String token = SharedAccessSignatureTokenProvider.createToken(RelayFixture.RULE, relay.key,
+          "http://localhost/f4/", se);
+      CauseEvents ev = new CauseEvents();
+      try (RelayListener listener = RelayListener.builder(cs)
+          .tokenProvider(TokenProvider.sharedAccessSignature(token)).events(ev).build()) {
+        listener.open();
+        RelaySender sender = RelaySender.builder(cs).build();
+        RelayConnection sc = sender.connect(Duration.ofSeconds(10));
+        RelayConnection lc = listener.accept(Duration.ofSeconds(10));
+        // the listener side echoes; the sender writes 32 KiB every 50 ms until 4 s after the drop
+        CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+          try {
+            lc.getInputStream().transferTo(lc.getOutputStream());
+            lc.close();
+          } catch (IOException e) {
+            lc.abort();
+          }
+        });
+        long seMillis = se * 1000;
+        long streamEnd = System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos(seMillis + skew.toMillis() + 6000
+                - System.currentTimeMillis());
+        CompletableFuture<Transfers.Result> stream = CompletableFuture.supplyAsync(() -> {
+          try {
+            return Transfers.pacedEcho(sc, seed, streamEnd, 32 * 1024, 50);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        // wait for the relay to drop the listener
+        long dropWall = -1;
+        long d = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < d) {
+          if (relay.server().listenerCount("f4") == 0) {
+            dropWall = System.currentTimeMillis();
+            break;
+          }
+          Thread.sleep(10);
+        }
+        long dropAfterSeMs = dropWall < 0 ? -1 : dropWall - seMillis;
+        String outcome;
+        Transfers.Result res = null;
+        try {
+          res = stream.get(30, TimeUnit.SECONDS);
+          outcome = res.intact() ? "intact" : "mismatch";
+        } catch (Exception e) {
+          outcome = "failed:" + e.getCause();
+        }
+        echo.get(10, TimeUnit.SECONDS);
+        sc.close();
+        Thread.sleep(500);
+        boolean code1008 = ev.firstDropCause.contains("1008");
+        String figures = "mode=fixed_token se_in_s=5 clock_skew_ms=" + skew.toMillis()
+            + " control_channel_dropped_after_se_ms=" + dropAfterSeMs + " close_code_1008="
+            + code1008 + " in_flight_stream=" + outcome + " stream_bytes_each_way="
+            + (res == null ? 0 : res.received().length()) + " listener_events=" + ev.log
+            + " seed=" + seed;
+        boolean pass = dropAfterSeMs >= 0 && dropAfterSeMs <= skew.toMillis() + 5000 && code1008
+            && outcome.equals("intact");
+        Scenarios.record("F4", pass ? "PASS" : "FAIL", figures.replace(", ", ","));
+        assertThat(dropAfterSeMs).as(figures).isBetween(0L, skew.toMillis() + 5000);
+        assertThat(code1008).as(ev.firstDropCause).isTrue();
+        assertThat(outcome).isEqualTo("intact");
+      }
+    }
+  }
+
+  /**
+   * Renewal on: SAS tokens living 4 s, renewed over the control channel at 80 %; the relay allows
+   * no clock skew. Over 20 s (five lifetimes) the listener is never dropped.
+   */
+  @Test
+  @Timeout(90)
+  void f4TokenRenewalKeepsListenerOnline() throws Exception {
+    Duration ttl = Duration.ofSeconds(4);
+    Duration run = Duration.ofSeconds(20);
+    try (RelayFixture relay = RelayFixture.start(b -> b.tokenClockSkew(Duration.ZERO))) {
+      String cs = relay.connectionString("f4r");
+      CauseEvents ev = new CauseEvents();
+      try (EchoListener echo = EchoListener.open(cs, b -> b.events(ev).tokenValidity(ttl)
+          .tokenProvider(new SharedAccessSignatureTokenProvider(RelayFixture.RULE, relay.key)))) {
+        RelaySender sender = RelaySender.builder(cs).build();
+        long end = System.nanoTime() + run.toNanos();
+        int minListeners = Integer.MAX_VALUE;
+        int served = 0;
+        int failed = 0;
+        long nextProbe = 0;
+        while (System.nanoTime() < end) {
+          minListeners = Math.min(minListeners, relay.server().listenerCount("f4r"));
+          if (System.nanoTime() > nextProbe) {
+            try (RelayConnection c = sender.connect(Duration.ofSeconds(5))) {
+              served += Transfers.echo(c, served, 10_000, 10).intact() ? 1 : 0;
+            } catch (IOException e) {
+              failed++;
+            }
+            nextProbe = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+          }
+          Thread.sleep(20);
+        }
+        int drops = ev.connecting.get() - 1;
+        String figures = "mode=renewal token_ttl_s=" + ttl.toSeconds() + " clock_skew_ms=0 run_s="
+            + run.toSeconds() + " renewals_expected>=" + (run.toMillis() / (ttl.toMillis() * 8 / 10) - 1)
+            + " listener_drops=" + drops + " min_listener_count=" + minListeners
+            + " probes_served=" + served + " probes_failed=" + failed;
+        boolean pass = drops == 0 && minListeners == 1 && failed == 0;
+        Scenarios.record("F4", pass ? "PASS" : "FAIL", figures);
+        assertThat(drops).as(ev.firstDropCause).isZero();
+        assertThat(minListeners).isEqualTo(1);
+        assertThat(failed).isZero();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ F5
+
+  /**
+   * Forced recycle: the relay closes every control channel with 1001 every 3 s during a load of
+   * 20 concurrent paced full-duplex streams. After each recycle the listener is back online within
+   * 1 s; in-flight streams stay intact; senders arriving in the gap get through or get a fast 404.
+   */
+  @Test
+  @Timeout(120)
+  void f5ForcedRecycleUnderLoad() throws Exception {
+    long seed = Payloads.seed("F5");
+    int streams = 20;
+    int recycles = 4;
+    try (RelayFixture relay = RelayFixture.start()) {
+      String cs = relay.connectionString("f5");
+      Events ev = new Events();
+      try (EchoListener echo = EchoListener.open(cs, b -> b.events(ev))) {
+        RelaySender sender = RelaySender.builder(cs).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3L * recycles + 3);
+        ExecutorService pool = Executors.newFixedThreadPool(streams);
+        List<Future<Transfers.Result>> fs = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+          long s = seed + i;
+          fs.add(pool.submit(() -> Transfers.pacedEcho(sender, s, deadline, 64 * 1024, 50)));
+        }
+        ExecutorService gapPool = Executors.newFixedThreadPool(5);
+        List<Long> onlineMs = new ArrayList<>();
+        List<String> gap = new CopyOnWriteArrayList<>();
+        AtomicLong gapMaxMs = new AtomicLong();
+        for (int k = 0; k < recycles; k++) {
+          Thread.sleep(3000);
+          long t = System.nanoTime();
+          relay.server().dropControlChannels(1001, "Listener recycle");
+          List<Future<?>> g = new ArrayList<>();
+          for (int j = 0; j < 5; j++) {
+            int jj = j;
+            g.add(gapPool.submit(() -> {
+              Thread.sleep(jj * 2L);
+              long c0 = System.nanoTime();
+              String o;
+              try (RelayConnection c = sender.connect(Duration.ofSeconds(30))) {
+                o = Transfers.echo(c, jj, 1000, 10).intact() ? "served" : "mismatch";
+              } catch (RelayConnectException e) {
+                o = "error" + e.statusCode();
+              } catch (IOException e) {
+                o = e.getClass().getSimpleName();
+              }
+              long ms = (System.nanoTime() - c0) / 1_000_000;
+              gapMaxMs.accumulateAndGet(ms, Math::max);
+              gap.add(o);
+              return null;
+            }));
+          }
+          long d = t + TimeUnit.SECONDS.toNanos(10);
+          while (ev.lastOnline.get() < t && System.nanoTime() < d) {
+            Thread.sleep(5);
+          }
+          onlineMs.add(ev.lastOnline.get() > t ? (ev.lastOnline.get() - t) / 1_000_000 : -1);
+          for (Future<?> f : g) {
+            f.get(40, TimeUnit.SECONDS);
+          }
+        }
+        int bad = 0;
+        long bytes = 0;
+        for (Future<Transfers.Result> f : fs) {
+          try {
+            Transfers.Result r = f.get(60, TimeUnit.SECONDS);
+            bad += r.intact() ? 0 : 1;
+            bytes += r.received().length();
+          } catch (Exception e) {
+            bad++;
+            System.err.println("F5 stream failed: " + e);
+          }
+        }
+        pool.shutdown();
+        gapPool.shutdown();
+        long maxOnline = onlineMs.stream().mapToLong(Long::longValue).max().orElse(-1);
+        long minOnline = onlineMs.stream().mapToLong(Long::longValue).min().orElse(-1);
+        Map<String, Long> gapCounts = new java.util.TreeMap<>();
+        gap.forEach(o -> gapCounts.merge(o, 1L, Long::sum));
+        boolean gapOk = gap.stream().allMatch(o -> o.equals("served") || o.equals("error404"));
+        String figures = "recycles=" + recycles + " interval_s=3 close_code=1001 streams=" + streams
+            + " stream_failures=" + bad + " bytes_each_way=" + bytes + " online_after_recycle_ms="
+            + onlineMs + " gap_senders=" + gap.size() + " gap_outcomes=" + gapCounts
+            + " gap_max_ms=" + gapMaxMs.get() + " seed=" + seed;
+        boolean pass = bad == 0 && minOnline >= 0 && maxOnline <= 1000 && gapOk
+            && gapMaxMs.get() < 1000;
+        Scenarios.record("F5", pass ? "PASS" : "FAIL", figures.replace(", ", ","));
+        assertThat(bad).as(figures).isZero();
+        assertThat(minOnline).isGreaterThanOrEqualTo(0);
+        assertThat(maxOnline).as(figures).isLessThanOrEqualTo(1000);
+        assertThat(gapOk).as(figures).isTrue();
+        assertThat(gapMaxMs.get()).as(figures).isLessThan(1000);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ F6
+
+  /**
+   * Degraded network on the sender leg and the listener's control channel: latency 200 ± 50 ms and
+   * 1 MiB/s, both directions. A full-duplex 6 MiB echo completes intact near the cap; the control
+   * channel (default keep-alive) is never dropped.
+   */
+  @Test
+  @Timeout(120)
+  void f6DegradedNetwork() throws Exception {
+    long seed = Payloads.seed("F6");
+    long cap = 1 << 20;
+    long size = 6L << 20;
+    try (RelayFixture relay = RelayFixture.start();
+        FaultProxy proxy = FaultProxy.to("127.0.0.1", relay.port())) {
+      proxy.latency(FaultProxy.Direction.BOTH, Duration.ofMillis(200), Duration.ofMillis(50));
+      proxy.bandwidth(FaultProxy.Direction.BOTH, cap);
+      String viaProxy = connectionString(proxy.port(), relay.key, "f6");
+      Events ev = new Events();
+      try (EchoListener echo = EchoListener.open(viaProxy, b -> b.events(ev))) {
+        RelaySender sender = RelaySender.builder(viaProxy).build();
+        long t0 = System.nanoTime();
+        AtomicLong firstByte = new AtomicLong();
+        AtomicLong lastByte = new AtomicLong();
+        Transfers.Result res;
+        try (RelayConnection c = sender.connect(Duration.ofSeconds(30))) {
+          CompletableFuture<Payloads.Digest> w = CompletableFuture.supplyAsync(() -> {
+            try {
+              Payloads.Digest dg = Payloads.write(c.getOutputStream(), seed, size,
+                  Payloads.logUniform(1, 256 * 1024, seed ^ 1));
+              c.shutdownOutput();
+              return dg;
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          Payloads.Hasher h = Payloads.hasher();
+          byte[] buf = new byte[64 * 1024];
+          InputStream in = c.getInputStream();
+          int n;
+          while ((n = in.read(buf)) >= 0) {
+            long now = System.nanoTime();
+            firstByte.compareAndSet(0, now);
+            lastByte.set(now);
+            h.update(buf, 0, n);
+          }
+          res = new Transfers.Result(w.get(60, TimeUnit.SECONDS), h.finish());
+        }
+        double total = (System.nanoTime() - t0) / 1e9;
+        double steady = (lastByte.get() - firstByte.get()) / 1e9;
+        double steadyRate = size / steady / cap;
+        double overallRate = size / total / cap;
+        int reconnects = ev.connecting.get() - 1;
+        String figures = "latency_ms=200+-50 cap_MiBps=1 bytes_each_way=" + size + " intact="
+            + res.intact() + " seconds=" + String.format("%.1f", total)
+            + " steady_MiBps_each_way=" + String.format("%.2f", steadyRate)
+            + " overall_MiBps_each_way=" + String.format("%.2f", overallRate)
+            + " control_channel_reconnects=" + reconnects + " keepalive=defaults seed=" + seed;
+        boolean pass = res.intact() && steadyRate >= 0.8 && steadyRate <= 1.2 && reconnects == 0;
+        Scenarios.record("F6", pass ? "PASS" : "FAIL", figures);
+        assertThat(res.intact()).isTrue();
+        assertThat(steadyRate).as(figures).isBetween(0.8, 1.2);
+        assertThat(reconnects).isZero();
+      }
     }
   }
 }

@@ -5,17 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.RelaySender;
+import dev.hybridrelay.it.support.ChildJvm;
 import dev.hybridrelay.it.support.EchoListener;
+import dev.hybridrelay.it.support.ForwarderMain;
+import dev.hybridrelay.it.support.RelayServerMain;
+import dev.hybridrelay.it.support.TcpEcho;
 import dev.hybridrelay.it.support.RelayFixture;
 import dev.hybridrelay.it.support.Scenarios;
 import dev.hybridrelay.it.support.Transfers;
+import dev.hybridrelay.socket.LocalForwarder;
+import dev.hybridrelay.socket.RemoteForwarder;
+import dev.hybridrelay.testkit.FaultProxy;
 import dev.hybridrelay.testkit.Payloads;
+import dev.hybridrelay.testkit.RawWebSocket;
 import dev.hybridrelay.testkit.ResourceBaseline;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -28,7 +38,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** L1, L2, L5, L6, L7: load held and nothing lost, sender → relay → listener over loopback. */
+/**
+ * L1–L8: load held and nothing lost, sender → relay → listener over loopback (L3 through the
+ * forwarder chain with every party in its own JVM).
+ */
 class LoadScenariosTest {
 
   // ------------------------------------------------------------------ L1
@@ -374,4 +387,429 @@ class LoadScenariosTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------ L5 (interop)
+
+  /**
+   * A .NET-style {@code CloseOutputAsync} peer, emulated with raw frames: it sends N bytes, then
+   * Close 1000 "Shutdown", and keeps reading. Our listener must read N bytes then EOF, still write
+   * its M-byte reply, which the raw peer receives before the listener's Close 1000.
+   */
+  @Test
+  @Timeout(120)
+  void l5InteropCloseOutputPeer() throws Exception {
+    long seed = Payloads.seed("L5-interop");
+    SplittableRandom r = new SplittableRandom(seed);
+    int iterations = 40;
+    int failures = 0;
+    long bytes = 0;
+    int tcpClosed = 0;
+    List<String> failed = new ArrayList<>();
+    try (RelayFixture relay = RelayFixture.start();
+        RelayListener listener = RelayListener.builder(relay.connectionString("l5x")).build()) {
+      listener.open();
+      for (int i = 0; i < iterations; i++) {
+        int n = (int) (i < 2 ? 0 : Payloads.logUniform(r, 0, 256 * 1024));
+        int m = (int) (i == 1 || i == 2 ? 0 : Payloads.logUniform(r, 0, 256 * 1024));
+        long s = seed + i;
+        CompletableFuture<RelayConnection> acc = CompletableFuture.supplyAsync(() -> {
+          try {
+            return listener.accept(Duration.ofSeconds(10));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+        try (RawWebSocket ws = RawWebSocket.connect("127.0.0.1", relay.port(),
+            Duration.ofSeconds(5))) {
+          URI u = relay.senderUri("l5x");
+          int status = ws.handshake(u.getRawPath() + "?" + u.getRawQuery(), Map.of()).status();
+          if (status != 101) {
+            throw new IOException("sender handshake status " + status);
+          }
+          try (RelayConnection lc = acc.get(10, TimeUnit.SECONDS)) {
+            byte[] data = Payloads.bytes(s, n);
+            SplittableRandom fr = new SplittableRandom(s);
+            for (int off = 0; off < n; ) {
+              int k = (int) Math.min(n - off, Payloads.logUniform(fr, 1, 64 * 1024));
+              ws.sendFrame(true, RawWebSocket.OP_BINARY, true,
+                  java.util.Arrays.copyOfRange(data, off, off + k));
+              off += k;
+            }
+            ws.sendClose(1000, "Shutdown");
+            Payloads.Digest got = Payloads.readExactlyThenEof(lc.getInputStream(), n,
+                Payloads.fixed(8192));
+            Payloads.Digest reply = Payloads.write(lc.getOutputStream(), s + 7, m,
+                Payloads.logUniform(1, 65536, s + 1));
+            lc.close();
+            Payloads.Hasher h = Payloads.hasher();
+            int closeCode = -1;
+            while (closeCode < 0) {
+              RawWebSocket.Frame f = ws.readFrame(Duration.ofSeconds(10));
+              if (f.opcode() == RawWebSocket.OP_BINARY || f.opcode() == RawWebSocket.OP_CONTINUATION) {
+                h.update(f.payload(), 0, f.payload().length);
+              } else if (f.opcode() == RawWebSocket.OP_CLOSE) {
+                closeCode = f.closeCode();
+              }
+            }
+            boolean closedTcp = ws.awaitTcpClose(Duration.ofSeconds(3));
+            tcpClosed += closedTcp ? 1 : 0;
+            boolean ok = got.equals(Payloads.digest(data)) && h.finish().equals(reply)
+                && closeCode == 1000 && closedTcp;
+            bytes += n + m;
+            if (!ok) {
+              failures++;
+              failed.add(i + ":N=" + n + ",M=" + m + ",close=" + closeCode + ",tcp_closed="
+                  + closedTcp);
+            }
+          }
+        } catch (Exception e) {
+          failures++;
+          failed.add(i + ":N=" + n + ",M=" + m + ":" + e.getClass().getSimpleName());
+          System.err.println("L5 interop iteration " + i + " failed: " + e);
+        }
+      }
+    }
+    String figures = "interop=raw_close_output_peer iterations=" + iterations + " failures="
+        + failures + " bytes=" + bytes + " tcp_closed_after_close=" + tcpClosed + " seed=" + seed
+        + (failed.isEmpty() ? "" : " failed=" + String.join(";", failed));
+    Scenarios.record("L5", failures == 0 ? "PASS" : "FAIL", figures);
+    assertThat(failures).as(failed.toString()).isZero();
+  }
+
+  // ------------------------------------------------------------------ L3
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void l3ForwarderChainCi() throws Exception {
+    l3(256L << 20);
+  }
+
+  @Test
+  @Tag("soak")
+  @Timeout(value = 30, unit = TimeUnit.MINUTES)
+  void l3ForwarderChainSoak() throws Exception {
+    l3(1L << 30);
+  }
+
+  /**
+   * TCP client → LocalForwarder → relay → RemoteForwarder → TCP echo; relay and forwarders each in
+   * a child JVM at -Xmx128m (exit on OOM). One stream, {@code size} bytes each way at once.
+   */
+  private void l3(long size) throws Exception {
+    long seed = Payloads.seed("L3");
+    String key = dev.hybridrelay.server.LocalRelayServer.Builder.randomKey();
+    List<String> jvm = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
+    try (TcpEcho echo = TcpEcho.start();
+        ChildJvm relay = ChildJvm.start(RelayServerMain.class, "l3-relay.log", jvm, "0", key,
+            "0")) {
+      int port = Integer.parseInt(relay.awaitLine("RELAY PORT=", Duration.ofSeconds(30)));
+      String cs = FaultScenariosTest.connectionString(port, key, "l3");
+      try (ChildJvm remote = ChildJvm.start(ForwarderMain.class, "l3-remote.log", jvm, "remote",
+          cs, "l3", "echo", "127.0.0.1", Integer.toString(echo.port()));
+          ChildJvm local = ChildJvm.start(ForwarderMain.class, "l3-local.log", jvm, "local", cs,
+              "l3", "echo")) {
+        remote.awaitLine("FORWARDER ONLINE", Duration.ofSeconds(30));
+        int lport = Integer.parseInt(local.awaitLine("FORWARDER PORT=", Duration.ofSeconds(30)));
+        long t0 = System.nanoTime();
+        Transfers.Result res;
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(new java.net.InetSocketAddress("127.0.0.1", lport), 5000);
+          s.setSoTimeout(60_000);
+          CompletableFuture<Payloads.Digest> w = CompletableFuture.supplyAsync(() -> {
+            try {
+              Payloads.Digest d = Payloads.write(s.getOutputStream(), seed, size,
+                  Payloads.logUniform(1, 256 * 1024, seed ^ 1));
+              s.shutdownOutput();
+              return d;
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          Payloads.Digest got = Payloads.read(s.getInputStream(),
+              Payloads.logUniform(1, 256 * 1024, seed ^ 2));
+          res = new Transfers.Result(w.get(60, TimeUnit.SECONDS), got);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        boolean alive = relay.process().isAlive() && remote.process().isAlive()
+            && local.process().isAlive();
+        long hwmRelay = relay.procStatusKb("VmHWM") >> 10;
+        long hwmLocal = local.procStatusKb("VmHWM") >> 10;
+        long hwmRemote = remote.procStatusKb("VmHWM") >> 10;
+        boolean oom = false;
+        for (String log : List.of("l3-relay.log", "l3-remote.log", "l3-local.log")) {
+          java.nio.file.Path p = java.nio.file.Path.of("target", log);
+          oom |= java.nio.file.Files.exists(p)
+              && java.nio.file.Files.readString(p).contains("OutOfMemoryError");
+        }
+        String figures = "bytes_each_way=" + size + " intact=" + res.intact() + " seconds="
+            + String.format("%.1f", secs) + " MBps_each_way="
+            + String.format("%.1f", size / secs / 1e6) + " xmx_MiB=128 oom=" + oom
+            + " children_alive=" + alive + " peak_rss_MiB_relay=" + hwmRelay
+            + " peak_rss_MiB_local_fwd=" + hwmLocal + " peak_rss_MiB_remote_fwd=" + hwmRemote
+            + " seed=" + seed;
+        boolean pass = res.intact() && !oom && alive && res.received().length() == size;
+        Scenarios.record("L3", pass ? "PASS" : "FAIL", figures);
+        assertThat(res.intact()).as(figures).isTrue();
+        assertThat(res.received().length()).isEqualTo(size);
+        assertThat(oom).isFalse();
+        assertThat(alive).isTrue();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ L4
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void l4ChunkingFuzzCi() throws Exception {
+    l4(100, 512 * 1024);
+  }
+
+  @Test
+  @Tag("soak")
+  @Timeout(value = 60, unit = TimeUnit.MINUTES)
+  void l4ChunkingFuzzSoak() throws Exception {
+    l4(1000, 1 << 20);
+  }
+
+  /**
+   * Streams with random write sizes (1 B–256 KiB, log-uniform), random read sizes, and a FaultProxy
+   * slicer (1–64 B writes, both directions) between sender and relay. A third of the streams use
+   * the library API (RelaySender → echo listener), the others TCP through LocalForwarder →
+   * relay → RemoteForwarder → TCP echo with Nagle on or off on the client and echo sockets.
+   */
+  private void l4(int streams, int maxLength) throws Exception {
+    long seed = Payloads.seed("L4");
+    SplittableRandom r = new SplittableRandom(seed);
+    AtomicLong bytes = new AtomicLong();
+    List<String> bad = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int[] modes = new int[3];
+    long t0 = System.nanoTime();
+    try (RelayFixture relay = RelayFixture.start();
+        FaultProxy proxy = FaultProxy.to("127.0.0.1", relay.port());
+        TcpEcho tcpEcho = TcpEcho.startRandomNagle(seed ^ 5);
+        EchoListener apiEcho = EchoListener.open(relay.connectionString("l4api"))) {
+      proxy.slicer(FaultProxy.Direction.BOTH, 1, 64, seed ^ 3);
+      String viaProxy = FaultScenariosTest.connectionString(proxy.port(), relay.key, "l4");
+      RemoteForwarder remote = RemoteForwarder.builder(relay.connectionString("l4"))
+          .hybridConnection("l4").target("echo", "127.0.0.1", tcpEcho.port()).build();
+      remote.start();
+      try (LocalForwarder local = LocalForwarder.builder(viaProxy).hybridConnection("l4")
+          .portName("echo").port(0).build()) {
+        local.start();
+        RelaySender sender = RelaySender.builder(
+            FaultScenariosTest.connectionString(proxy.port(), relay.key, "l4api")).build();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+          int mode = i % 3;
+          modes[mode]++;
+          long len = Payloads.logUniform(r, 0, maxLength);
+          long s = seed + 1000L * i;
+          int idx = i;
+          fs.add(pool.submit(() -> {
+            try {
+              Transfers.Result res = mode == 0
+                  ? apiStream(sender, s, len)
+                  : tcpStream(local.localPort(), mode == 1, s, len);
+              bytes.addAndGet(res.received().length());
+              if (!res.intact()) {
+                bad.add(idx + ":mismatch:len=" + len + ":mode=" + mode);
+              }
+            } catch (Exception e) {
+              bad.add(idx + ":" + e.getClass().getSimpleName() + ":len=" + len + ":mode=" + mode);
+              System.err.println("L4 stream " + idx + " failed: " + e);
+            }
+          }));
+        }
+        for (Future<?> f : fs) {
+          f.get(5, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+      } finally {
+        remote.close();
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    String figures = "streams=" + streams + " mismatches_or_errors=" + bad.size()
+        + " api_streams=" + modes[0] + " tcp_nagle_on=" + modes[1] + " tcp_nagle_off="
+        + modes[2] + " bytes_each_way=" + bytes.get() + " slicer=1-64B_both_ways"
+        + " write_sizes=1B-256KiB read_sizes=1B-256KiB seconds=" + String.format("%.1f", secs)
+        + " seed=" + seed + (bad.isEmpty() ? "" : " failed=" + String.join(";", bad));
+    Scenarios.record("L4", bad.isEmpty() ? "PASS" : "FAIL", figures);
+    assertThat(bad).isEmpty();
+  }
+
+  private static Transfers.Result apiStream(RelaySender sender, long s, long len)
+      throws Exception {
+    try (RelayConnection c = sender.connect(Duration.ofSeconds(30))) {
+      return Transfers.echo(c, s, len, 120);
+    }
+  }
+
+  private static Transfers.Result tcpStream(int port, boolean nagle, long s, long len)
+      throws Exception {
+    try (java.net.Socket sock = new java.net.Socket()) {
+      sock.setTcpNoDelay(!nagle);
+      sock.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+      sock.setSoTimeout(120_000);
+      CompletableFuture<Payloads.Digest> w = CompletableFuture.supplyAsync(() -> {
+        try {
+          Payloads.Digest d = Payloads.write(sock.getOutputStream(), s, len,
+              Payloads.logUniform(1, 256 * 1024, s ^ 1));
+          sock.shutdownOutput();
+          return d;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      Payloads.Digest got = Payloads.read(sock.getInputStream(),
+          Payloads.logUniform(1, 256 * 1024, s ^ 2));
+      return new Transfers.Result(w.get(120, TimeUnit.SECONDS), got);
+    }
+  }
+
+  // ------------------------------------------------------------------ L8
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void l8SoakSmoke() throws Exception {
+    l8(Duration.ofSeconds(20), Duration.ofSeconds(6), Duration.ofSeconds(4), "smoke");
+  }
+
+  @Test
+  @Tag("soak")
+  @Timeout(value = 9, unit = TimeUnit.HOURS)
+  void l8Soak() throws Exception {
+    long minutes = Long.getLong("hybridrelay.soak.minutes", 30);
+    l8(Duration.ofMinutes(minutes), Duration.ofMinutes(5), Duration.ofMinutes(2), "soak");
+  }
+
+  /**
+   * 20 new echo connections per second plus 10 long-lived paced streams for {@code duration}; the
+   * listener's tokens live {@code ttl} and are renewed over the control channel (the relay allows
+   * no clock skew, so a refused or late renewal would drop the listener with 1008). RSS, threads
+   * and FDs are compared between the end of {@code warmUp} and the end.
+   */
+  private void l8(Duration duration, Duration ttl, Duration warmUp, String size)
+      throws Exception {
+    long seed = Payloads.seed("L8");
+    AtomicLong shortOk = new AtomicLong();
+    AtomicLong shortBad = new AtomicLong();
+    AtomicLong shortBytes = new AtomicLong();
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FaultScenariosTest.Events ev = new FaultScenariosTest.Events();
+    long[] warm = new long[3];
+    long[] end = new long[3];
+    int longBad = 0;
+    long longBytes = 0;
+    int minListeners = Integer.MAX_VALUE;
+    try (RelayFixture relay = RelayFixture.start(b -> b.tokenClockSkew(Duration.ZERO));
+        EchoListener echo = EchoListener.open(relay.connectionString("l8"), b -> b.events(ev)
+            .tokenProvider(new dev.hybridrelay.core.SharedAccessSignatureTokenProvider(
+                RelayFixture.RULE, relay.key))
+            .tokenValidity(ttl))) {
+      RelaySender sender = RelaySender.builder(relay.connectionString("l8")).build();
+      long deadline = System.nanoTime() + duration.toNanos();
+      long warmEnd = System.nanoTime() + warmUp.toNanos();
+      // 10 long-lived streams: 32 KiB every 100 ms each way until the deadline
+      ExecutorService longPool = Executors.newFixedThreadPool(20);
+      List<Future<Transfers.Result>> longs = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        long s = seed + i;
+        longs.add(longPool.submit(() -> Transfers.pacedEcho(sender, s, deadline, 32 * 1024, 100)));
+      }
+      // 20 new connections per second
+      java.util.concurrent.ScheduledExecutorService tick =
+          Executors.newSingleThreadScheduledExecutor();
+      ExecutorService shortPool = Executors.newFixedThreadPool(8);
+      AtomicLong n = new AtomicLong();
+      SplittableRandom r = new SplittableRandom(seed);
+      tick.scheduleAtFixedRate(() -> {
+        long i = n.incrementAndGet();
+        long len;
+        synchronized (r) {
+          len = Payloads.logUniform(r, 0, 64 * 1024);
+        }
+        shortPool.execute(() -> {
+          try (RelayConnection c = sender.connect(Duration.ofSeconds(10))) {
+            Transfers.Result res = Transfers.echo(c, seed ^ i, len, 30);
+            (res.intact() ? shortOk : shortBad).incrementAndGet();
+            shortBytes.addAndGet(res.received().length());
+          } catch (Exception e) {
+            shortBad.incrementAndGet();
+            if (errors.size() < 5) {
+              errors.add(e.getClass().getSimpleName());
+            }
+          }
+        });
+      }, 0, 50, TimeUnit.MILLISECONDS);
+      boolean warmSampled = false;
+      while (System.nanoTime() < deadline) {
+        minListeners = Math.min(minListeners, relay.server().listenerCount("l8"));
+        if (!warmSampled && System.nanoTime() > warmEnd) {
+          warm = sample();
+          warmSampled = true;
+        }
+        Thread.sleep(100);
+      }
+      tick.shutdown();
+      tick.awaitTermination(5, TimeUnit.SECONDS);
+      shortPool.shutdown();
+      shortPool.awaitTermination(60, TimeUnit.SECONDS);
+      for (Future<Transfers.Result> f : longs) {
+        try {
+          Transfers.Result res = f.get(60, TimeUnit.SECONDS);
+          longBytes += res.received().length();
+          longBad += res.intact() ? 0 : 1;
+        } catch (Exception e) {
+          longBad++;
+          System.err.println("L8 long stream failed: " + e);
+        }
+      }
+      longPool.shutdown();
+      end = sample();
+    }
+    long connects = shortOk.get() + shortBad.get();
+    double rssGrowth = warm[0] > 0 ? (end[0] - warm[0]) * 100.0 / warm[0] : 0;
+    long reconnects = ev.connecting.get() - 1;
+    long expectedRenewals = duration.toMillis() / (long) (ttl.toMillis() * 0.8);
+    String figures = "size=" + size + " seconds=" + duration.toSeconds() + " token_ttl_s="
+        + ttl.toSeconds() + " renewals_expected>=" + expectedRenewals + " new_connections="
+        + connects + " conn_per_s=" + String.format("%.1f", connects / (double) duration.toSeconds())
+        + " short_errors=" + shortBad.get() + " long_streams=10 long_stream_failures=" + longBad
+        + " bytes_each_way=" + (shortBytes.get() + longBytes) + " listener_reconnects="
+        + reconnects + " min_listener_count=" + minListeners + " rss_MiB_warm=" + (warm[0] >> 10)
+        + " rss_MiB_end=" + (end[0] >> 10) + " rss_growth_pct=" + String.format("%.1f", rssGrowth)
+        + " threads_warm=" + warm[1] + " threads_end=" + end[1] + " fds_warm=" + warm[2]
+        + " fds_end=" + end[2] + " seed=" + seed
+        + (errors.isEmpty() ? "" : " errors=" + String.join(",", errors));
+    boolean pass = shortBad.get() == 0 && longBad == 0 && reconnects == 0 && minListeners == 1
+        && rssGrowth < 10 && end[1] <= warm[1] + 10 && end[2] <= warm[2] + 10;
+    Scenarios.record("L8", pass ? "PASS" : "FAIL", figures);
+    assertThat(shortBad.get()).as(figures).isZero();
+    assertThat(longBad).isZero();
+    assertThat(reconnects).as("listener reconnects (a refused renewal drops it)").isZero();
+    assertThat(minListeners).isEqualTo(1);
+    assertThat(rssGrowth).isLessThan(10);
+    assertThat(end[1]).isLessThanOrEqualTo(warm[1] + 10);
+    assertThat(end[2]).isLessThanOrEqualTo(warm[2] + 10);
+  }
+
+  /** RSS (KiB), live threads, open FDs of this JVM. */
+  private static long[] sample() {
+    long rss = -1;
+    try {
+      for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmRSS:")) {
+          rss = Long.parseLong(l.substring(6).replace("kB", "").trim());
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    return new long[] {rss, java.lang.management.ManagementFactory.getThreadMXBean()
+        .getThreadCount(), ResourceBaseline.currentFdCount()};
+  }
+
 }

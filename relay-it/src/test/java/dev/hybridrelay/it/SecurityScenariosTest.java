@@ -26,10 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** S2–S5, S7, S8, S12: bad input refused, nobody let in. */
+/** S2–S8, S12: bad input refused, nobody let in. */
 class SecurityScenariosTest {
 
   private static String pathQuery(URI u) {
@@ -628,6 +630,182 @@ class SecurityScenariosTest {
           + " relay_survived=" + survived);
       assertThat(ok).as(results.toString()).isTrue();
       assertThat(survived).isTrue();
+    }
+  }
+
+  // ------------------------------------------------------------------ S6
+
+  /** Soft limit of open files of this JVM (from /proc/self/limits); -1 if unknown. */
+  static long openFilesLimit() {
+    try {
+      for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (l.startsWith("Max open files")) {
+          String v = l.substring("Max open files".length()).trim().split("\\s+")[0];
+          return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+        }
+      }
+    } catch (Exception e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  /**
+   * CI size: as many half-open connections as fit under this JVM's open-files limit (each costs
+   * one descriptor here; the relay runs in a child JVM with its own), at most 2,000.
+   */
+  @Test
+  @Timeout(180)
+  void s6ConnectionExhaustionCi() throws Exception {
+    long limit = openFilesLimit();
+    long room = limit < 0 ? 900 : limit - ResourceBaseline.currentFdCount() - 600;
+    int n = (int) Math.max(0, Math.min(2000, room));
+    Assumptions.assumeTrue(n >= 600, "open-files limit too low: " + limit);
+    s6(n, limit);
+  }
+
+  @Test
+  @Tag("soak")
+  @Timeout(600)
+  void s6ConnectionExhaustionSoak() throws Exception {
+    long limit = openFilesLimit();
+    Assumptions.assumeTrue(limit < 0 || limit - ResourceBaseline.currentFdCount() > 5600,
+        "ulimit -n too low for 5,000 half-open connections: " + limit);
+    s6(5000, limit);
+  }
+
+  /**
+   * Relay in a child JVM with maxConnectionsPerAddress 500, maxPendingHandshakes 800, handshake
+   * deadline 20 s (so the half-open connections stay half-open during the test). Phase A: n
+   * half-open connections from 127.0.0.1 — the relay keeps at most 500 of them open, and
+   * listen handshakes from 127.0.0.2 keep succeeding. Phase B: from four more addresses, 450 each
+   * (under the per-address cap, 1,800 in all) — the pending-handshake cap holds the relay at 800.
+   */
+  private void s6(int n, long limit) throws Exception {
+    int perIp = 500;
+    int pending = 800;
+    String key = dev.hybridrelay.server.LocalRelayServer.Builder.randomKey();
+    try (dev.hybridrelay.it.support.ChildJvm relay = dev.hybridrelay.it.support.ChildJvm.start(
+        dev.hybridrelay.it.support.RelayServerMain.class, "s6-relay.log", List.of("-Xmx256m"),
+        "0", key, "0", Integer.toString(perIp), Integer.toString(pending), "20000")) {
+      int port = Integer.parseInt(relay.awaitLine("RELAY PORT=", Duration.ofSeconds(30)));
+      InetAddress legitAddr = InetAddress.getByName("127.0.0.2");
+      String listenPath = "/$hc/s6?sb-hc-action=listen&sb-hc-token="
+          + Sas.enc(Sas.token(RelayFixture.RULE, key, "s6"));
+      // warm up the relay (first handshake loads classes), then take the descriptor baseline
+      legitListen(port, legitAddr, listenPath);
+      Thread.sleep(300);
+      int fd0 = relay.fdCount();
+      List<Socket> attack = new ArrayList<>();
+      int tcpRefused = 0;
+      long t0 = System.nanoTime();
+      int maxFdA;
+      List<Long> legitA = new ArrayList<>();
+      int legitFailA = 0;
+      try {
+        for (int i = 0; i < n; i++) {
+          Socket s = new Socket();
+          try {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+            attack.add(s);
+          } catch (java.io.IOException e) {
+            tcpRefused++;
+            s.close();
+          }
+        }
+        long openMs = (System.nanoTime() - t0) / 1_000_000;
+        Thread.sleep(1000);
+        maxFdA = relay.fdCount();
+        for (int i = 0; i < 20; i++) {
+          long ms = legitListen(port, legitAddr, listenPath);
+          if (ms < 0) {
+            legitFailA++;
+          } else {
+            legitA.add(ms);
+          }
+        }
+        maxFdA = Math.max(maxFdA, relay.fdCount());
+        System.err.println("S6 phase A: opened " + attack.size() + " in " + openMs + " ms");
+      } finally {
+        for (Socket s : attack) {
+          s.close();
+        }
+      }
+      int heldA = maxFdA - fd0;
+      long dl = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (relay.fdCount() > fd0 + 5 && System.nanoTime() < dl) {
+        Thread.sleep(50);
+      }
+      int fdAfterA = relay.fdCount();
+      // phase B: distributed over 127.0.0.3..6, each under the per-address cap
+      List<Socket> dist = new ArrayList<>();
+      int perAddr = 450;
+      int maxFdB;
+      String legitDuringB;
+      try {
+        for (int a = 3; a <= 6; a++) {
+          InetAddress from = InetAddress.getByName("127.0.0." + a);
+          for (int i = 0; i < perAddr; i++) {
+            Socket s = new Socket();
+            try {
+              s.bind(new java.net.InetSocketAddress(from, 0));
+              s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+              dist.add(s);
+            } catch (java.io.IOException e) {
+              s.close();
+            }
+          }
+        }
+        Thread.sleep(1000);
+        maxFdB = relay.fdCount();
+        long ms = legitListen(port, legitAddr, listenPath);
+        legitDuringB = ms < 0 ? "refused" : "served_" + ms + "ms";
+      } finally {
+        for (Socket s : dist) {
+          s.close();
+        }
+      }
+      int heldB = maxFdB - fd0;
+      dl = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (relay.fdCount() > fd0 + 5 && System.nanoTime() < dl) {
+        Thread.sleep(50);
+      }
+      long recovered = legitListen(port, legitAddr, listenPath);
+      long[] l = legitA.stream().mapToLong(Long::longValue).toArray();
+      long p99 = Scenarios.percentile(l, 99);
+      boolean alive = relay.process().isAlive();
+      String figures = "ulimit_n=" + limit + " half_open_single_address=" + n
+          + " tcp_connect_refused=" + tcpRefused + " per_address_cap=" + perIp
+          + " relay_fds_held_phaseA=" + heldA + " legit_127.0.0.2_listen_handshakes="
+          + legitA.size() + "/20 legit_p99_ms=" + p99 + " relay_fds_after_close=" + (fdAfterA - fd0)
+          + " distributed=4x" + perAddr + " pending_cap=" + pending + " relay_fds_held_phaseB="
+          + heldB + " legit_during_distributed=" + legitDuringB + " legit_after=" + recovered
+          + "ms relay_alive=" + alive;
+      boolean pass = heldA <= perIp + 10 && legitFailA == 0 && p99 < 1000 && heldB <= pending + 10
+          && recovered >= 0 && alive;
+      Scenarios.record("S6", pass ? "PASS" : "FAIL", figures);
+      assertThat(heldA).as(figures).isLessThanOrEqualTo(perIp + 10);
+      assertThat(legitFailA).as(figures).isZero();
+      assertThat(p99).isLessThan(1000);
+      assertThat(heldB).as(figures).isLessThanOrEqualTo(pending + 10);
+      assertThat(recovered).as(figures).isGreaterThanOrEqualTo(0);
+      assertThat(alive).isTrue();
+    }
+  }
+
+  /** A listen handshake from {@code from}; returns its duration in ms, or -1 unless 101. */
+  private static long legitListen(int port, InetAddress from, String path) {
+    long t = System.nanoTime();
+    try (RawWebSocket ws = RawWebSocket.connect("127.0.0.1", port, from, Duration.ofSeconds(5))) {
+      ws.socket().setSoTimeout(5000);
+      int st = ws.handshake(path, Map.of()).status();
+      if (st != 101) {
+        return -1;
+      }
+      ws.sendClose(1000, "");
+      return (System.nanoTime() - t) / 1_000_000;
+    } catch (Exception e) {
+      return -1;
     }
   }
 }

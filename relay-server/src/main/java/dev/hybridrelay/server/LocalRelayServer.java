@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Limits</h2>
  * Every limit has a builder method; the defaults are listed there. Over a frame or message
  * limit the connection is closed with 1009 (both legs of a relayed connection); handshakes over
- * the byte cap get 431, over the deadline 408; connections over {@link Builder#maxConnections}
- * or {@link Builder#maxPendingHandshakes} are dropped at accept.
+ * the byte cap get 431, over the deadline 408; connections over {@link Builder#maxConnections},
+ * {@link Builder#maxPendingHandshakes} or {@link Builder#maxConnectionsPerAddress} (per remote IP
+ * address) are dropped at accept.
  *
  * <h2>Failures</h2>
  * A {@link java.lang.Error} on an I/O thread (for example {@link OutOfMemoryError}) goes to the
@@ -214,6 +215,14 @@ public final class LocalRelayServer implements AutoCloseable {
   }
 
   /**
+   * Open TCP connections from {@code address}, all kinds, as counted for
+   * {@link Builder#maxConnectionsPerAddress} (0 if none).
+   */
+  public int connectionsFrom(InetAddress address) {
+    return engine.connectionsFrom(Objects.requireNonNull(address, "address"));
+  }
+
+  /**
    * Fault hook: closes every listener control channel with {@code closeCode} and {@code reason}
    * (for example 1001 to simulate the service's periodic listener recycle). Relayed connections
    * are not affected. Returns immediately.
@@ -251,6 +260,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private int maxHandshakeBytes = 16 * 1024;
     private int maxConnections = 10_000;
     private int maxPendingHandshakes = 1_000;
+    private int maxConnectionsPerAddress = 1_000;
     private int maxListenersPerHybridConnection = 25;
     private Duration acceptTimeout = Duration.ofSeconds(30);
     private Duration tokenClockSkew = Duration.ofMinutes(5);
@@ -462,6 +472,20 @@ public final class LocalRelayServer implements AutoCloseable {
     }
 
     /**
+     * Open TCP connections from one remote IP address, all kinds (control channels, senders,
+     * rendezvous, handshakes in progress), default 1,000. A connection over the cap is dropped at
+     * accept (RST, logged at WARN), before any byte is read, so that one address cannot use up
+     * {@link #maxConnections} or {@link #maxPendingHandshakes} for everybody else. IPv4 and IPv6
+     * addresses count separately (an IPv4-mapped IPv6 address counts as its IPv4 address). Every
+     * local client shares the address {@code 127.0.0.1}: a relay that serves many loopback
+     * connections (load tests, forwarders holding thousands of idle tunnels) must raise it.
+     */
+    public Builder maxConnectionsPerAddress(int max) {
+      this.maxConnectionsPerAddress = positive("maxConnectionsPerAddress", max);
+      return this;
+    }
+
+    /**
      * Control channels per hybrid connection (default 25, as in the service). One more is
      * refused with 403 and a reason starting {@code QuotaExceeded: MaximumListenersPerEndpoint}.
      */
@@ -556,7 +580,8 @@ public final class LocalRelayServer implements AutoCloseable {
       };
       RelaySettings settings = new RelaySettings(bind, port, host, nsRules, hcs, autoCreate,
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
-          maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxListenersPerHybridConnection,
+          maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
+          maxListenersPerHybridConnection,
           acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal);
       self[0] = new LocalRelayServer(settings);
       return self[0];

@@ -74,6 +74,24 @@ public final class RawWebSocket implements Closeable {
     return new RawWebSocket(s, host + ":" + port);
   }
 
+  /**
+   * Opens a TCP connection (TCP_NODELAY on) to {@code host:port} from {@code localAddress} (for
+   * example {@code 127.0.0.2}, to appear as another client of a per-address limit).
+   */
+  public static RawWebSocket connect(String host, int port, java.net.InetAddress localAddress,
+      Duration timeout) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.bind(new InetSocketAddress(localAddress, 0));
+      s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    return new RawWebSocket(s, host + ":" + port);
+  }
+
   /** The underlying socket. */
   public Socket socket() {
     return socket;

@@ -30,6 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code jwsEncode}: {@code createFrames(buf, true)} + {@code createBinaryFrame}, the path of
  *       {@code WebSocketImpl.send(ByteBuffer)} in the client role (new buffer per frame,
  *       {@code SecureRandom.nextInt()} per frame, byte-by-byte masking).
+ *   <li>{@code patchedDraftEncode}: the same Java-WebSocket path with only {@code createBinaryFrame}
+ *       overridden ({@link WordMaskingDraft}) — what a change to relay-core's {@code RelayDraft}
+ *       would give.
  *   <li>{@code inhouseEncode}: header + word-wide masking into a reused buffer, batched mask keys.
  *   <li>{@code jwsDecode} / {@code inhouseDecode}: the encoded frame is fed in 64 KiB reads, as
  *       {@code WebSocketClient} reads its socket ({@code DEFAULT_READ_BUFFER_SIZE}); Java-WebSocket
@@ -64,6 +67,7 @@ public class FrameCodecBenchmark {
   private byte[] readBuffer;
   private Draft_6455 clientDraft;
   private Draft_6455 serverDraft;
+  private WordMaskingDraft patchedDraft;
   private FrameCodec.MaskKeys keys;
   private FrameCodec.Decoder decoder;
   private int maskKey;
@@ -79,6 +83,8 @@ public class FrameCodecBenchmark {
     ThreadLocalRandom.current().nextBytes(payload);
     clientDraft = new Draft_6455();
     clientDraft.setParseMode(Role.CLIENT);
+    patchedDraft = new WordMaskingDraft();
+    patchedDraft.setParseMode(Role.CLIENT);
     serverDraft = new Draft_6455();
     serverDraft.setParseMode(Role.SERVER);
     keys = new FrameCodec.MaskKeys(new SecureRandom());
@@ -126,12 +132,32 @@ public class FrameCodecBenchmark {
       throw new IllegalStateException(e);
     }
     serverDraft.reset();
+    try {
+      ByteBuffer pf = patchedDraft.createBinaryFrame(
+          patchedDraft.createFrames(ByteBuffer.wrap(payload), true).get(0));
+      ByteBuffer p = serverDraft.translateFrame(pf).get(0).getPayloadData();
+      byte[] b = new byte[p.remaining()];
+      p.get(b);
+      if (!java.util.Arrays.equals(b, payload)) {
+        throw new IllegalStateException("Draft_6455 cannot read WordMaskingDraft's frame");
+      }
+    } catch (InvalidDataException e) {
+      throw new IllegalStateException(e);
+    }
+    serverDraft.reset();
   }
 
   @Benchmark
   public ByteBuffer jwsEncode() {
     List<Framedata> frames = clientDraft.createFrames(ByteBuffer.wrap(payload), true);
     return clientDraft.createBinaryFrame(frames.get(0));
+  }
+
+  /** {@code Draft_6455} with only {@code createBinaryFrame} overridden (see {@link WordMaskingDraft}). */
+  @Benchmark
+  public ByteBuffer patchedDraftEncode() {
+    List<Framedata> frames = patchedDraft.createFrames(ByteBuffer.wrap(payload), true);
+    return patchedDraft.createBinaryFrame(frames.get(0));
   }
 
   @Benchmark

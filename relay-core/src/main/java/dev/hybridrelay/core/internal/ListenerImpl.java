@@ -537,13 +537,10 @@ public final class ListenerImpl {
       log.warn("Listener {}: ignoring an accept message with a malformed address", id);
       return;
     }
-    String expectedHost = config.connectionString().endpoint().getHost();
-    String scheme = a.getScheme() == null ? "" : a.getScheme().toLowerCase(Locale.ROOT);
-    boolean schemeOk = scheme.equals("wss") || (scheme.equals("ws")
-        && RelayUris.webSocketScheme(config.connectionString()).equals("ws"));
-    if (a.getHost() == null || !a.getHost().equalsIgnoreCase(expectedHost) || !schemeOk) {
-      log.warn("Listener {}: refusing rendezvous address {} for connection {}: only {} on host {} is allowed",
-          id, Redaction.uri(a), trackingId, RelayUris.webSocketScheme(config.connectionString()), expectedHost);
+    if (!RelayUris.isAllowedRendezvous(config.connectionString(), a)) {
+      log.warn("Listener {}: refusing rendezvous address {} for connection {}: it is not the relay endpoint "
+          + "{} (or, over wss, a gateway host of its domain on port 443)",
+          id, Redaction.uri(a), trackingId, config.connectionString().endpoint());
       return;
     }
     Map<String, String> headers = new LinkedHashMap<>();

@@ -141,4 +141,53 @@ public final class RelayUris {
       return s;
     }
   }
+
+  /**
+   * Whether a listener may open a rendezvous WebSocket to {@code address}, an {@code accept}
+   * message's address. The relay chooses it, but a compromised or spoofed control channel must not
+   * make the listener connect anywhere it likes (and carry the sender's traffic there).
+   *
+   * <ul>
+   *   <li>The scheme is {@code wss}, or {@code ws} only when the connection itself is plain ws
+   *       ({@code UseDevelopmentEmulator=true}): never a downgrade.
+   *   <li>The host and port are the endpoint's own; or, over TLS and for DNS names only, the host
+   *       is a sibling under the endpoint's parent domain on port 443. Azure Relay hands out
+   *       gateway nodes such as {@code g63-prod-xxx-sb.servicebus.windows.net} for a namespace
+   *       {@code contoso.servicebus.windows.net}; the parent must itself have two labels or more.
+   * </ul>
+   */
+  public static boolean isAllowedRendezvous(RelayConnectionString cs, URI address) {
+    String expectedScheme = webSocketScheme(cs);
+    String scheme = address.getScheme() == null ? "" : address.getScheme().toLowerCase(Locale.ROOT);
+    String host = address.getHost();
+    if (host == null || !scheme.equals(expectedScheme)) {
+      return false;
+    }
+    int defaultPort = expectedScheme.equals("wss") ? 443 : 80;
+    int port = address.getPort() < 0 ? defaultPort : address.getPort();
+    URI e = cs.endpoint();
+    String endpointHost = e.getHost();
+    int endpointPort = e.getPort() < 0 ? defaultPort : e.getPort();
+    if (host.equalsIgnoreCase(endpointHost)) {
+      return port == endpointPort;
+    }
+    if (!expectedScheme.equals("wss") || port != 443 || isIpLiteral(host) || isIpLiteral(endpointHost)) {
+      return false;
+    }
+    String parent = parentDomain(endpointHost);
+    return parent != null && parent.equalsIgnoreCase(parentDomain(host));
+  }
+
+  private static String parentDomain(String host) {
+    int dot = host.indexOf('.');
+    if (dot <= 0) {
+      return null;
+    }
+    String parent = host.substring(dot + 1);
+    return parent.indexOf('.') > 0 && !parent.endsWith(".") ? parent : null;
+  }
+
+  private static boolean isIpLiteral(String host) {
+    return host.startsWith("[") || host.indexOf(':') >= 0 || host.matches("[0-9.]+");
+  }
 }

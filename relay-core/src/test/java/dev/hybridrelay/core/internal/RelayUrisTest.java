@@ -64,4 +64,36 @@ class RelayUrisTest {
     assertThat(RelayUris.parseQuery("a=1&a=2&b=x%20y&c")).containsEntry("a", List.of("1", "2"))
         .containsEntry("b", List.of("x y")).containsEntry("c", List.of(""));
   }
+
+  @Test
+  void rendezvousAddressesAreTheEndpointOrItsGatewayNodes() {
+    RelayConnectionString azure = RelayConnectionString.parse(
+        "Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=v;EntityPath=hyco");
+    // The service's own shape: a gateway node of the namespace's domain, on 443.
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://g63-prod-xxx-001-sb.servicebus.windows.net:443/$hc/hyco?sb-hc-action=accept&sb-hc-id=1"))).isTrue();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://contoso.servicebus.windows.net/$hc/hyco?sb-hc-action=accept"))).isTrue();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "ws://g63.servicebus.windows.net/$hc/hyco?sb-hc-action=accept"))).as("downgrade").isFalse();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://g63.servicebus.windows.net:8443/$hc/hyco"))).as("other port").isFalse();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://evil.example.net/$hc/hyco"))).as("other domain").isFalse();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://windows.net/$hc/hyco"))).as("parent itself").isFalse();
+    assertThat(RelayUris.isAllowedRendezvous(azure, URI.create(
+        "wss://169.254.169.254/$hc/hyco"))).as("IP literal").isFalse();
+
+    RelayConnectionString local = RelayConnectionString.parse(
+        "Endpoint=sb://localhost:9090/;SharedAccessKeyName=k;SharedAccessKey=v;EntityPath=hyco;UseDevelopmentEmulator=true");
+    assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
+        "ws://localhost:9090/$hc/hyco?sb-hc-action=accept"))).isTrue();
+    assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
+        "ws://LOCALHOST:9090/$hc/hyco?sb-hc-action=accept"))).isTrue();
+    assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
+        "ws://localhost:9091/$hc/hyco"))).as("same host, other port").isFalse();
+    assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
+        "ws://127.0.0.2:9090/$hc/hyco"))).as("other host").isFalse();
+  }
 }

@@ -43,9 +43,15 @@ public final class ChildJvm implements AutoCloseable {
 
   /** Starts {@code mainClass} with {@code args}; stderr goes to {@code target/<log>}. */
   public static ChildJvm start(Class<?> mainClass, String log, String... args) throws IOException {
+    return start(mainClass, log, List.of("-Xmx256m"), args);
+  }
+
+  /** Like {@link #start(Class, String, String...)} with explicit JVM options (heap size etc.). */
+  public static ChildJvm start(Class<?> mainClass, String log, List<String> jvmOptions,
+      String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass.getName());
@@ -74,6 +80,32 @@ public final class ChildJvm implements AutoCloseable {
   /** The process. */
   public Process process() {
     return process;
+  }
+
+  /** A field of {@code /proc/<pid>/status} in KiB (e.g. {@code VmHWM}, {@code VmRSS}); -1 if unknown. */
+  public long procStatusKb(String field) {
+    try {
+      for (String l : java.nio.file.Files.readAllLines(
+          Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (l.startsWith(field + ":")) {
+          return Long.parseLong(l.substring(field.length() + 1).replace("kB", "").trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or gone
+    }
+    return -1;
+  }
+
+  /** Open file descriptors of the child ({@code /proc/<pid>/fd}); -1 if unknown. */
+  public int fdCount() {
+    String[] fds = new File("/proc/" + process.pid() + "/fd").list();
+    return fds == null ? -1 : fds.length;
+  }
+
+  /** Every stdout line so far. */
+  public List<String> output() {
+    return List.copyOf(all);
   }
 
   /** kill -9. */

@@ -18,14 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First plaintext handler of every connection. Enforces the connection cap, the pending-handshake
- * cap, the handshake byte cap (request line + headers, counted on the wire) and the handshake
+ * First plaintext handler of every connection. Enforces the connection cap, the per-address
+ * connection cap, the pending-handshake cap, the handshake byte cap (request line + headers, counted on the wire) and the handshake
  * deadline (from TCP accept until the request is complete, TLS handshake included).
  */
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   private final RelayEngine engine;
   private boolean counted;
+  private java.net.InetAddress countedAddress;
   private boolean pending;
   private boolean countingBytes = true;
   private long handshakeBytes;
@@ -51,6 +52,18 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
           ctx.channel().remoteAddress(), connections - 1, engine.settings.maxConnections());
       RelayEngine.abort(ctx.channel());
       return;
+    }
+    if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote
+        && remote.getAddress() != null) {
+      countedAddress = RelayEngine.canonical(remote.getAddress());
+      int fromAddress = engine.addressAcquired(countedAddress);
+      if (fromAddress > engine.settings.maxConnectionsPerAddress()) {
+        log.warn("Refusing connection from {}: {} connections open from this address "
+            + "(maxConnectionsPerAddress {})", ctx.channel().remoteAddress(), fromAddress - 1,
+            engine.settings.maxConnectionsPerAddress());
+        RelayEngine.abort(ctx.channel());
+        return;
+      }
     }
     if (handshakes > engine.settings.maxPendingHandshakes()) {
       log.warn("Refusing connection from {}: {} handshakes pending (maxPendingHandshakes {})",
@@ -134,6 +147,10 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     if (counted) {
       counted = false;
       engine.connections.decrementAndGet();
+    }
+    if (countedAddress != null) {
+      engine.addressReleased(countedAddress);
+      countedAddress = null;
     }
     engine.channels.remove(ctx.channel());
     super.channelInactive(ctx);

@@ -57,6 +57,8 @@ public final class RelayEngine {
   final Set<Channel> channels = ConcurrentHashMap.newKeySet();
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger pendingHandshakes = new AtomicInteger();
+  /** Open connections per remote IP address; entries are removed when they drop to 0. */
+  private final ConcurrentMap<java.net.InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
 
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean fatalReported = new AtomicBoolean();
@@ -156,6 +158,40 @@ public final class RelayEngine {
 
   public boolean isRunning() {
     return serverChannel != null && !closing.get();
+  }
+
+  /** Counts one more connection from {@code address}; returns the new count. */
+  int addressAcquired(java.net.InetAddress address) {
+    return perAddress.merge(address, 1, Integer::sum);
+  }
+
+  /** Counts one connection less from {@code address}. */
+  void addressReleased(java.net.InetAddress address) {
+    perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Open connections from {@code address} (for tests and diagnostics). */
+  public int connectionsFrom(java.net.InetAddress address) {
+    return perAddress.getOrDefault(canonical(address), 0);
+  }
+
+  /** The address connections are counted under: IPv4-mapped IPv6 addresses as IPv4. */
+  static java.net.InetAddress canonical(java.net.InetAddress a) {
+    if (a instanceof java.net.Inet6Address) {
+      byte[] b = a.getAddress();
+      boolean mapped = true;
+      for (int i = 0; i < 10; i++) {
+        mapped &= b[i] == 0;
+      }
+      if (mapped && b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
+        try {
+          return java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16));
+        } catch (java.net.UnknownHostException e) {
+          return a;
+        }
+      }
+    }
+    return a;
   }
 
   long nowEpochSeconds() {

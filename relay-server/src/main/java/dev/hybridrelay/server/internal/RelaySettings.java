@@ -22,6 +22,7 @@ public record RelaySettings(
     int maxHandshakeBytes,
     int maxConnections,
     int maxPendingHandshakes,
+    int maxConnectionsPerAddress,
     int maxListenersPerHybridConnection,
     Duration acceptTimeout,
     Duration tokenClockSkew,
