@@ -202,10 +202,23 @@ if [[ $CHAIN == cli ]]; then
   cp "$CLI_SRC" "$WORK/hybridrelay.jar"
   HR=(java "${JAVA_OPTS[@]}" -jar "$WORK/hybridrelay.jar")
   MAXC=$(( IDLE_N * 2 + 1000 ))
-  start relay "${HR[@]}" serve --bind=127.0.0.1 --port="$P_RELAY" --auto-create \
-    --max-connections=$(( MAXC * 2 )) --max-pending-handshakes=10000
-  wait_line "$WORK/relay.log" 'Endpoint=' 60
-  CS="$(grep -o 'Endpoint=[^ ]*' "$WORK/relay.log" | head -1)"
+  # All test traffic comes from 127.0.0.1 and each tunnel costs the relay two sockets from it, so the
+  # relay's per-address connection cap must be raised too. When `serve` has no flag for it, the
+  # relay process is the library's LocalRelayServer (ChainNode) with the cap raised; the
+  # forwarders stay the CLI.
+  if java -jar "$WORK/hybridrelay.jar" serve --help 2>&1 | grep -q -- '--max-connections-per-address'; then
+    metric relay_impl cli
+    start relay "${HR[@]}" serve --bind=127.0.0.1 --port="$P_RELAY" --auto-create \
+      --max-connections=$(( MAXC * 2 )) --max-pending-handshakes=10000 \
+      --max-connections-per-address=$(( MAXC * 2 ))
+    wait_line "$WORK/relay.log" 'Endpoint=' 60
+    CS="$(grep -o 'Endpoint=[^ ]*' "$WORK/relay.log" | head -1)"
+  else
+    metric relay_impl "lib (serve lacks --max-connections-per-address)"
+    start relay java "${JAVA_OPTS[@]}" -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ChainNode serve "$P_RELAY"
+    wait_line "$WORK/relay.log" '^CS=' 60
+    CS="$(sed -n 's/^CS=//p' "$WORK/relay.log" | head -1)"
+  fi
   FWD=(forward -q --status-interval=0 --max-connections="$MAXC" -x "$CS")
   start fwdT_iperf "${HR[@]}" "${FWD[@]}" -T "iperf:bench/127.0.0.1:$P_IPERF"
   start fwdT_echo "${HR[@]}" "${FWD[@]}" -T "echo:bench/127.0.0.1:$P_ECHO"
@@ -290,6 +303,14 @@ if wait_line "$WORK/idle.txt" IDLE_READY $(( 120 + IDLE_N / 20 )); then
   metric sender_fwd_threads_idle "$(threads "$PID_fwdL_echo")"
 fi
 wait "$IDLE_PID" || true
+if [[ "$(kv "$WORK/idle.txt" idle_errors)" != "0" ]]; then
+  mkdir -p "$RESULTS/logs"
+  for f in relay fwdT_echo fwdL_echo idle; do
+    grep -hiE 'warn|error|refus|idle_' "$WORK/$f".* 2>/dev/null | sed -E 's/^[0-9:.]+ //' | sort | uniq -c \
+      | sort -rn | head -20 > "$RESULTS/logs/idle-$f.txt" || true
+  done
+  log "idle errors: summaries in $RESULTS/logs/"
+fi
 for k in idle_open idle_errors idle_open_seconds idle_probed idle_alive idle_thread_budget_hit idle_system_threads; do
   metric "$k" "$(kv "$WORK/idle.txt" $k)"
 done

@@ -46,8 +46,11 @@ def main():
             "status": "n/a" if ok is None or math.isnan(value) else ("PASS" if ok(value, base, ratio) else "FAIL"),
         })
 
-    chain = "hybridrelay forward -L → serve → forward -T" if m.get("chain") == "cli" else \
-        "forward-L → relay → forward-T (library, ChainNode)"
+    if m.get("chain") == "cli":
+        relay = "serve" if m.get("relay_impl", "cli") == "cli" else "LocalRelayServer (library)"
+        chain = "hybridrelay forward -L → %s → forward -T" % relay
+    else:
+        chain = "forward-L → relay → forward-T (library, ChainNode)"
     # bulk
     row("bulk_inproc", "Bulk in-process RelaySender→LocalRelayServer→RelayListener (JMH, 16 MiB in 64 KiB writes)",
         num(m, "jmh_bulk_RELAY_mibs"), "MiB/s", "1-hop Java TCP proxy (JMH)", num(m, "jmh_bulk_TCP_PROXY_mibs"),
@@ -122,8 +125,9 @@ def main():
 
     hdr = ["measure", "value", "unit", "baseline", "baseline value", "ratio", "target", "status"]
     print()
-    print("Hybrid Relay e2e (%s mode, %s cores, load avg %s → %s, chain=%s)" % (
-        m.get("mode"), m.get("cores"), m.get("loadavg_start"), m.get("loadavg_end"), m.get("chain")))
+    print("Hybrid Relay e2e (%s mode, %s cores, load avg %s → %s, chain=%s, relay=%s)" % (
+        m.get("mode"), m.get("cores"), m.get("loadavg_start"), m.get("loadavg_end"), m.get("chain"),
+        m.get("relay_impl", m.get("chain"))))
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for r in rows:

@@ -12,7 +12,8 @@ import java.net.InetAddress;
  * {@code serve} the namespace connection string as {@code CS=...}) and runs until killed.
  *
  * <pre>
- * ChainNode serve PORT                       LocalRelayServer on 127.0.0.1:PORT, auto-created HCs
+ * ChainNode serve PORT                       LocalRelayServer on 127.0.0.1:PORT, auto-created HCs,
+ *                                            connection limits raised for the idle test
  * ChainNode forward-T CS HC HOST PORT        RemoteForwarder: relay → HOST:PORT
  * ChainNode forward-L CS HC LOCAL_PORT       LocalForwarder: 127.0.0.1:LOCAL_PORT → relay
  * </pre>
@@ -30,6 +31,8 @@ public final class ChainNode {
         LocalRelayServer relay = LocalRelayServer.builder()
             .bindAddress("127.0.0.1").port(Integer.parseInt(args[1]))
             .autoCreate(true).maxConnections(100_000).maxPendingHandshakes(10_000)
+            // every test client is 127.0.0.1: the per-address guard would cap the idle test
+            .maxConnectionsPerAddress(100_000)
             .build().start();
         System.out.println("CS=" + relay.connectionString());
       }
