@@ -150,8 +150,9 @@ public final class RelayUris {
    * <ul>
    *   <li>The scheme is {@code wss}, or {@code ws} only when the connection itself is plain ws
    *       ({@code UseDevelopmentEmulator=true}): never a downgrade.
-   *   <li>The host and port are the endpoint's own; or, over TLS and for DNS names only, the host
-   *       is a sibling under the endpoint's parent domain on port 443. Azure Relay hands out
+   *   <li>The host is the endpoint's own (any port: a listener may reach the relay through a
+   *       proxy or port forward while the relay names its own port); or, over TLS and for DNS
+   *       names only, the host is a sibling under the endpoint's parent domain on port 443. Azure Relay hands out
    *       gateway nodes such as {@code g63-prod-xxx-sb.servicebus.windows.net} for a namespace
    *       {@code contoso.servicebus.windows.net}; the parent must itself have two labels or more.
    * </ul>
@@ -165,11 +166,9 @@ public final class RelayUris {
     }
     int defaultPort = expectedScheme.equals("wss") ? 443 : 80;
     int port = address.getPort() < 0 ? defaultPort : address.getPort();
-    URI e = cs.endpoint();
-    String endpointHost = e.getHost();
-    int endpointPort = e.getPort() < 0 ? defaultPort : e.getPort();
+    String endpointHost = cs.endpoint().getHost();
     if (host.equalsIgnoreCase(endpointHost)) {
-      return port == endpointPort;
+      return true;
     }
     if (!expectedScheme.equals("wss") || port != 443 || isIpLiteral(host) || isIpLiteral(endpointHost)) {
       return false;

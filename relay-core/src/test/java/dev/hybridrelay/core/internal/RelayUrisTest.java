@@ -92,7 +92,9 @@ class RelayUrisTest {
     assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
         "ws://LOCALHOST:9090/$hc/hyco?sb-hc-action=accept"))).isTrue();
     assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
-        "ws://localhost:9091/$hc/hyco"))).as("same host, other port").isFalse();
+        "ws://localhost:9091/$hc/hyco"))).as("same host, other port (a proxy in between)").isTrue();
+    assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
+        "wss://localhost:9090/$hc/hyco"))).as("other scheme").isFalse();
     assertThat(RelayUris.isAllowedRendezvous(local, URI.create(
         "ws://127.0.0.2:9090/$hc/hyco"))).as("other host").isFalse();
   }
