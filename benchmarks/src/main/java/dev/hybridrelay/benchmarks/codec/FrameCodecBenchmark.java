@@ -1,5 +1,6 @@
 package dev.hybridrelay.benchmarks.codec;
 
+import dev.hybridrelay.core.internal.RelayDraftAccess;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.List;
@@ -30,16 +31,19 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code jwsEncode}: {@code createFrames(buf, true)} + {@code createBinaryFrame}, the path of
  *       {@code WebSocketImpl.send(ByteBuffer)} in the client role (new buffer per frame,
  *       {@code SecureRandom.nextInt()} per frame, byte-by-byte masking).
- *   <li>{@code patchedDraftEncode}: the same Java-WebSocket path with only {@code createBinaryFrame}
- *       overridden ({@link WordMaskingDraft}) — what a change to relay-core's {@code RelayDraft}
- *       would give.
+ *   <li>{@code relayDraftEncode}: the same Java-WebSocket path through relay-core's production
+ *       {@code RelayDraft}, whose {@code createBinaryFrame} writes the header directly and masks eight
+ *       bytes at a time with pooled mask keys ({@code FrameMasking}).
  *   <li>{@code inhouseEncode}: header + word-wide masking into a reused buffer, batched mask keys.
  *   <li>{@code jwsDecode} / {@code inhouseDecode}: the encoded frame is fed in 64 KiB reads, as
  *       {@code WebSocketClient} reads its socket ({@code DEFAULT_READ_BUFFER_SIZE}); Java-WebSocket
  *       copies partial frames into a frame-sized buffer and allocates the payload, the prototype
  *       unmasks in place.
- *   <li>{@code jwsDecodeUnmasked} / {@code inhouseDecodeUnmasked}: the same for the unmasked
- *       server → client frames that relay-core's clients actually receive from the relay.
+ *   <li>{@code jwsDecodeUnmasked} / {@code relayDraftDecodeUnmasked} / {@code inhouseDecodeUnmasked}:
+ *       the same for the unmasked server → client frames that relay-core's clients actually receive
+ *       from the relay; {@code relayDraftDecodeUnmasked} is relay-core's production
+ *       {@code RelayDraft.translateFrame}, which copies a frame split across reads once, straight
+ *       into its payload buffer.
  *   <li>{@code maskBytewise} / {@code maskWordwise}: the masking loop alone.
  * </ul>
  *
@@ -67,7 +71,8 @@ public class FrameCodecBenchmark {
   private byte[] readBuffer;
   private Draft_6455 clientDraft;
   private Draft_6455 serverDraft;
-  private WordMaskingDraft patchedDraft;
+  private Draft_6455 relayDraft;
+  private Draft_6455 relayDecodeDraft;
   private FrameCodec.MaskKeys keys;
   private FrameCodec.Decoder decoder;
   private int maskKey;
@@ -83,8 +88,8 @@ public class FrameCodecBenchmark {
     ThreadLocalRandom.current().nextBytes(payload);
     clientDraft = new Draft_6455();
     clientDraft.setParseMode(Role.CLIENT);
-    patchedDraft = new WordMaskingDraft();
-    patchedDraft.setParseMode(Role.CLIENT);
+    relayDraft = RelayDraftAccess.clientDraft(Integer.MAX_VALUE);
+    relayDecodeDraft = RelayDraftAccess.clientDraft(Integer.MAX_VALUE);
     serverDraft = new Draft_6455();
     serverDraft.setParseMode(Role.SERVER);
     keys = new FrameCodec.MaskKeys(new SecureRandom());
@@ -133,18 +138,34 @@ public class FrameCodecBenchmark {
     }
     serverDraft.reset();
     try {
-      ByteBuffer pf = patchedDraft.createBinaryFrame(
-          patchedDraft.createFrames(ByteBuffer.wrap(payload), true).get(0));
+      ByteBuffer pf = relayDraft.createBinaryFrame(
+          relayDraft.createFrames(ByteBuffer.wrap(payload.clone()), true).get(0));
       ByteBuffer p = serverDraft.translateFrame(pf).get(0).getPayloadData();
       byte[] b = new byte[p.remaining()];
       p.get(b);
       if (!java.util.Arrays.equals(b, payload)) {
-        throw new IllegalStateException("Draft_6455 cannot read WordMaskingDraft's frame");
+        throw new IllegalStateException("Draft_6455 cannot read RelayDraft's frame");
       }
     } catch (InvalidDataException e) {
       throw new IllegalStateException(e);
     }
     serverDraft.reset();
+    try {
+      Draft_6455 d = RelayDraftAccess.clientDraft(Integer.MAX_VALUE);
+      List<Framedata> decoded = new java.util.ArrayList<>();
+      for (int off = 0; off < encodedServer.length; off += READ_CHUNK) {
+        int len = Math.min(READ_CHUNK, encodedServer.length - off);
+        decoded.addAll(d.translateFrame(ByteBuffer.wrap(encodedServer, off, len).slice()));
+      }
+      ByteBuffer p = decoded.get(0).getPayloadData();
+      byte[] b = new byte[p.remaining()];
+      p.get(b);
+      if (decoded.size() != 1 || !java.util.Arrays.equals(b, payload)) {
+        throw new IllegalStateException("RelayDraft does not decode the server frame");
+      }
+    } catch (InvalidDataException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Benchmark
@@ -153,11 +174,11 @@ public class FrameCodecBenchmark {
     return clientDraft.createBinaryFrame(frames.get(0));
   }
 
-  /** {@code Draft_6455} with only {@code createBinaryFrame} overridden (see {@link WordMaskingDraft}). */
+  /** relay-core's {@code RelayDraft}: {@code createBinaryFrame} with word-wide masking. */
   @Benchmark
-  public ByteBuffer patchedDraftEncode() {
-    List<Framedata> frames = patchedDraft.createFrames(ByteBuffer.wrap(payload), true);
-    return patchedDraft.createBinaryFrame(frames.get(0));
+  public ByteBuffer relayDraftEncode() {
+    List<Framedata> frames = relayDraft.createFrames(ByteBuffer.wrap(payload), true);
+    return relayDraft.createBinaryFrame(frames.get(0));
   }
 
   @Benchmark
@@ -193,6 +214,19 @@ public class FrameCodecBenchmark {
       int n = Math.min(READ_CHUNK, encodedServer.length - off);
       System.arraycopy(encodedServer, off, readBuffer, 0, n);
       List<Framedata> frames = clientDraft.translateFrame(ByteBuffer.wrap(readBuffer, 0, n));
+      for (int i = 0; i < frames.size(); i++) {
+        bh.consume(frames.get(i).getPayloadData());
+      }
+    }
+  }
+
+  /** Client side of a relay connection: an unmasked server frame through relay-core's RelayDraft. */
+  @Benchmark
+  public void relayDraftDecodeUnmasked(Blackhole bh) throws InvalidDataException {
+    for (int off = 0; off < encodedServer.length; off += READ_CHUNK) {
+      int n = Math.min(READ_CHUNK, encodedServer.length - off);
+      System.arraycopy(encodedServer, off, readBuffer, 0, n);
+      List<Framedata> frames = relayDecodeDraft.translateFrame(ByteBuffer.wrap(readBuffer, 0, n));
       for (int i = 0; i < frames.size(); i++) {
         bh.consume(frames.get(i).getPayloadData());
       }

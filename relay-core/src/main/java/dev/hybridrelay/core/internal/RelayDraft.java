@@ -2,6 +2,7 @@ package dev.hybridrelay.core.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,10 +10,12 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
+import org.java_websocket.enums.Role;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.framing.FramedataImpl1;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
@@ -29,17 +32,37 @@ import org.java_websocket.protocols.Protocol;
  *       {@code CloseOutputAsync}); our own Close goes out when the application shuts down its output.
  *   <li>The status line of the handshake response is captured, so a refusal's status and reason
  *       phrase reach the caller exactly.
+ *   <li>Frames are encoded by {@link FrameMasking}: the payload is masked eight bytes at a time with
+ *       mask keys from a per-connection pool, instead of the base class's byte-by-byte loop and one
+ *       {@code SecureRandom.nextInt()} per frame. The bytes on the wire have the same layout.
+ *   <li>Received frames are decoded incrementally: a frame that spans several socket reads is copied
+ *       once, straight into its payload buffer, instead of into a frame-sized holding buffer first and
+ *       then into the payload. Only the plain case is handled here (unmasked, no RSV bits, a known
+ *       opcode, a control frame of at most 125 bytes, a length within the limit); at the first frame
+ *       that is anything else, decoding is handed to the base class for the rest of the connection,
+ *       so its checks and exceptions apply unchanged.
  * </ul>
  *
  * <p>Java-WebSocket copies the draft once per connection ({@link #copyInstance()}), so the per-message
  * counters and the captured status are per connection.
  */
 final class RelayDraft extends Draft_6455 {
+  /** Refills every connection's mask-key pool; SecureRandom is thread-safe. */
+  private static final SecureRandom MASK_RANDOM = new SecureRandom();
+
+  private final FrameMasking.MaskKeys maskKeys = new FrameMasking.MaskKeys(MASK_RANDOM);
   private final int maxMessageSize;
   private final List<String> offeredProtocols;
   private long fragmentedBytes;
   private volatile int responseStatus;
   private volatile String responseReason;
+
+  // Incremental decoder state; translateFrame runs on the connection's read thread only.
+  private final byte[] header = new byte[10];
+  private int headerHave;
+  private FramedataImpl1 partialFrame;
+  private ByteBuffer partialPayload;
+  private boolean baseDecodes;
 
   RelayDraft(int maxMessageSize, List<String> offeredProtocols) {
     super(Collections.emptyList(), protocols(offeredProtocols), maxMessageSize);
@@ -59,6 +82,139 @@ final class RelayDraft extends Draft_6455 {
   @Override
   public Draft copyInstance() {
     return new RelayDraft(maxMessageSize, offeredProtocols);
+  }
+
+  @Override
+  public ByteBuffer createBinaryFrame(Framedata framedata) {
+    getExtension().encodeFrame(framedata); // the default extension: no change (no extensions are offered)
+    return FrameMasking.encode(framedata, role == Role.CLIENT, maskKeys);
+  }
+
+  @Override
+  public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
+    if (baseDecodes) {
+      return super.translateFrame(buffer);
+    }
+    List<Framedata> frames = null;
+    while (true) {
+      if (partialFrame != null) {
+        ByteBuffer payload = partialPayload;
+        int n = Math.min(payload.remaining(), buffer.remaining());
+        if (n > 0) {
+          if (buffer.hasArray()) {
+            payload.put(buffer.array(), buffer.arrayOffset() + buffer.position(), n);
+            buffer.position(buffer.position() + n);
+          } else {
+            ByteBuffer part = buffer.duplicate();
+            part.limit(part.position() + n);
+            payload.put(part);
+            buffer.position(buffer.position() + n);
+          }
+        }
+        if (payload.hasRemaining()) {
+          break; // the rest of the payload comes with a later read
+        }
+        FramedataImpl1 frame = partialFrame;
+        partialFrame = null;
+        partialPayload = null;
+        payload.flip();
+        frame.setPayload(payload);
+        frame.isValid(); // as the base class: UTF-8 of text, close code and reason, FIN of control frames
+        if (frames == null) {
+          frames = new ArrayList<>(2);
+        }
+        frames.add(frame);
+        continue;
+      }
+      if (!buffer.hasRemaining()) {
+        break;
+      }
+      int need = headerHave < 2 ? 2 : headerLength(header[1]);
+      while (headerHave < need && buffer.hasRemaining()) {
+        header[headerHave++] = buffer.get();
+        if (headerHave == 2) {
+          need = headerLength(header[1]);
+        }
+      }
+      if (headerHave < need) {
+        break; // the rest of the header comes with a later read
+      }
+      int b0 = header[0] & 0xFF;
+      int len7 = header[1] & 0x7F;
+      long length = len7;
+      if (len7 == 126) {
+        length = ((header[2] & 0xFF) << 8) | (header[3] & 0xFF);
+      } else if (len7 == 127) {
+        length = 0;
+        for (int i = 2; i < 10; i++) {
+          length = (length << 8) | (header[i] & 0xFF);
+        }
+      }
+      Opcode op = plainOpcode(b0 & 0x0F);
+      boolean plain = (b0 & 0x70) == 0 // no RSV bits
+          && (header[1] & 0x80) == 0 // not masked
+          && op != null
+          && (len7 <= 125 || !isControl(op))
+          && length >= 0 && length <= maxMessageSize;
+      if (!plain) {
+        // Hand this frame and everything after it to the base class, which raises the same error,
+        // or decodes it, exactly as it would have without this override.
+        baseDecodes = true;
+        ByteBuffer rest = ByteBuffer.allocate(need + buffer.remaining());
+        rest.put(header, 0, need).put(buffer).flip();
+        headerHave = 0;
+        List<Framedata> more = super.translateFrame(rest);
+        if (frames == null) {
+          return more;
+        }
+        frames.addAll(more);
+        return frames;
+      }
+      headerHave = 0;
+      FramedataImpl1 frame = FramedataImpl1.get(op);
+      frame.setFin((b0 & 0x80) != 0);
+      partialFrame = frame;
+      partialPayload = ByteBuffer.allocate((int) length);
+    }
+    return frames == null ? Collections.emptyList() : frames;
+  }
+
+  /** Header length given its second byte; no mask key (a masked frame goes to the base class). */
+  private static int headerLength(byte b1) {
+    int len7 = b1 & 0x7F;
+    return len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+  }
+
+  private static Opcode plainOpcode(int code) {
+    switch (code) {
+      case 0x0:
+        return Opcode.CONTINUOUS;
+      case 0x1:
+        return Opcode.TEXT;
+      case 0x2:
+        return Opcode.BINARY;
+      case 0x8:
+        return Opcode.CLOSING;
+      case 0x9:
+        return Opcode.PING;
+      case 0xA:
+        return Opcode.PONG;
+      default:
+        return null;
+    }
+  }
+
+  private static boolean isControl(Opcode op) {
+    return op == Opcode.CLOSING || op == Opcode.PING || op == Opcode.PONG;
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    headerHave = 0;
+    partialFrame = null;
+    partialPayload = null;
+    baseDecodes = false;
   }
 
   /** The HTTP status of the handshake response, 0 if none arrived. */

@@ -1,0 +1,27 @@
+package dev.hybridrelay.core.internal;
+
+import java.util.List;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.enums.Role;
+
+/**
+ * Benchmark access to relay-core's package-private frame code ({@link RelayDraft},
+ * {@link FrameMasking}), so that the benchmarks measure the production classes rather than copies.
+ * Lives in the benchmarks module under relay-core's internal package; not part of any library.
+ */
+public final class RelayDraftAccess {
+  private RelayDraftAccess() {}
+
+  /** A {@link RelayDraft} in the client role, as {@code RelayWebSocket} uses it. */
+  public static Draft_6455 clientDraft(int maxMessageSize) {
+    RelayDraft d = new RelayDraft(maxMessageSize, List.of());
+    d.setParseMode(Role.CLIENT);
+    return d;
+  }
+
+  /** {@link FrameMasking#mask}: eight bytes per step. */
+  public static void maskWordwise(byte[] src, int srcOff, byte[] dst, int dstOff, int len, int key,
+      long payloadPos) {
+    FrameMasking.mask(src, srcOff, dst, dstOff, len, key, payloadPos);
+  }
+}
