@@ -91,20 +91,34 @@ public final class ForwardPump implements ForwardedConnection {
   }
 
   private void pumpToRelay() {
+    pump(true);
+  }
+
+  private void pumpFromRelay() {
+    pump(false);
+  }
+
+  /**
+   * One direction until its end of stream: {@code up} is TCP → relay, otherwise relay → TCP. A read
+   * failure is blamed on the source side, a write or shutdown failure on the destination side.
+   */
+  private void pump(boolean up) {
+    ForwardOutcome sourceFailed = up ? ForwardOutcome.TCP_RESET : ForwardOutcome.RELAY_ABORTED;
+    ForwardOutcome destinationFailed = up ? ForwardOutcome.RELAY_ABORTED : ForwardOutcome.TCP_RESET;
     try {
       byte[] buf = new byte[bufferSize];
       InputStream in;
       OutputStream out;
       try {
-        in = socket.getInputStream();
+        in = up ? socket.getInputStream() : relay.getInputStream();
       } catch (IOException e) {
-        abort(ForwardOutcome.TCP_RESET, e);
+        abort(sourceFailed, e);
         return;
       }
       try {
-        out = relay.getOutputStream();
+        out = up ? relay.getOutputStream() : socket.getOutputStream();
       } catch (IOException e) {
-        abort(ForwardOutcome.RELAY_ABORTED, e);
+        abort(destinationFailed, e);
         return;
       }
       while (true) {
@@ -112,7 +126,7 @@ public final class ForwardPump implements ForwardedConnection {
         try {
           n = in.read(buf);
         } catch (IOException e) {
-          abort(ForwardOutcome.TCP_RESET, e);
+          abort(sourceFailed, e);
           return;
         }
         if (n < 0) {
@@ -121,24 +135,43 @@ public final class ForwardPump implements ForwardedConnection {
         if (n == 0) {
           continue;
         }
-        upWriteSince = System.nanoTime() | 1L;
+        writeStarted(up, System.nanoTime() | 1L);
         try {
           out.write(buf, 0, n);
-          out.flush();
+          if (up) {
+            out.flush(); // the relay stream sends what it holds as one message
+          }
         } catch (IOException e) {
-          abort(ForwardOutcome.RELAY_ABORTED, e);
+          abort(destinationFailed, e);
           return;
         } finally {
-          upWriteSince = 0;
+          writeStarted(up, 0);
         }
-        toRelay.addAndGet(n);
-        tracker.addToRelay(n);
+        if (up) {
+          toRelay.addAndGet(n);
+          tracker.addToRelay(n);
+        } else {
+          fromRelay.addAndGet(n);
+          tracker.addFromRelay(n);
+        }
         lastActivityNanos = System.nanoTime();
       }
+      if (!up) {
+        Optional<RelayCloseStatus> status = relay.closeStatus();
+        if (status.isPresent() && !status.get().clean()) {
+          abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
+              + status.get().code() + " " + status.get().reason()));
+          return;
+        }
+      }
       try {
-        relay.shutdownOutput();
+        if (up) {
+          relay.shutdownOutput();
+        } else {
+          socket.shutdownOutput();
+        }
       } catch (IOException e) {
-        abort(ForwardOutcome.RELAY_ABORTED, e);
+        abort(destinationFailed, e);
       }
     } catch (RuntimeException | Error e) {
       abort(ForwardOutcome.RELAY_ABORTED, e);
@@ -148,66 +181,12 @@ public final class ForwardPump implements ForwardedConnection {
     }
   }
 
-  private void pumpFromRelay() {
-    try {
-      byte[] buf = new byte[bufferSize];
-      InputStream in;
-      OutputStream out;
-      try {
-        in = relay.getInputStream();
-      } catch (IOException e) {
-        abort(ForwardOutcome.RELAY_ABORTED, e);
-        return;
-      }
-      try {
-        out = socket.getOutputStream();
-      } catch (IOException e) {
-        abort(ForwardOutcome.TCP_RESET, e);
-        return;
-      }
-      while (true) {
-        int n;
-        try {
-          n = in.read(buf);
-        } catch (IOException e) {
-          abort(ForwardOutcome.RELAY_ABORTED, e);
-          return;
-        }
-        if (n < 0) {
-          break;
-        }
-        if (n == 0) {
-          continue;
-        }
-        downWriteSince = System.nanoTime() | 1L;
-        try {
-          out.write(buf, 0, n);
-        } catch (IOException e) {
-          abort(ForwardOutcome.TCP_RESET, e);
-          return;
-        } finally {
-          downWriteSince = 0;
-        }
-        fromRelay.addAndGet(n);
-        tracker.addFromRelay(n);
-        lastActivityNanos = System.nanoTime();
-      }
-      Optional<RelayCloseStatus> status = relay.closeStatus();
-      if (status.isPresent() && !status.get().clean()) {
-        abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-            + status.get().code() + " " + status.get().reason()));
-        return;
-      }
-      try {
-        socket.shutdownOutput();
-      } catch (IOException e) {
-        abort(ForwardOutcome.TCP_RESET, e);
-      }
-    } catch (RuntimeException | Error e) {
-      abort(ForwardOutcome.RELAY_ABORTED, e);
-      throw e;
-    } finally {
-      directionDone();
+  /** Marks when a blocking write began in a direction (0: none), for the write-timeout watchdog. */
+  private void writeStarted(boolean up, long nanos) {
+    if (up) {
+      upWriteSince = nanos;
+    } else {
+      downWriteSince = nanos;
     }
   }
 
