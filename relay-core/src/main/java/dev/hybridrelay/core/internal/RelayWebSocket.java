@@ -174,6 +174,15 @@ final class RelayWebSocket extends WebSocketClient {
         }
       });
       setSocket(socketWrapper);
+      TcpSocketWrapper out = socketWrapper;
+      ((RelayDraft) ((WebSocketImpl) getConnection()).getDraft()).directHandshake(request -> {
+        java.io.OutputStream os = out.getOutputStream();
+        os.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
+        os.flush();
+      }, e -> {
+        lastError = e;
+        abort();
+      });
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
       closeQuietly(raw);
