@@ -129,7 +129,7 @@ public final class LocalForwarder implements Closeable {
       if (closed || serverSocket != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      ServerSocket ss = new ServerSocket();
+      ServerSocket ss = java.nio.channels.ServerSocketChannel.open().socket(); // channel-backed: see ForwardPump
       try {
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(bindAddress, port), 128);

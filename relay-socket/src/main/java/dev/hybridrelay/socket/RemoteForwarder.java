@@ -211,7 +211,14 @@ public final class RemoteForwarder implements Closeable {
             + "', but its target is TCP (answered 0,0,255)", null);
         return;
       }
-      Socket socket = new Socket();
+      Socket socket;
+      try {
+        socket = java.nio.channels.SocketChannel.open().socket(); // channel-backed: see ForwardPump
+      } catch (IOException e) {
+        relay.abort();
+        refuse(asked, peer, id + " " + peer + ": cannot open a socket for port name '" + asked + "': " + e, e);
+        return;
+      }
       handshake.socket(socket);
       try {
         if (sourceAddress != null) {

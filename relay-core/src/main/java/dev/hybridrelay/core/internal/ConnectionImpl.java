@@ -27,15 +27,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A relayed connection, shared by sender and listener: streams over one {@link RelayWebSocket}.
  *
- * <p><b>Receive path.</b> The socket's read thread appends each message to a queue; while more than
- * the receive window is buffered it blocks, so Java-WebSocket stops reading the TCP socket, the
- * kernel window fills and the relay (and then the peer) must wait. Readers take bytes regardless of
- * message boundaries.
+ * <p><b>Receive path.</b> The socket's I/O loop appends each message to a queue and never waits: once
+ * the receive window is full it stops reading the TCP socket ({@link RelayWebSocket#pauseReading()}),
+ * the kernel window fills and the relay (and then the peer) must wait. Reading resumes when readers
+ * have taken the queue down to half the window. Readers take bytes regardless of message boundaries.
  *
- * <p><b>Send path.</b> Writes are cut into binary messages of at most {@code maxMessageSize} bytes and
- * handed to Java-WebSocket's output queue, which is unbounded; a writer waits while the queue holds
- * more than the send window. The socket wrapper reports every completed socket write, which wakes
- * waiting writers.
+ * <p><b>Send path.</b> Writes are cut into binary messages of at most {@code maxMessageSize} bytes,
+ * framed and written to the socket by the writing thread itself; what the kernel does not take at once
+ * is queued and written by the I/O loop. A writer waits while more than the send window is queued;
+ * the loop wakes it as the queue drains.
  *
  * <p><b>Closing.</b> {@code shutdownOutput} queues Close 1000 "Shutdown" after the data. The peer's
  * Close 1000 is end-of-stream for the input; any other close code, a TCP drop, a keep-alive timeout or
@@ -63,10 +63,11 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
 
   private final ReentrantLock recvLock = new ReentrantLock();
   private final Condition readable = recvLock.newCondition();
-  private final Condition writableToBuffer = recvLock.newCondition();
   private final ArrayDeque<ByteBuffer> received = new ArrayDeque<>();
   private long buffered;
   private volatile boolean receivePaused;
+  private volatile Runnable readListener;
+  private volatile Runnable writeListener;
 
   private final ReentrantLock sendLock = new ReentrantLock();
   private final Condition sendSpace = sendLock.newCondition();
@@ -150,22 +151,31 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     }
     recvLock.lock();
     try {
-      while (buffered >= receiveWindow && !inputShutdown && !closedLocally && failure == null) {
-        receivePaused = true;
-        writableToBuffer.awaitUninterruptibly();
-      }
-      if (receivePaused) {
-        receivePaused = false;
-        ws.touch();
-      }
       if (inputShutdown || closedLocally || failure != null) {
         return;
       }
       received.add(data);
       buffered += data.remaining();
+      if (buffered >= receiveWindow && !receivePaused) {
+        receivePaused = true;
+        ws.pauseReading();
+      }
       readable.signalAll();
     } finally {
       recvLock.unlock();
+    }
+    Runnable l = readListener;
+    if (l != null) {
+      l.run();
+    }
+  }
+
+  /** Resumes reading from the network once half of the receive window is free again (recvLock held). */
+  private void maybeResume() {
+    if (receivePaused && (buffered <= receiveWindow / 2 || inputShutdown || closedLocally)) {
+      receivePaused = false;
+      ws.touch();
+      ws.resumeReading();
     }
   }
 
@@ -271,6 +281,10 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     if (writerWaiting) {
       signalWriters();
     }
+    Runnable w = writeListener;
+    if (w != null && ws.queuedBytes() <= sendWindow) {
+      w.run();
+    }
   }
 
   private void fail(IOException e) {
@@ -285,9 +299,12 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     recvLock.lock();
     try {
       readable.signalAll();
-      writableToBuffer.signalAll();
     } finally {
       recvLock.unlock();
+    }
+    Runnable l = readListener;
+    if (l != null) {
+      l.run();
     }
   }
 
@@ -298,6 +315,112 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     } finally {
       sendLock.unlock();
     }
+    Runnable w = writeListener;
+    if (w != null) {
+      w.run();
+    }
+  }
+
+  // ---------------------------------------------------------------- non-blocking use (forwarders)
+
+  /** Returned by {@link #pollReceived()} once the input ended cleanly. */
+  public static final ByteBuffer END_OF_STREAM = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+  /** The I/O loop serving this connection's socket. */
+  public IoLoop ioLoop() {
+    return ws.loop();
+  }
+
+  /**
+   * Sets the callback run after data arrived and whenever the input may have ended (clean end,
+   * failure, close). It runs on the I/O loop thread, or on a thread that failed or closed the
+   * connection; it must not block. It is run once at once, for data that arrived before.
+   */
+  public void setReadListener(Runnable listener) {
+    readListener = listener;
+    if (listener != null) {
+      listener.run();
+    }
+  }
+
+  /**
+   * Sets the callback run when queued output drained to within the send window, or the connection
+   * failed. Same threads and rules as {@link #setReadListener}.
+   */
+  public void setWriteListener(Runnable listener) {
+    writeListener = listener;
+  }
+
+  /**
+   * Takes the next received message without waiting; the buffer is the caller's.
+   *
+   * @return the bytes; null if nothing is buffered now; {@link #END_OF_STREAM} once the input ended
+   *     (check {@link #closeStatus()} for how)
+   * @throws IOException if the connection failed or was closed locally
+   */
+  public ByteBuffer pollReceived() throws IOException {
+    recvLock.lock();
+    try {
+      if (closedLocally) {
+        throw new SocketException("Socket closed");
+      }
+      if (inputShutdown) {
+        return END_OF_STREAM;
+      }
+      ByteBuffer head = received.poll();
+      if (head != null) {
+        buffered -= head.remaining();
+        maybeResume();
+        return head;
+      }
+      if (peerClosedCleanly) {
+        return END_OF_STREAM;
+      }
+      IOException f = failure;
+      if (f != null) {
+        throw copy(f);
+      }
+      return finished ? END_OF_STREAM : null;
+    } finally {
+      recvLock.unlock();
+    }
+  }
+
+  /**
+   * Sends all of {@code src} without waiting for the send window: the bytes are framed (copied) at
+   * once, so {@code src} may be reused when this returns.
+   *
+   * @return true while the queued output is within the send window; when false, stop sending until
+   *     the {@link #setWriteListener write listener} runs
+   */
+  public boolean sendNow(ByteBuffer src) throws IOException {
+    sendLock.lock();
+    try {
+      while (src.hasRemaining()) {
+        checkWritable();
+        int n = Math.min(src.remaining(), maxMessageSize);
+        ByteBuffer part = src.duplicate();
+        part.limit(part.position() + n);
+        if (!ws.sendBinary(part)) {
+          checkWritable();
+          throw new SocketException("Connection reset: the relay connection is closed");
+        }
+        src.position(src.position() + n);
+      }
+      return ws.queuedBytes() <= sendWindow;
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  /** True while the queued output is within the send window. */
+  public boolean hasSendRoom() {
+    return ws.queuedBytes() <= sendWindow;
+  }
+
+  /** As {@link #close()}, without waiting for the queued output to reach the socket. */
+  public void closeAsync() {
+    startClose();
   }
 
   // ---------------------------------------------------------------- streams
@@ -356,11 +479,8 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
           received.poll();
         }
       }
-      boolean wasFull = buffered >= receiveWindow;
       buffered -= n;
-      if (wasFull && buffered < receiveWindow) {
-        writableToBuffer.signalAll();
-      }
+      maybeResume();
       return n;
     } finally {
       recvLock.unlock();
@@ -493,7 +613,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
       received.clear();
       buffered = 0;
       readable.signalAll();
-      writableToBuffer.signalAll();
+      maybeResume();
     } finally {
       recvLock.unlock();
     }
@@ -501,38 +621,8 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
 
   @Override
   public void close() throws IOException {
-    if (closedLocally) {
+    if (!startClose()) {
       return;
-    }
-    closedLocally = true;
-    recvLock.lock();
-    try {
-      received.clear();
-      buffered = 0;
-    } finally {
-      recvLock.unlock();
-    }
-    signalReaders();
-    signalWriters();
-    if (finished) {
-      return;
-    }
-    if (failure != null) {
-      ws.abort();
-      return;
-    }
-    sendOurClose("Normal Closure");
-    if (peerClosedCleanly) {
-      finishHandshake("Normal Closure");
-    }
-    // The close handshake completes in the background; abort if it has not within the deadline.
-    if (holdScheduler()) {
-      closeDeadlineTask = SharedScheduler.once(CLOSE_TIMEOUT_MILLIS, () -> {
-        if (!finished) {
-          log.debug("Connection {}: no close handshake within {} ms, aborting", trackingId, CLOSE_TIMEOUT_MILLIS);
-          ws.abort();
-        }
-      });
     }
     // Return once our data and Close frame reached the socket (bounded by the same deadline).
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MILLIS);
@@ -548,6 +638,45 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
       writerWaiting = false;
       sendLock.unlock();
     }
+  }
+
+  /** Closes without waiting; true if the close handshake is under way and output may be queued. */
+  private boolean startClose() {
+    if (closedLocally) {
+      return false;
+    }
+    closedLocally = true;
+    recvLock.lock();
+    try {
+      received.clear();
+      buffered = 0;
+      maybeResume();
+    } finally {
+      recvLock.unlock();
+    }
+    signalReaders();
+    signalWriters();
+    if (finished) {
+      return false;
+    }
+    if (failure != null) {
+      ws.abort();
+      return false;
+    }
+    sendOurClose("Normal Closure");
+    if (peerClosedCleanly) {
+      finishHandshake("Normal Closure");
+    }
+    // The close handshake completes in the background; abort if it has not within the deadline.
+    if (holdScheduler()) {
+      closeDeadlineTask = SharedScheduler.once(CLOSE_TIMEOUT_MILLIS, () -> {
+        if (!finished) {
+          log.debug("Connection {}: no close handshake within {} ms, aborting", trackingId, CLOSE_TIMEOUT_MILLIS);
+          ws.abort();
+        }
+      });
+    }
+    return true;
   }
 
   @Override

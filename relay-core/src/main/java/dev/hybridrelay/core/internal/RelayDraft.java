@@ -1,13 +1,11 @@
 package dev.hybridrelay.core.internal;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Consumer;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
@@ -18,7 +16,6 @@ import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.FramedataImpl1;
-import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
@@ -44,8 +41,6 @@ import org.java_websocket.protocols.Protocol;
  *       opcode, a control frame of at most 125 bytes, a length within the limit); at the first frame
  *       that is anything else, decoding is handed to the base class for the rest of the connection,
  *       so its checks and exceptions apply unchanged.
- *   <li>The client's handshake request can be written straight to the socket by the thread that
- *       builds it ({@link #directHandshake}), instead of waiting for the write thread to start.
  * </ul>
  *
  * <p>Java-WebSocket copies the draft once per connection ({@link #copyInstance()}), so the per-message
@@ -62,16 +57,13 @@ final class RelayDraft extends Draft_6455 {
   private volatile int responseStatus;
   private volatile String responseReason;
 
-  // Incremental decoder state; translateFrame runs on the connection's read thread only.
+  // Incremental decoder state; translateFrame runs on the connection's I/O loop thread only.
   private final byte[] header = new byte[10];
   private int headerHave;
   private FramedataImpl1 partialFrame;
   private ByteBuffer partialPayload;
   private boolean baseDecodes;
 
-  // Direct write of the client handshake request (see directHandshake).
-  private volatile HandshakeWriter handshakeWriter;
-  private volatile Consumer<IOException> handshakeFailure;
 
   RelayDraft(int maxMessageSize, List<String> offeredProtocols) {
     super(Collections.emptyList(), protocols(offeredProtocols), maxMessageSize);
@@ -91,41 +83,6 @@ final class RelayDraft extends Draft_6455 {
   @Override
   public Draft copyInstance() {
     return new RelayDraft(maxMessageSize, offeredProtocols);
-  }
-
-  /** Writes the client's handshake request to the socket at once; see {@link #directHandshake}. */
-  interface HandshakeWriter {
-    void write(ByteBuffer request) throws IOException;
-  }
-
-  /**
-   * Makes the next client handshake request go straight to {@code writer} (on the thread that
-   * creates it, Java-WebSocket's read thread) instead of into the output queue. Java-WebSocket
-   * starts its write thread only after queueing the request, so the request would otherwise wait
-   * for that thread to be created and scheduled: one thread hand-off on the critical path of every
-   * connect. No other writer exists before the handshake, so the order of bytes is unchanged. If
-   * the write fails, {@code onFailure} gets the exception and nothing is queued.
-   */
-  void directHandshake(HandshakeWriter writer, Consumer<IOException> onFailure) {
-    this.handshakeWriter = writer;
-    this.handshakeFailure = onFailure;
-  }
-
-  @Override
-  public List<ByteBuffer> createHandshake(Handshakedata handshakedata, boolean withcontent) {
-    List<ByteBuffer> bytes = super.createHandshake(handshakedata, withcontent);
-    HandshakeWriter writer = handshakeWriter;
-    if (writer == null || !(handshakedata instanceof ClientHandshake)
-        || bytes.size() != 1) {
-      return bytes;
-    }
-    handshakeWriter = null;
-    try {
-      writer.write(bytes.get(0));
-    } catch (IOException e) {
-      handshakeFailure.accept(e);
-    }
-    return Collections.emptyList();
   }
 
   @Override

@@ -5,49 +5,64 @@ import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayTimeoutException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
-import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.PongFrame;
+import org.java_websocket.handshake.HandshakeImpl1Client;
+import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client WebSocket to the relay (control channel, sender connection or rendezvous), on top of
- * Java-WebSocket's {@link WebSocketClient}.
+ * One client WebSocket to the relay (control channel, sender connection or rendezvous): Java-WebSocket's
+ * protocol engine ({@link WebSocketImpl} with {@link RelayDraft}) over a non-blocking {@link
+ * SocketChannel} served by a shared {@link IoLoop}.
  *
- * <p>Threads: a read thread {@code hybridrelay-ws-{role}-{n}} (started here; it runs every callback
- * of the {@link Handler}) and Java-WebSocket's write thread, renamed {@code hybridrelay-ws-{role}-{n}-writer}
- * once the handshake completed. Both end when the TCP connection is gone. Handler callbacks run on the
- * read thread; {@link Handler#onBinary} may block it, which stops reading from the network
- * (backpressure).
+ * <p>Threads: none of its own. Connecting (TCP, TLS handshake, upgrade request) runs on the thread
+ * that calls {@link #open}. Afterwards every {@link Handler} callback runs on the connection's I/O
+ * loop thread and must not block; {@link #pauseReading()} stops reading from the network
+ * (backpressure) and {@link #resumeReading()} starts again. Frames are written by the thread that
+ * sends them, straight to the socket while the kernel takes them; what the socket does not take at
+ * once waits in this object's queue ({@link #queuedBytes()}) and the loop writes it when the socket is
+ * writable again, in order.
  *
  * <p>Close frames are not echoed automatically (see {@link RelayDraft}): {@link Handler#onPeerClose}
  * reports them, and the owner decides when to send its own Close ({@link #sendClose}) and to finish
  * ({@link #finishClose}).
  */
-final class RelayWebSocket extends WebSocketClient {
+final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   private static final Logger log = LoggerFactory.getLogger(RelayWebSocket.class);
   private static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+  /** How long a closing socket waits for the relay to end TCP before it is dropped. */
+  static final long CLOSING_LINGER_MILLIS = 2_000;
+  private static final int WRITE_BATCH = 16;
 
-  /** Receives the socket's events on its read thread. */
+  /** Receives the socket's events on its I/O loop thread; no callback may block. */
   interface Handler {
     default void onOpen(RelayWebSocket ws) {}
 
@@ -73,8 +88,10 @@ final class RelayWebSocket extends WebSocketClient {
   private final String name;
   private final String trackingId;
   private final URI uri;
+  private final Map<String, String> headers;
+  private final int connectTimeoutMillis;
+  private final WebSocketImpl engine;
   private volatile Handler handler;
-  private volatile TcpSocketWrapper socketWrapper;
   private volatile ServerHandshake response;
   private volatile boolean peerClosed;
   private volatile boolean failedLocally;
@@ -85,21 +102,43 @@ final class RelayWebSocket extends WebSocketClient {
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Object sentLock = new Object();
 
+  // Transport state.
+  private volatile SocketChannel channel;
+  private volatile TlsSession tls;
+  private volatile IoLoop loop;
+  private volatile SelectionKey key;
+  private volatile InetSocketAddress localAddress;
+  private volatile InetSocketAddress remoteAddress;
+  private final AtomicBoolean loopReleased = new AtomicBoolean();
+  private final AtomicBoolean closingTimerSet = new AtomicBoolean();
+  private volatile boolean channelClosed;
+  private volatile boolean closeWhenFlushed;
+
+  // Write side, guarded by writeLock (a leaf lock: nothing else is taken while it is held).
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+  private final ByteBuffer[] batch = new ByteBuffer[WRITE_BATCH];
+  private boolean waitingWritable;
+  private volatile long queued;
+
+  // Read side.
+  private final Object pauseLock = new Object();
+  private volatile boolean readPaused;
+
   /**
    * @param uri the full URI (may carry a capability in its query: never logged unredacted)
    * @param headers extra handshake headers (token included; never logged)
    * @param maxIncomingMessageSize frame and message cap; larger closes with 1009
-   * @param connectTimeoutMillis the TCP connect timeout given to Java-WebSocket
+   * @param connectTimeoutMillis the TCP connect timeout
    */
   RelayWebSocket(String role, URI uri, Map<String, String> headers, List<String> subprotocols,
       int maxIncomingMessageSize, int connectTimeoutMillis, String trackingId) {
-    super(uri, new RelayDraft(maxIncomingMessageSize, subprotocols), headers, connectTimeoutMillis);
     this.uri = uri;
+    this.headers = headers == null ? Map.of() : headers;
+    this.connectTimeoutMillis = connectTimeoutMillis;
     this.name = "ws-" + role + "-" + Threads.nextId();
     this.trackingId = trackingId;
-    setConnectionLostTimeout(0); // our own keep-alive
-    setTcpNoDelay(true);
-    setDaemon(true);
+    this.engine = new WebSocketImpl(this, new RelayDraft(maxIncomingMessageSize, subprotocols));
   }
 
   void setHandler(Handler handler) {
@@ -115,80 +154,69 @@ final class RelayWebSocket extends WebSocketClient {
     return trackingId;
   }
 
+  private RelayDraft draft() {
+    return (RelayDraft) engine.getDraft();
+  }
+
   /**
    * Connects TCP (and TLS), performs the WebSocket handshake, and returns once open.
    *
    * @throws RelayConnectException and subclasses for an HTTP refusal; RelayTimeoutException if the
    *     deadline passed; IOException for network failures
    */
-  @SuppressWarnings("deprecation") // setSocket: we hand over a connected socket so that we own connect and TLS
   void open(SSLContext sslContext, long timeoutMillis) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
     String host = uri.getHost();
-    boolean tls = "wss".equalsIgnoreCase(uri.getScheme());
-    int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
-    Socket raw = new Socket();
-    Socket socket = raw;
+    boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+    int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
+    SocketChannel ch = SocketChannel.open();
+    boolean registered = false;
     try {
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      int connectMillis = remainingMillis(deadline);
+      if (connectTimeoutMillis > 0) {
+        connectMillis = Math.min(connectMillis, connectTimeoutMillis);
+      }
       try {
-        raw.setTcpNoDelay(true);
-        raw.connect(new InetSocketAddress(host, port), remainingMillis(deadline));
+        ch.socket().connect(new InetSocketAddress(host, port), connectMillis);
       } catch (SocketTimeoutException e) {
         throw new RelayTimeoutException(0, "Timed out connecting to the relay at " + host + ":" + port, trackingId);
       }
-      if (tls) {
-        SSLContext ctx = sslContext;
-        if (ctx == null) {
-          try {
-            ctx = SSLContext.getDefault();
-          } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IOException("No default TLS context", e);
-          }
-        }
-        SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, true);
-        SSLParameters params = ssl.getSSLParameters();
-        configureTls(params, ssl.getSupportedProtocols());
-        ssl.setSSLParameters(params);
-        ssl.setUseClientMode(true);
-        ssl.setSoTimeout(remainingMillis(deadline));
-        try {
-          ssl.startHandshake();
-        } catch (SocketTimeoutException e) {
-          throw new RelayTimeoutException(0, "Timed out in the TLS handshake with " + host + ":" + port, trackingId);
-        }
-        ssl.setSoTimeout(0);
-        socket = ssl;
+      localAddress = (InetSocketAddress) ch.getLocalAddress();
+      remoteAddress = (InetSocketAddress) ch.getRemoteAddress();
+      if (secure) {
+        tls = tlsHandshake(ch, sslContext, host, port, deadline);
       }
-      socketWrapper = new TcpSocketWrapper(socket, raw, new TcpSocketWrapper.Observer() {
-        @Override
-        public void bytesReceived(int n) {
-          lastReceivedNanos = System.nanoTime();
-        }
-
-        @Override
-        public void bytesSent(int n) {
-          Handler h = handler;
-          if (h instanceof SendProgressListener) {
-            ((SendProgressListener) h).onSendProgress();
-          }
-        }
-      });
-      setSocket(socketWrapper);
-      TcpSocketWrapper out = socketWrapper;
-      ((RelayDraft) ((WebSocketImpl) getConnection()).getDraft()).directHandshake(request -> {
-        java.io.OutputStream os = out.getOutputStream();
-        os.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
-        os.flush();
-      }, e -> {
-        lastError = e;
-        abort();
-      });
+      ch.configureBlocking(false);
+      channel = ch;
+      engine.setChannel(ch);
+      loop = IoLoop.acquire();
+      registered = true;
+      key = loop.register(ch, SelectionKey.OP_READ, this);
+      engine.setSelectionKey(key);
+      HandshakeImpl1Client request = new HandshakeImpl1Client();
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      if (uri.getRawQuery() != null) {
+        path += "?" + uri.getRawQuery();
+      }
+      request.setResourceDescriptor(path);
+      request.put("Host", host + (port != 80 && port != 443 ? ":" + port : ""));
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        request.put(h.getKey(), h.getValue());
+      }
+      try {
+        engine.startHandshake(request);
+      } catch (InvalidHandshakeException e) {
+        throw new IOException("Cannot build the WebSocket handshake request: " + Redaction.text(e.getMessage()), e);
+      }
     } catch (IOException | RuntimeException e) {
-      closeQuietly(socket);
-      closeQuietly(raw);
+      if (registered) {
+        abort();
+      } else {
+        closeQuietly(ch);
+      }
       throw e;
     }
-    Threads.start(name, this);
     boolean done;
     try {
       done = handshakeDone.await(remainingMillis(deadline), TimeUnit.MILLISECONDS);
@@ -196,6 +224,8 @@ final class RelayWebSocket extends WebSocketClient {
       Thread.currentThread().interrupt();
       abort();
       throw new java.io.InterruptedIOException("Interrupted while connecting to " + safeUri());
+    } catch (RelayTimeoutException e) {
+      done = false;
     }
     if (!done) {
       abort();
@@ -205,6 +235,44 @@ final class RelayWebSocket extends WebSocketClient {
     if (!opened) {
       throw refusal();
     }
+  }
+
+  private TlsSession tlsHandshake(SocketChannel ch, SSLContext sslContext, String host, int port, long deadline)
+      throws IOException {
+    SSLContext ctx = sslContext;
+    if (ctx == null) {
+      try {
+        ctx = SSLContext.getDefault();
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IOException("No default TLS context", e);
+      }
+    }
+    SSLEngine sslEngine = ctx.createSSLEngine(host, port);
+    sslEngine.setUseClientMode(true);
+    SSLParameters params = sslEngine.getSSLParameters();
+    configureTls(params, sslEngine.getSupportedProtocols());
+    sslEngine.setSSLParameters(params);
+    TlsSession session = new TlsSession(sslEngine);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    SharedScheduler.acquire();
+    ScheduledFuture<?> timer = SharedScheduler.once(remainingMillis(deadline), () -> {
+      timedOut.set(true);
+      closeQuietly(ch);
+    });
+    try {
+      session.handshake(ch);
+    } catch (IOException e) {
+      if (timedOut.get()) {
+        throw new RelayTimeoutException(0, "Timed out in the TLS handshake with " + host + ":" + port, trackingId);
+      }
+      throw e;
+    } finally {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      SharedScheduler.release();
+    }
+    return session;
   }
 
   /** Sets hostname verification and TLS 1.3/1.2 only. */
@@ -223,7 +291,7 @@ final class RelayWebSocket extends WebSocketClient {
   }
 
   private IOException refusal() {
-    RelayDraft draft = (RelayDraft) ((WebSocketImpl) getConnection()).getDraft();
+    RelayDraft draft = draft();
     int status = draft.responseStatus();
     if (status > 0 && status != 101) {
       return refusal(status, Redaction.text(draft.responseReason()), trackingId);
@@ -257,9 +325,9 @@ final class RelayWebSocket extends WebSocketClient {
     return (int) Math.min(Integer.MAX_VALUE, ms);
   }
 
-  private static void closeQuietly(Socket s) {
+  private static void closeQuietly(java.io.Closeable c) {
     try {
-      s.close();
+      c.close();
     } catch (IOException ignored) {
       // nothing to do
     }
@@ -275,13 +343,14 @@ final class RelayWebSocket extends WebSocketClient {
     return p.isEmpty() ? null : p;
   }
 
-  /** Bytes queued in Java-WebSocket's (unbounded) output queue. */
+  /** Bytes of frames handed over but not yet taken by the socket. */
   long queuedBytes() {
-    long n = 0;
-    for (ByteBuffer b : ((WebSocketImpl) getConnection()).outQueue) {
-      n += b.remaining();
-    }
-    return n;
+    return queued;
+  }
+
+  /** The I/O loop serving this socket (null before {@link #open}). */
+  IoLoop loop() {
+    return loop;
   }
 
   long lastReceivedNanos() {
@@ -305,10 +374,18 @@ final class RelayWebSocket extends WebSocketClient {
     return closed.await(millis, TimeUnit.MILLISECONDS);
   }
 
+  InetSocketAddress getRemoteSocketAddress() {
+    return remoteAddress;
+  }
+
+  InetSocketAddress getLocalSocketAddress() {
+    return localAddress;
+  }
+
   /** Sends a binary message; false if the socket is no longer open. */
   boolean sendBinary(ByteBuffer data) {
     try {
-      send(data);
+      engine.send(data);
       return true;
     } catch (WebsocketNotConnectedException e) {
       return false;
@@ -318,7 +395,7 @@ final class RelayWebSocket extends WebSocketClient {
   /** Sends a text message; false if the socket is no longer open. */
   boolean sendText(String text) {
     try {
-      send(text);
+      engine.send(text);
       return true;
     } catch (WebsocketNotConnectedException e) {
       return false;
@@ -328,7 +405,7 @@ final class RelayWebSocket extends WebSocketClient {
   /** Sends a ping; false if the socket is no longer open. */
   boolean ping() {
     try {
-      sendPing();
+      engine.sendPing();
       return true;
     } catch (WebsocketNotConnectedException e) {
       return false;
@@ -343,7 +420,7 @@ final class RelayWebSocket extends WebSocketClient {
       frame.setReason(reason);
       try {
         frame.isValid();
-        sendFrame(frame);
+        engine.sendFrame(frame);
         return true;
       } catch (WebsocketNotConnectedException | org.java_websocket.exceptions.InvalidDataException e) {
         return false;
@@ -356,33 +433,229 @@ final class RelayWebSocket extends WebSocketClient {
    * follows with {@code code}.
    */
   void finishClose(int code, String reason) {
-    ((WebSocketImpl) getConnection()).flushAndClose(code, reason, true);
+    engine.flushAndClose(code, reason, true);
   }
 
   /** Echoes the peer's Close and closes (used for failures and the control channel). */
   void closeNow(int code, String reason) {
-    WebSocketImpl engine = (WebSocketImpl) getConnection();
     if (engine.isOpen()) {
       engine.close(code, reason, true);
     }
   }
 
-  /** Drops TCP with a reset. Idempotent; safe from any thread. */
+  /**
+   * Drops TCP with a reset; {@link Handler#onClosed} follows on the loop thread. Idempotent; safe from
+   * any thread.
+   */
   void abort() {
-    TcpSocketWrapper w = socketWrapper;
-    if (w != null) {
-      w.abort();
+    SocketChannel ch = channel;
+    channelClosed = true;
+    if (ch != null) {
+      try {
+        ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+      } catch (IOException | RuntimeException ignored) {
+        // already closed
+      }
+      closeQuietly(ch);
+    }
+    IoLoop l = loop;
+    if (l != null) {
+      l.executeLater(engine::eot);
     }
   }
 
-  // --- called by RelayDraft on the read thread ---
+  // --- flow control of the read side ---
+
+  /** Stops reading from the network until {@link #resumeReading()}. Any thread. */
+  void pauseReading() {
+    synchronized (pauseLock) {
+      if (readPaused) {
+        return;
+      }
+      readPaused = true;
+      SelectionKey k = key;
+      if (k != null) {
+        loop.interestAnd(k, SelectionKey.OP_READ);
+      }
+    }
+  }
+
+  /** Reads from the network again. Any thread. */
+  void resumeReading() {
+    synchronized (pauseLock) {
+      if (!readPaused) {
+        return;
+      }
+      readPaused = false;
+      SelectionKey k = key;
+      if (k != null) {
+        loop.interestOr(k, SelectionKey.OP_READ);
+      }
+    }
+  }
+
+  // --- I/O on the loop ---
+
+  @Override
+  public void ready(SelectionKey k, int readyOps) {
+    try {
+      handleReady(k, readyOps);
+    } catch (RuntimeException | Error e) {
+      // A failure inside the engine or a handler: end this connection, keep the loop serving others.
+      log.warn("WebSocket {} ({}) failed on its I/O loop; dropping the connection", safeUri(), trackingId, e);
+      onWebsocketError(engine, e instanceof Exception ? (Exception) e : new IOException(e));
+      channelClosed = true;
+      SocketChannel ch = channel;
+      if (ch != null) {
+        closeQuietly(ch);
+      }
+      engine.closeConnection(CloseFrame.ABNORMAL_CLOSE, "internal error", false);
+    }
+  }
+
+  private void handleReady(SelectionKey k, int readyOps) {
+    if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      boolean progressed;
+      writeLock.lock();
+      try {
+        long before = queued;
+        waitingWritable = false;
+        writePending();
+        if (!waitingWritable) {
+          loop.interestAnd(k, SelectionKey.OP_WRITE);
+        }
+        progressed = queued < before;
+      } finally {
+        writeLock.unlock();
+      }
+      if (closeWhenFlushed) {
+        closeIfFlushed();
+      }
+      Handler h = handler;
+      if (progressed && h instanceof SendProgressListener) {
+        ((SendProgressListener) h).onSendProgress();
+      }
+    }
+    if ((readyOps & SelectionKey.OP_READ) != 0 && !readPaused && !channelClosed) {
+      read();
+    }
+  }
+
+  /** On the loop: ends TCP once nothing is queued (after an engine-initiated close). */
+  private void closeIfFlushed() {
+    if (!closeWhenFlushed || channelClosed || queued > 0) {
+      return;
+    }
+    channelClosed = true;
+    SocketChannel ch = channel;
+    if (ch != null) {
+      closeQuietly(ch);
+    }
+    engine.eot();
+  }
+
+  private void read() {
+    SocketChannel ch = channel;
+    try {
+      TlsSession t = tls;
+      if (t == null) {
+        ByteBuffer buf = loop.readBuffer();
+        buf.clear();
+        int n = ch.read(buf);
+        if (n > 0) {
+          lastReceivedNanos = System.nanoTime();
+          buf.flip();
+          engine.decode(buf);
+        } else if (n < 0) {
+          engine.eot();
+        }
+      } else if (!t.read(ch, this::decodePlain, this::flush)) {
+        engine.eot();
+      }
+    } catch (IOException e) {
+      onWebsocketError(engine, e);
+      channelClosed = true;
+      closeQuietly(ch);
+      engine.eot();
+    }
+  }
+
+  private void decodePlain(ByteBuffer plain) {
+    lastReceivedNanos = System.nanoTime();
+    engine.decode(plain);
+  }
+
+  /** Moves new frames from the engine's queue to ours and writes what the socket takes now. */
+  private void flush() {
+    writeLock.lock();
+    try {
+      ByteBuffer b;
+      while ((b = engine.outQueue.poll()) != null) {
+        if (b.hasRemaining()) {
+          pending.add(b);
+          queued += b.remaining();
+        }
+      }
+      if (channelClosed) {
+        pending.clear();
+        queued = 0;
+        return;
+      }
+      if (!waitingWritable && channel != null) {
+        writePending();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Under writeLock: writes pending frames until done or the socket is full (then waits for OP_WRITE). */
+  private void writePending() {
+    SocketChannel ch = channel;
+    TlsSession t = tls;
+    try {
+      while (!pending.isEmpty() || (t != null && t.hasPendingOutput())) {
+        int k = 0;
+        for (ByteBuffer b : pending) {
+          if (k == WRITE_BATCH) {
+            break;
+          }
+          batch[k++] = b;
+        }
+        long n = t == null ? ch.write(batch, 0, k) : t.write(ch, batch, 0, k);
+        java.util.Arrays.fill(batch, 0, k, null);
+        queued -= n;
+        while (!pending.isEmpty() && !pending.peek().hasRemaining()) {
+          pending.poll();
+        }
+        boolean full = t == null ? n == 0 : t.hasPendingOutput() || n == 0;
+        if (full && (!pending.isEmpty() || (t != null && t.hasPendingOutput()))) {
+          waitingWritable = true;
+          loop.interestOr(key, SelectionKey.OP_WRITE);
+          return;
+        }
+      }
+    } catch (IOException e) {
+      onWebsocketError(engine, e);
+      pending.clear();
+      queued = 0;
+      channelClosed = true;
+      closeQuietly(ch);
+      IoLoop l = loop;
+      if (l != null) {
+        l.executeLater(engine::eot);
+      }
+    }
+  }
+
+  // --- called by RelayDraft on the loop thread ---
 
   /** True once the peer broke a local limit; data frames are dropped from then on. */
   boolean hasFailedLocally() {
     return failedLocally;
   }
 
-  /** Called by {@link RelayDraft} on the read thread when the peer breaks a local limit. */
+  /** Called by {@link RelayDraft} on the loop thread when the peer breaks a local limit. */
   void failLocally(int code, String reason) {
     if (failedLocally) {
       return;
@@ -410,10 +683,14 @@ final class RelayWebSocket extends WebSocketClient {
   // --- Java-WebSocket callbacks ---
 
   @Override
-  public void onOpen(ServerHandshake handshake) {
-    response = handshake;
+  public void onWriteDemand(WebSocket conn) {
+    flush();
+  }
+
+  @Override
+  public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
+    response = (ServerHandshake) handshake;
     opened = true;
-    renameWriteThread();
     Handler h = handler;
     if (h != null) {
       h.onOpen(this);
@@ -421,21 +698,8 @@ final class RelayWebSocket extends WebSocketClient {
     handshakeDone.countDown();
   }
 
-  private void renameWriteThread() {
-    try {
-      java.lang.reflect.Field f = WebSocketClient.class.getDeclaredField("writeThread");
-      f.setAccessible(true);
-      Thread t = (Thread) f.get(this);
-      if (t != null) {
-        t.setName(Thread.currentThread().getName() + "-writer");
-      }
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      log.trace("Cannot rename the WebSocket write thread", e);
-    }
-  }
-
   @Override
-  public void onMessage(String message) {
+  public void onWebsocketMessage(WebSocket conn, String message) {
     Handler h = handler;
     if (h != null) {
       h.onText(message);
@@ -443,7 +707,7 @@ final class RelayWebSocket extends WebSocketClient {
   }
 
   @Override
-  public void onMessage(ByteBuffer bytes) {
+  public void onWebsocketMessage(WebSocket conn, ByteBuffer bytes) {
     Handler h = handler;
     if (h != null) {
       h.onBinary(bytes);
@@ -460,8 +724,54 @@ final class RelayWebSocket extends WebSocketClient {
   }
 
   @Override
-  public void onClose(int code, String reason, boolean remote) {
+  public void onWebsocketCloseInitiated(WebSocket conn, int code, String reason) {
+    // nothing: our Close frames go out through sendClose / closeNow
+  }
+
+  @Override
+  public void onWebsocketClosing(WebSocket conn, int code, String reason, boolean remote) {
+    if (!opened) {
+      abort(); // a refused handshake: the status is captured, nothing more will come
+      return;
+    }
+    if (!remote) {
+      // The engine closes on a protocol error of the peer (a frame over the limit, bad data): once
+      // its Close frame is written, end TCP as Java-WebSocket's own client does.
+      closeWhenFlushed = true;
+      IoLoop l = loop;
+      if (l != null) {
+        l.executeLater(this::closeIfFlushed);
+      }
+    }
+    // The relay ends TCP once both Close frames passed; if it does not, drop the connection.
+    if (closingTimerSet.compareAndSet(false, true) && !isTerminated()) {
+      SharedScheduler.acquire();
+      ScheduledFuture<?> f = SharedScheduler.once(CLOSING_LINGER_MILLIS, () -> {
+        try {
+          if (!isTerminated()) {
+            abort();
+          }
+        } finally {
+          SharedScheduler.release();
+        }
+      });
+      if (f == null) {
+        SharedScheduler.release();
+      }
+    }
+  }
+
+  @Override
+  public void onWebsocketClose(WebSocket conn, int code, String reason, boolean remote) {
+    channelClosed = true;
     handshakeDone.countDown();
+    writeLock.lock();
+    try {
+      pending.clear();
+      queued = 0;
+    } finally {
+      writeLock.unlock();
+    }
     Handler h = handler;
     try {
       if (h != null && opened) {
@@ -469,15 +779,29 @@ final class RelayWebSocket extends WebSocketClient {
       }
     } finally {
       closed.countDown();
+      IoLoop l = loop;
+      if (l != null && loopReleased.compareAndSet(false, true)) {
+        l.release();
+      }
     }
   }
 
   @Override
-  public void onError(Exception ex) {
+  public void onWebsocketError(WebSocket conn, Exception ex) {
     lastError = ex;
     if (log.isDebugEnabled()) {
       log.debug("WebSocket {} ({}): {}", safeUri(), trackingId, Redaction.text(String.valueOf(ex)));
     }
+  }
+
+  @Override
+  public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
+    return localAddress;
+  }
+
+  @Override
+  public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
+    return remoteAddress;
   }
 
   /** Implemented by handlers that wait for send-window space. */

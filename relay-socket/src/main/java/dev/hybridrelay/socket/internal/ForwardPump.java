@@ -2,6 +2,8 @@ package dev.hybridrelay.socket.internal;
 
 import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;
+import dev.hybridrelay.core.internal.ConnectionImpl;
+import dev.hybridrelay.core.internal.IoLoop;
 import dev.hybridrelay.socket.ForwardOutcome;
 import dev.hybridrelay.socket.ForwardedConnection;
 import java.io.IOException;
@@ -9,6 +11,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,8 +26,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Splices one TCP socket and one relay connection: one thread per direction, one bounded buffer per
- * direction, as azbridge's stream pump.
+ * Splices one TCP socket and one relay connection, as azbridge's stream pump.
+ *
+ * <p>When the socket has a {@link SocketChannel} (the forwarders create theirs that way) and the
+ * connection is this library's, the pump has no thread: both directions run on the connection's
+ * {@link IoLoop}, with the TCP socket registered on the same loop, so an idle tunnel costs a selection
+ * key and no buffer (reads go through the loop's shared buffer and are framed at once). TCP is read
+ * only while the relay connection's send queue is within its window, and received messages are taken
+ * from the connection only as fast as TCP accepts them, so both directions keep the bounded-memory
+ * backpressure of the blocking pump. Otherwise one thread per direction copies through a buffer of
+ * {@code bufferSize} bytes.
  *
  * <ul>
  *   <li>TCP end of stream → {@link RelayConnection#shutdownOutput()} (Close 1000 "Shutdown");
@@ -57,6 +70,7 @@ public final class ForwardPump implements ForwardedConnection {
   private volatile long downWriteSince;
   private final AtomicBoolean aborted = new AtomicBoolean();
   private final AtomicInteger directionsLeft = new AtomicInteger(2);
+  private final AtomicBoolean completed = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
   private volatile ForwardOutcome outcome;
   private volatile Throwable failure;
@@ -75,13 +89,195 @@ public final class ForwardPump implements ForwardedConnection {
   }
 
   /**
-   * Starts pumping: the relay-to-TCP direction on a new daemon thread, the TCP-to-relay direction on
-   * the calling thread, which returns when that direction ended.
+   * Starts pumping. When the socket has a channel and the relay connection is this library's, both
+   * directions run on the connection's I/O loop without a thread of their own, and this returns at
+   * once. Otherwise the relay-to-TCP direction runs on a new daemon thread and the TCP-to-relay
+   * direction on the calling thread, which returns when that direction ended.
    */
   public void runOnCurrentThread() {
+    if (startAsync()) {
+      return;
+    }
     Thread down = ForwardThreads.newThread(id + "-down", this::pumpFromRelay);
     down.start();
     pumpToRelay();
+  }
+
+  // ---------------------------------------------------------------- non-blocking pump
+
+  private volatile ConnectionImpl conn;
+  private SocketChannel channel;
+  private IoLoop loop;
+  private volatile SelectionKey key;
+  private boolean upDone; // loop thread only
+  private boolean downDone; // loop thread only
+  private boolean upBlocked; // loop thread only
+  private ByteBuffer downPending; // loop thread only
+
+  /** Switches to the non-blocking pump if both ends allow it; false if they do not. */
+  private boolean startAsync() {
+    SocketChannel ch = socket.getChannel();
+    if (ch == null || !(relay instanceof ConnectionImpl) || ((ConnectionImpl) relay).ioLoop() == null) {
+      return false;
+    }
+    loop = ((ConnectionImpl) relay).ioLoop();
+    channel = ch;
+    conn = (ConnectionImpl) relay;
+    if (aborted.get()) {
+      complete(); // aborted before it started (the forwarder is closing)
+      return true;
+    }
+    try {
+      ch.configureBlocking(false);
+      key = loop.register(ch, SelectionKey.OP_READ, this::ready);
+    } catch (IOException | RuntimeException e) {
+      abort(ForwardOutcome.TCP_RESET, e);
+      return true;
+    }
+    loop.execute(() -> {
+      conn.setWriteListener(() -> loop.execute(this::sendRoom));
+      conn.setReadListener(() -> loop.execute(this::pumpDown));
+    });
+    return true;
+  }
+
+  private void ready(SelectionKey k, int ops) {
+    key = k; // the loop may report readiness before register() returned
+    if ((ops & SelectionKey.OP_WRITE) != 0) {
+      pumpDown();
+    }
+    if ((ops & SelectionKey.OP_READ) != 0) {
+      pumpUp();
+    }
+  }
+
+  /** TCP to relay, on the loop: read what the socket has and send it, until the send window is full. */
+  private void pumpUp() {
+    if (upDone || upBlocked || aborted.get()) {
+      return;
+    }
+    ByteBuffer buf = loop.readBuffer();
+    for (int i = 0; i < 4; i++) {
+      buf.clear();
+      if (buf.capacity() > bufferSize) {
+        buf.limit(bufferSize);
+      }
+      int n;
+      try {
+        n = channel.read(buf);
+      } catch (IOException e) {
+        abort(ForwardOutcome.TCP_RESET, e);
+        return;
+      }
+      if (n < 0) {
+        upDone = true;
+        loop.interestAnd(key, SelectionKey.OP_READ);
+        try {
+          conn.shutdownOutput();
+        } catch (IOException e) {
+          abort(ForwardOutcome.RELAY_ABORTED, e);
+          return;
+        }
+        directionDone();
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      buf.flip();
+      boolean room;
+      try {
+        room = conn.sendNow(buf);
+      } catch (IOException e) {
+        abort(ForwardOutcome.RELAY_ABORTED, e);
+        return;
+      }
+      toRelay.addAndGet(n);
+      tracker.addToRelay(n);
+      lastActivityNanos = System.nanoTime();
+      if (!room) {
+        upBlocked = true;
+        upWriteSince = System.nanoTime() | 1L;
+        loop.interestAnd(key, SelectionKey.OP_READ);
+        if (conn.hasSendRoom()) {
+          sendRoom(); // drained meanwhile
+        }
+        return;
+      }
+    }
+  }
+
+  /** The relay's send queue drained to within the window: read TCP again. */
+  private void sendRoom() {
+    if (!upBlocked || upDone || aborted.get() || !conn.hasSendRoom()) {
+      return;
+    }
+    upBlocked = false;
+    upWriteSince = 0;
+    loop.interestOr(key, SelectionKey.OP_READ);
+  }
+
+  /** Relay to TCP, on the loop: write received messages to the socket until it is full. */
+  private void pumpDown() {
+    if (downDone || aborted.get()) {
+      return;
+    }
+    while (true) {
+      ByteBuffer b = downPending;
+      if (b == null) {
+        try {
+          b = conn.pollReceived();
+        } catch (IOException e) {
+          abort(ForwardOutcome.RELAY_ABORTED, e);
+          return;
+        }
+        if (b == null) {
+          return; // the read listener runs again when more arrives
+        }
+        if (b == ConnectionImpl.END_OF_STREAM) {
+          downDone = true;
+          Optional<RelayCloseStatus> status = relay.closeStatus();
+          if (status.isPresent() && !status.get().clean()) {
+            abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
+                + status.get().code() + " " + status.get().reason()));
+            return;
+          }
+          try {
+            channel.shutdownOutput();
+          } catch (IOException e) {
+            abort(ForwardOutcome.TCP_RESET, e);
+            return;
+          }
+          directionDone();
+          return;
+        }
+      }
+      int n;
+      try {
+        n = channel.write(b);
+      } catch (IOException e) {
+        abort(ForwardOutcome.TCP_RESET, e);
+        return;
+      }
+      if (n > 0) {
+        fromRelay.addAndGet(n);
+        tracker.addFromRelay(n);
+        lastActivityNanos = System.nanoTime();
+      }
+      if (b.hasRemaining()) {
+        if (downPending == null) {
+          downPending = b;
+          downWriteSince = System.nanoTime() | 1L;
+          loop.interestOr(key, SelectionKey.OP_WRITE);
+        }
+        return;
+      }
+      if (downPending != null) {
+        downPending = null;
+        downWriteSince = 0;
+        loop.interestAnd(key, SelectionKey.OP_WRITE);
+      }
+    }
   }
 
   /** Starts both directions on new daemon threads and returns. */
@@ -197,7 +393,11 @@ public final class ForwardPump implements ForwardedConnection {
     if (aborted.compareAndSet(false, true)) {
       outcome = ForwardOutcome.CLOSED;
       try {
-        relay.close();
+        if (conn != null) {
+          conn.closeAsync(); // on the loop: never wait there
+        } else {
+          relay.close();
+        }
       } catch (IOException | RuntimeException e) {
         log.debug("{}: closing the relay connection failed: {}", id, e.toString());
       }
@@ -206,6 +406,14 @@ public final class ForwardPump implements ForwardedConnection {
       } catch (IOException e) {
         log.debug("{}: closing the socket failed: {}", id, e.toString());
       }
+    }
+    complete();
+  }
+
+  /** Records the end once: both directions ended, or (non-blocking pump) an abort. */
+  private void complete() {
+    if (!completed.compareAndSet(false, true)) {
+      return;
     }
     closedNanos = System.nanoTime();
     try {
@@ -229,6 +437,9 @@ public final class ForwardPump implements ForwardedConnection {
       log.debug("{}: relay abort failed: {}", id, e.toString());
     }
     resetSocket(socket);
+    if (conn != null) {
+      complete(); // no pump thread will finish it
+    }
   }
 
   /** Closes a socket so that the peer sees a reset (SO_LINGER 0), not a clean end. */
