@@ -41,8 +41,11 @@ import java.util.Optional;
  *
  * <h2>Threads</h2>
  * The streams may be used from one reading and one writing thread at the same time; all other
- * methods are thread-safe. Each connection owns two daemon threads ({@code hybridrelay-ws-…}: the
- * socket reader and writer), which end when it is closed or aborted.
+ * methods are thread-safe. A connection has no thread of its own: its socket is served by one of a
+ * few shared daemon I/O threads ({@code hybridrelay-io-…}, one per processor, at most four), which read
+ * it and write what the socket did not take at once. A write frames the bytes and hands them to the
+ * socket on the writing thread itself; it blocks only while more than the send window is queued. The
+ * I/O threads end about a second after the last connection or listener closed.
  *
  * <h2>Failures</h2>
  * A keep-alive Ping goes out every keep-alive interval; a connection that receives nothing for two

@@ -48,8 +48,10 @@ import javax.net.ssl.SSLContext;
  *
  * <h2>Threads</h2>
  * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…}
- * (supervisor, event and accept threads), {@code hybridrelay-ws-listener-…} (its control channel) and
- * the shared {@code hybridrelay-timer-…}; {@link #close()} ends every one of them. Event callbacks run
+ * (supervisor, event and accept threads), the shared I/O threads {@code hybridrelay-io-…} (which
+ * serve its control channel and its connections) and the shared {@code hybridrelay-timer-…};
+ * {@link #close()} ends every one of them (the I/O threads about a second later, once no connection
+ * uses them). Event callbacks run
  * in order on the single event thread, never while the library holds a lock. {@link #close()} is idempotent, stops accepting, closes the
  * control channel with 1000, aborts connections not yet handed to the application, and makes pending
  * {@link #accept()} calls throw {@link java.net.SocketException}. Connections already accepted stay

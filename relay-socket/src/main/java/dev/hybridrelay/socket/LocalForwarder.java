@@ -52,8 +52,10 @@ import org.slf4j.LoggerFactory;
  * Binding a wider address makes the port reachable for anyone who can reach this host.
  *
  * <h2>Threads</h2>
- * One accept thread ({@code hybridrelay-forward-accept-…}) and two threads per connection
- * ({@code hybridrelay-forward-L-n-up/-down}), all daemon threads. All methods are thread-safe.
+ * One accept thread ({@code hybridrelay-forward-accept-…}) and, per connection, a short-lived thread
+ * ({@code hybridrelay-forward-L-n-up}) for its handshake (relay connect and preamble). Once
+ * established, a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a
+ * thread of its own. All daemon threads. All methods are thread-safe.
  */
 public final class LocalForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);

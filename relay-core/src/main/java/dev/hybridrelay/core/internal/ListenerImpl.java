@@ -38,12 +38,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The listener implementation behind {@code RelayListener}.
  *
- * <p>Threads (all daemon, all ended by {@link #close()}): the control channel's WebSocket threads;
+ * <p>Threads (all daemon, all ended by {@link #close()}): the shared I/O loop that serves the control
+ * channel ({@link IoLoop});
  * a supervisor {@code hybridrelay-listener-{n}} that re-opens a lost channel with backoff; an event
  * thread {@code hybridrelay-listener-events-{n}} that calls {@link RelayListenerEvents} in order and
  * without any lock held; a small pool {@code hybridrelay-listener-{n}-accept-…} that handles
  * {@code accept} messages (the accept handler, the rendezvous handshake, rejections) off the control
- * channel's read thread; and the shared timer for keep-alive and token renewal.
+ * channel's I/O loop; and the shared timer for keep-alive and token renewal.
  */
 public final class ListenerImpl {
   private static final Logger log = LoggerFactory.getLogger(ListenerImpl.class);

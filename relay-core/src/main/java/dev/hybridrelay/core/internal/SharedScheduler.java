@@ -6,20 +6,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One timer thread ({@code hybridrelay-timer-…}) shared by all keep-alive and token-renewal timers.
- * Reference counted: the thread exists only while some listener or connection holds a reference, so
- * closing everything leaves no thread behind. Timer tasks must be short and must not block.
+ * Reference counted: the thread exists while some listener or connection holds a reference (and for
+ * {@link #LINGER_MILLIS} after the last one), so closing everything leaves no thread behind. Timer
+ * tasks must be short and must not block.
  */
 public final class SharedScheduler {
   private static final Object LOCK = new Object();
   private static ScheduledThreadPoolExecutor executor;
   private static int refs;
+  private static long generation;
+  /** How long the timer thread outlives its last reference. */
+  static final long LINGER_MILLIS = 1_000;
 
   private SharedScheduler() {}
 
   /** Takes a reference; pair with {@link #release()}. */
   public static void acquire() {
     synchronized (LOCK) {
-      if (refs++ == 0) {
+      if (refs++ == 0 && executor == null) {
         executor = new ScheduledThreadPoolExecutor(1, Threads.factory("timer"));
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -27,21 +31,32 @@ public final class SharedScheduler {
     }
   }
 
-  /** Drops a reference; the last one stops the thread. */
+  /**
+   * Drops a reference; the thread stops {@link #LINGER_MILLIS} after the last one was dropped, unless
+   * a new reference was taken meanwhile (short connections one after another keep one thread).
+   */
   public static void release() {
-    ScheduledThreadPoolExecutor toStop = null;
     synchronized (LOCK) {
       if (refs == 0) {
         return;
       }
       if (--refs == 0) {
-        toStop = executor;
-        executor = null;
+        ScheduledThreadPoolExecutor current = executor;
+        generation++;
+        long gen = generation;
+        current.schedule(() -> stopIfUnused(current, gen), LINGER_MILLIS, TimeUnit.MILLISECONDS);
       }
     }
-    if (toStop != null) {
-      toStop.shutdownNow();
+  }
+
+  private static void stopIfUnused(ScheduledThreadPoolExecutor which, long gen) {
+    synchronized (LOCK) {
+      if (refs != 0 || executor != which || generation != gen) {
+        return;
+      }
+      executor = null;
     }
+    which.shutdownNow();
   }
 
   /** Runs {@code task} every {@code periodMillis}; null if no reference is held. */
