@@ -41,9 +41,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-  MODE=quick; IPERF_T=3; CONN_T=4; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
+  MODE=quick; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
 else
-  MODE=full; IPERF_T=10; CONN_T=15; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
+  MODE=full; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
 fi
 
 # Each tunnelled connection costs the relay two sockets (sender leg, listener leg), and the
@@ -252,9 +252,11 @@ metric iperf_chain_mibs "$(iperf_mibs "$P_HR_IPERF")"
 
 # ---------------------------------------------------------------- connections per second
 CL=(java -Xmx512m -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ConnLoad)
-log "conn/s ${CONN_T}s per path"
-"${CL[@]}" connrate 127.0.0.1 "$P_PX_ECHO" "$CONN_T" 8 > "$WORK/conn-proxy.txt" 2>&1 || true
-"${CL[@]}" connrate 127.0.0.1 "$P_HR_ECHO" "$CONN_T" 8 > "$WORK/conn-chain.txt" 2>&1 || true
+# Each path gets the same load, uncounted, for CONN_WARM seconds first: the processes are long-running
+# in use, and from cold the JIT compiler threads took more than half of their CPU in a 4 s run.
+log "conn/s ${CONN_T}s per path (after ${CONN_WARM}s warm-up each)"
+"${CL[@]}" connrate 127.0.0.1 "$P_PX_ECHO" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-proxy.txt" 2>&1 || true
+"${CL[@]}" connrate 127.0.0.1 "$P_HR_ECHO" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-chain.txt" 2>&1 || true
 for k in conn_per_s conn_errors conn_p50_us conn_p99_us; do
   metric "proxy_$k" "$(kv "$WORK/conn-proxy.txt" $k)"
   metric "chain_$k" "$(kv "$WORK/conn-chain.txt" $k)"

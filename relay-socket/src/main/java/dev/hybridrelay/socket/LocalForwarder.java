@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * Binding a wider address makes the port reachable for anyone who can reach this host.
  *
  * <h2>Threads</h2>
- * One accept thread ({@code hybridrelay-forward-accept-…}) and, per connection, a short-lived thread
- * ({@code hybridrelay-forward-L-n-up}) for its handshake (relay connect and preamble). Once
+ * One accept thread ({@code hybridrelay-forward-accept-…}) and, while connections are being set up,
+ * pooled threads ({@code hybridrelay-forward-handshake-…}, ended after 2 idle seconds) for their
+ * handshakes (relay connect and preamble). Once
  * established, a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a
  * thread of its own. All daemon threads. All methods are thread-safe.
  */
@@ -172,7 +173,7 @@ public final class LocalForwarder implements Closeable {
       }
       String id = tracker.nextId();
       try {
-        ForwardThreads.newThread(id + "-up", () -> handle(id, socket)).start();
+        ForwardThreads.handshake(() -> handle(id, socket));
       } catch (RuntimeException | OutOfMemoryError e) {
         tracker.release();
         refuse(socket, "Could not start a thread for " + ForwardLog.peer(socket.getRemoteSocketAddress()), e);

@@ -39,7 +39,8 @@ public final class ConnLoad {
     String mode = args[0];
     InetSocketAddress target = new InetSocketAddress(args[1], Integer.parseInt(args[2]));
     switch (mode) {
-      case "connrate" -> connRate(target, Double.parseDouble(args[3]), Integer.parseInt(args[4]));
+      case "connrate" -> connRate(target, Double.parseDouble(args[3]), Integer.parseInt(args[4]),
+          args.length > 5 ? Double.parseDouble(args[5]) : 1.0);
       case "rtt" -> rtt(target, Integer.parseInt(args[3]));
       case "idle" -> idle(target, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
           Integer.parseInt(args[5]), args.length > 6 ? Integer.parseInt(args[6]) : 0);
@@ -63,17 +64,31 @@ public final class ConnLoad {
     return System.nanoTime() - t0;
   }
 
-  static void connRate(InetSocketAddress target, double seconds, int concurrency) throws Exception {
-    // short warm-up so that JIT and connection pools settle
-    long warmEnd = System.nanoTime() + 1_000_000_000L;
-    while (System.nanoTime() < warmEnd) {
-      try {
-        oneShot(target);
-      } catch (IOException ignored) {
-        // counted in the measured phase only
-      }
-    }
+  /**
+   * Connect, 1-byte echo, close, from {@code concurrency} threads for {@code seconds}, after the same
+   * load for {@code warmSeconds} (not counted) so that the processes under test are JIT-compiled:
+   * in a 4 s run from cold, the JIT compiler threads took more than half of the relay's and the
+   * forwarders' CPU (async-profiler, 2 cores).
+   */
+  static void connRate(InetSocketAddress target, double seconds, int concurrency, double warmSeconds)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    long warmEnd = System.nanoTime() + (long) (warmSeconds * 1e9);
+    List<Future<?>> warm = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      warm.add(pool.submit(() -> {
+        while (System.nanoTime() < warmEnd) {
+          try {
+            oneShot(target);
+          } catch (IOException ignored) {
+            // counted in the measured phase only
+          }
+        }
+      }));
+    }
+    for (Future<?> f : warm) {
+      f.get();
+    }
     ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
     AtomicInteger errors = new AtomicInteger();
     AtomicLong ok = new AtomicLong();

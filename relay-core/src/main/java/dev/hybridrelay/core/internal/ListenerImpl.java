@@ -69,6 +69,9 @@ public final class ListenerImpl {
   private volatile ControlChannel channel;
   private ExecutorService events;
   private ThreadPoolExecutor acceptPool;
+  /** Runs the connection handler; threads are reused and end after 2 idle seconds. */
+  private final ThreadPoolExecutor handlerPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 2,
+      TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), Threads.factory("connection"));
   private Thread supervisor;
   private boolean schedulerHeld;
   private volatile ScheduledFuture<?> renewalTask;
@@ -248,6 +251,7 @@ public final class ListenerImpl {
       return;
     }
     acceptPool.shutdownNow();
+    handlerPool.shutdown(); // running handlers go on with their connections; idle threads end
     events.shutdown();
     try {
       if (sup != null) {
@@ -610,7 +614,11 @@ public final class ListenerImpl {
           return;
         }
       }
-      Threads.start("connection-" + Threads.nextId(), () -> handler.accept(conn));
+      try {
+        handlerPool.execute(() -> handler.accept(conn));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        conn.abort(); // the listener closed meanwhile
+      }
     } finally {
       if (slotHeld) {
         synchronized (lock) {
