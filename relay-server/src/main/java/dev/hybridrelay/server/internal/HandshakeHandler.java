@@ -382,11 +382,16 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         new SpliceHandler(engine, pair, SplicePair.Side.SENDER)));
     Runnable upgradeListener = engine.guarded(() -> WebSocketUpgrade.complete(ctx, req, chosen, maxFrame,
         "splice", new SpliceHandler(engine, pair, SplicePair.Side.LISTENER)));
+    Runnable streamSender = engine.guarded(() -> WebSocketUpgrade.complete(rv.senderCtx,
+        rv.senderRequest, senderProtocol, maxFrame, "splice",
+        new StreamSpliceHandler(engine, pair, SplicePair.Side.SENDER), true));
+    Runnable streamListener = engine.guarded(() -> WebSocketUpgrade.complete(ctx, req, chosen, maxFrame,
+        "splice", new StreamSpliceHandler(engine, pair, SplicePair.Side.LISTENER), true));
     Channel listener = ctx.channel();
     EventLoop senderLoop = rv.sender().eventLoop();
     if (listener.eventLoop() == senderLoop) {
-      upgradeSender.run();
-      upgradeListener.run();
+      streamSender.run();
+      streamListener.run();
       log.debug("Connection {} accepted and spliced", rv.trackingId);
       return;
     }
@@ -406,8 +411,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           RelayEngine.abort(rv.sender());
           return;
         }
-        upgradeSender.run();
-        upgradeListener.run();
+        streamSender.run();
+        streamListener.run();
         log.debug("Connection {} accepted and spliced", rv.trackingId);
       });
     });

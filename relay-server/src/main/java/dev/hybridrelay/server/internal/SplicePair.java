@@ -34,6 +34,9 @@ final class SplicePair {
   private final AtomicInteger legsClosed = new AtomicInteger();
   private final AtomicBoolean terminated = new AtomicBoolean();
   private volatile boolean closing;
+  // Streaming forwarders (both legs on one I/O thread), or null with SpliceHandler.
+  private StreamSpliceHandler senderIn;
+  private StreamSpliceHandler listenerIn;
 
   SplicePair(RelayEngine engine, String trackingId, Channel sender, Channel listener) {
     this.engine = engine;
@@ -43,6 +46,30 @@ final class SplicePair {
     sender.attr(PAIR_KEY).set(this);
     listener.attr(PAIR_KEY).set(this);
     engine.pairs.add(this);
+  }
+
+  /** Registers the streaming forwarder that reads {@code side}. */
+  void streamHandler(Side side, StreamSpliceHandler h) {
+    if (side == Side.SENDER) {
+      senderIn = h;
+    } else {
+      listenerIn = h;
+    }
+  }
+
+  /** The streaming forwarder that writes into {@code side}'s channel (it reads the other leg). */
+  private StreamSpliceHandler writerInto(Side side) {
+    return side == Side.SENDER ? listenerIn : senderIn;
+  }
+
+  /** Writes a control frame into {@code side}'s channel without splitting a data frame in progress. */
+  void writeControlInto(Side side, io.netty.handler.codec.http.websocketx.WebSocketFrame frame) {
+    StreamSpliceHandler w = writerInto(side);
+    if (w != null) {
+      w.writeControlAfterFrame(frame);
+    } else {
+      channel(side).writeAndFlush(frame);
+    }
   }
 
   Channel channel(Side side) {
@@ -84,10 +111,17 @@ final class SplicePair {
     }
     closing = true;
     String r = ControlChannelHandler.trimReason(reason);
-    for (Channel ch : new Channel[] {sender, listener}) {
-      if (ch.isActive()) {
-        RelayEngine.closeAfterCloseFrame(ch, ch.writeAndFlush(new CloseWebSocketFrame(code, r)));
+    for (Side s : Side.values()) {
+      Channel ch = channel(s);
+      if (!ch.isActive()) {
+        continue;
       }
+      StreamSpliceHandler w = writerInto(s);
+      if (w != null && w.midFrame()) {
+        RelayEngine.abort(ch); // a Close cannot go in the middle of a data frame
+        continue;
+      }
+      RelayEngine.closeAfterCloseFrame(ch, ch.writeAndFlush(new CloseWebSocketFrame(code, r)));
     }
   }
 

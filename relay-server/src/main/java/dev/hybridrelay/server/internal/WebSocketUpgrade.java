@@ -52,6 +52,16 @@ final class WebSocketUpgrade {
    */
   static void complete(ChannelHandlerContext ctx, HttpRequest req, String subprotocol,
       int maxFramePayload, String nextName, ChannelHandler next) {
+    complete(ctx, req, subprotocol, maxFramePayload, nextName, next, false);
+  }
+
+  /**
+   * As {@link #complete(ChannelHandlerContext, HttpRequest, String, int, String, ChannelHandler)};
+   * with {@code rawInbound} no frame decoder is installed: {@code next} receives the raw bytes and
+   * decodes frames itself ({@link StreamSpliceHandler}).
+   */
+  static void complete(ChannelHandlerContext ctx, HttpRequest req, String subprotocol,
+      int maxFramePayload, String nextName, ChannelHandler next, boolean rawInbound) {
     FullHttpResponse res = new DefaultFullHttpResponse(
         HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
     res.headers().set(HttpHeaderNames.UPGRADE, "websocket");
@@ -73,14 +83,17 @@ final class WebSocketUpgrade {
     // Install the WebSocket handlers first, so that the next handler is in place (and visible
     // to other threads) before the peer can see the 101; then write the 101 from the decoder's
     // position, which passes through the HTTP encoder but not the frame encoder.
-    p.addBefore(ctx.name(), "ws-decoder", new WebSocket13FrameDecoder(config));
+    if (!rawInbound) {
+      p.addBefore(ctx.name(), "ws-decoder", new WebSocket13FrameDecoder(config));
+    }
     p.addBefore(ctx.name(), "ws-encoder", new WebSocket13FrameEncoder(false));
     ConnectionGuard guard = p.get(ConnectionGuard.class);
     if (guard != null) {
       guard.upgraded();
     }
     p.replace(ctx.name(), nextName, next);
-    p.context("ws-decoder").writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    // From the frame encoder's position: the response passes the HTTP encoder only.
+    p.context("ws-encoder").writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     p.remove(HttpServerCodec.class);
   }
 
