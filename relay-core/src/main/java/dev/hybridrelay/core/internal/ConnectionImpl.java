@@ -413,6 +413,14 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     }
   }
 
+  /**
+   * Gives back a buffer returned by {@link #pollReceived()} once all of it was used, for reuse by
+   * later messages. The caller must not touch it afterwards.
+   */
+  public static void recycle(ByteBuffer consumed) {
+    PayloadPool.release(consumed);
+  }
+
   /** True while the queued output is within the send window. */
   public boolean hasSendRoom() {
     return ws.queuedBytes() <= sendWindow;
@@ -476,7 +484,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
         head.get(b, off + n, k);
         n += k;
         if (!head.hasRemaining()) {
-          received.poll();
+          PayloadPool.release(received.poll());
         }
       }
       buffered -= n;

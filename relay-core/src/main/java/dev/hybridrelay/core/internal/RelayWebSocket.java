@@ -597,7 +597,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
         }
       }
       if (channelClosed) {
-        pending.clear();
+        releasePending();
         queued = 0;
         return;
       }
@@ -606,6 +606,14 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       }
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /** Under writeLock: drops the queued frames, giving pooled buffers back. */
+  private void releasePending() {
+    ByteBuffer b;
+    while ((b = pending.poll()) != null) {
+      FramePool.release(b);
     }
   }
 
@@ -626,7 +634,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
         java.util.Arrays.fill(batch, 0, k, null);
         queued -= n;
         while (!pending.isEmpty() && !pending.peek().hasRemaining()) {
-          pending.poll();
+          FramePool.release(pending.poll());
         }
         boolean full = t == null ? n == 0 : t.hasPendingOutput() || n == 0;
         if (full && (!pending.isEmpty() || (t != null && t.hasPendingOutput()))) {
@@ -637,7 +645,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       }
     } catch (IOException e) {
       onWebsocketError(engine, e);
-      pending.clear();
+      releasePending();
       queued = 0;
       channelClosed = true;
       closeQuietly(ch);
@@ -767,7 +775,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     handshakeDone.countDown();
     writeLock.lock();
     try {
-      pending.clear();
+      releasePending();
       queued = 0;
     } finally {
       writeLock.unlock();

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * the base class writes, and masked with the key they carry.
  */
 class FrameMaskingTest {
-  private static final int[] SIZES = {0, 1, 125, 126, 65535, 65536, 70000};
+  private static final int[] SIZES = {0, 1, 125, 126, 993, 994, 4099, 65535, 65536, 70000};
   private final Random random = new Random(6455);
 
   @Test

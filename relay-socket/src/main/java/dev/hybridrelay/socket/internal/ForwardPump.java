@@ -277,6 +277,7 @@ public final class ForwardPump implements ForwardedConnection {
         downWriteSince = 0;
         loop.interestAnd(key, SelectionKey.OP_WRITE);
       }
+      ConnectionImpl.recycle(b); // all of it is in the socket now
     }
   }
 
