@@ -54,9 +54,10 @@ import org.slf4j.LoggerFactory;
  * is aborted, so the sender sees a failure rather than a clean refusal.
  *
  * <h2>Threads</h2>
- * The relay listener's threads, plus, per connection, a short-lived daemon thread for its handshake
- * (preamble and target connect). Once established, a connection is pumped by the shared I/O threads
- * ({@code hybridrelay-io-…}) without a thread of its own. All methods are thread-safe.
+ * The relay listener's threads; a connection's handshake (preamble and target connect) runs on the
+ * listener's pooled connection-handler threads ({@code hybridrelay-connection-…}). Once established,
+ * a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a thread of its
+ * own. All methods are thread-safe.
  */
 public final class RemoteForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(RemoteForwarder.class);
