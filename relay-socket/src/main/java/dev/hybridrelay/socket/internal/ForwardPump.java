@@ -135,19 +135,31 @@ public final class ForwardPump implements ForwardedConnection {
       return true;
     }
     loop.execute(() -> {
-      conn.setWriteListener(() -> loop.execute(this::sendRoom));
-      conn.setReadListener(() -> loop.execute(this::pumpDown));
+      conn.setWriteListener(() -> loop.execute(() -> safely(this::sendRoom)));
+      conn.setReadListener(() -> loop.execute(() -> safely(this::pumpDown)));
     });
     return true;
   }
 
   private void ready(SelectionKey k, int ops) {
     key = k; // the loop may report readiness before register() returned
-    if ((ops & SelectionKey.OP_WRITE) != 0) {
-      pumpDown();
-    }
-    if ((ops & SelectionKey.OP_READ) != 0) {
-      pumpUp();
+    safely(() -> {
+      if ((ops & SelectionKey.OP_WRITE) != 0) {
+        pumpDown();
+      }
+      if ((ops & SelectionKey.OP_READ) != 0) {
+        pumpUp();
+      }
+    });
+  }
+
+  /** Runs a pump step; an unexpected exception (a bug, not a network failure) aborts this connection only. */
+  private void safely(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("{}: pump failed; aborting the connection", id, e);
+      abort(ForwardOutcome.RELAY_ABORTED, e);
     }
   }
 
