@@ -282,7 +282,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
       signalWriters();
     }
     Runnable w = writeListener;
-    if (w != null && ws.queuedBytes() <= sendWindow) {
+    if (w != null && hasSendRoom()) {
       w.run();
     }
   }
@@ -407,7 +407,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
         }
         src.position(src.position() + n);
       }
-      return ws.queuedBytes() <= sendWindow;
+      return hasSendRoom();
     } finally {
       sendLock.unlock();
     }
@@ -418,7 +418,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
    * later messages. The caller must not touch it afterwards.
    */
   public static void recycle(ByteBuffer consumed) {
-    PayloadPool.release(consumed);
+    BufferPool.PAYLOADS.release(consumed);
   }
 
   /** True while the queued output is within the send window. */
@@ -484,7 +484,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
         head.get(b, off + n, k);
         n += k;
         if (!head.hasRemaining()) {
-          PayloadPool.release(received.poll());
+          BufferPool.PAYLOADS.release(received.poll());
         }
       }
       buffered -= n;

@@ -17,7 +17,7 @@ import org.java_websocket.framing.Framedata;
  * bulk load that loop was 85–98 % of the sending thread's CPU. This class produces frames with the
  * same layout (FIN, RSV bits, opcode, shortest length form, mask key, payload), into exactly one
  * buffer per frame, with no intermediate copy: a pooled direct buffer for masked frames over 1,000
- * bytes ({@link FramePool}), a heap buffer otherwise.
+ * bytes ({@link BufferPool#FRAMES}), a heap buffer otherwise.
  *
  * <p>Masking (RFC 6455 §5.3): payload byte {@code i} is XORed with key byte {@code i % 4}. The mask key
  * is a big-endian {@code int} (first key byte in the top 8 bits). Masking is its own inverse.
@@ -58,7 +58,7 @@ final class FrameMasking {
       b0 |= 0x10;
     }
     int total = headerLength(len, mask) + len;
-    if (mask && FramePool.fits(total)) {
+    if (mask && BufferPool.FRAMES.fits(total)) {
       return encodeDirect(mes, b0, len, key, total);
     }
     byte[] out = new byte[total];
@@ -83,9 +83,9 @@ final class FrameMasking {
     return ByteBuffer.wrap(out);
   }
 
-  /** A masked frame into a pooled direct buffer (see {@link FramePool}); same result as the heap path. */
+  /** A masked frame into a pooled direct buffer (see {@link BufferPool#FRAMES}); same result as the heap path. */
   private static ByteBuffer encodeDirect(ByteBuffer mes, int b0, int len, int key, int total) {
-    ByteBuffer out = FramePool.acquire(total).order(ByteOrder.nativeOrder());
+    ByteBuffer out = BufferPool.FRAMES.acquire(total).order(ByteOrder.nativeOrder());
     byte[] header = new byte[14];
     int h = writeHeader(header, b0, len, true, key);
     out.put(0, header, 0, h);

@@ -49,8 +49,17 @@ public final class IoLoop {
     /** {@code key} is ready for {@code readyOps}. Must not block. */
     void ready(SelectionKey key, int readyOps);
 
-    /** The loop ends its thread while this handler is still registered (only when it is not referenced). */
-    default void loopClosed() {}
+    /**
+     * The loop failed and ends while {@code key} is still registered (it ends normally only when
+     * nothing is registered). By default the channel is closed; runs on the dying loop thread.
+     */
+    default void loopClosed(SelectionKey key) {
+      try {
+        key.channel().close();
+      } catch (IOException ignored) {
+        // nothing more to do
+      }
+    }
   }
 
   private final Selector selector;
@@ -212,7 +221,7 @@ public final class IoLoop {
         Object h = key.attachment();
         if (h instanceof Handler) {
           try {
-            ((Handler) h).loopClosed();
+            ((Handler) h).loopClosed(key);
           } catch (RuntimeException e) {
             log.debug("loopClosed failed", e);
           }

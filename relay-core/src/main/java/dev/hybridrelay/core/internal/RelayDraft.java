@@ -175,7 +175,7 @@ final class RelayDraft extends Draft_6455 {
       FramedataImpl1 frame = FramedataImpl1.get(op);
       frame.setFin((b0 & 0x80) != 0);
       partialFrame = frame;
-      partialPayload = PayloadPool.acquire((int) length);
+      partialPayload = BufferPool.PAYLOADS.acquire((int) length);
     }
     return frames == null ? Collections.emptyList() : frames;
   }

@@ -513,6 +513,17 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     }
   }
 
+  /** The I/O loop failed: drop the connection so that its owner learns of it. */
+  @Override
+  public void loopClosed(SelectionKey k) {
+    channelClosed = true;
+    SocketChannel ch = channel;
+    if (ch != null) {
+      closeQuietly(ch);
+    }
+    engine.eot();
+  }
+
   private void handleReady(SelectionKey k, int readyOps) {
     if ((readyOps & SelectionKey.OP_WRITE) != 0) {
       boolean progressed;
@@ -613,7 +624,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   private void releasePending() {
     ByteBuffer b;
     while ((b = pending.poll()) != null) {
-      FramePool.release(b);
+      BufferPool.FRAMES.release(b);
     }
   }
 
@@ -634,7 +645,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
         java.util.Arrays.fill(batch, 0, k, null);
         queued -= n;
         while (!pending.isEmpty() && !pending.peek().hasRemaining()) {
-          FramePool.release(pending.poll());
+          BufferPool.FRAMES.release(pending.poll());
         }
         boolean full = t == null ? n == 0 : t.hasPendingOutput() || n == 0;
         if (full && (!pending.isEmpty() || (t != null && t.hasPendingOutput()))) {

@@ -14,9 +14,9 @@ import javax.net.ssl.SSLException;
  * TLS over a {@link SocketChannel} with an {@link SSLEngine}: a blocking handshake on the connecting
  * thread, then non-blocking record reads and writes driven by the {@link IoLoop}.
  *
- * <p>Not thread-safe by itself: {@link #read} runs on the loop thread only, {@link #write} and
- * {@link #wrapPending} under the owner's write lock. The engine's own locks keep wrap and unwrap
- * apart.
+ * <p>Not thread-safe by itself: {@link #read} runs on the loop thread only, {@link #write} under the
+ * owner's write lock (which also sends the engine's own records when {@code read} asks for them). The
+ * engine's own locks keep wrap and unwrap apart.
  */
 final class TlsSession {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);

@@ -376,23 +376,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     String chosen = firstToken(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
     String senderProtocol = chosen != null && offered(rv.senderRequest, chosen) ? chosen : null;
     SplicePair pair = new SplicePair(engine, rv.trackingId, rv.sender(), ctx.channel());
-    int maxFrame = engine.settings.maxFramePayload();
-    Runnable upgradeSender = engine.guarded(() -> WebSocketUpgrade.complete(rv.senderCtx,
-        rv.senderRequest, senderProtocol, maxFrame, "splice",
-        new SpliceHandler(engine, pair, SplicePair.Side.SENDER)));
-    Runnable upgradeListener = engine.guarded(() -> WebSocketUpgrade.complete(ctx, req, chosen, maxFrame,
-        "splice", new SpliceHandler(engine, pair, SplicePair.Side.LISTENER)));
-    Runnable streamSender = engine.guarded(() -> WebSocketUpgrade.complete(rv.senderCtx,
-        rv.senderRequest, senderProtocol, maxFrame, "splice",
-        new StreamSpliceHandler(engine, pair, SplicePair.Side.SENDER), true));
-    Runnable streamListener = engine.guarded(() -> WebSocketUpgrade.complete(ctx, req, chosen, maxFrame,
-        "splice", new StreamSpliceHandler(engine, pair, SplicePair.Side.LISTENER), true));
     Channel listener = ctx.channel();
     EventLoop senderLoop = rv.sender().eventLoop();
     if (listener.eventLoop() == senderLoop) {
-      streamSender.run();
-      streamListener.run();
-      log.debug("Connection {} accepted and spliced", rv.trackingId);
+      splice(ctx, req, chosen, rv, senderProtocol, pair);
       return;
     }
     // Both legs of a pair on one I/O thread: every frame is then forwarded by a direct write, not
@@ -400,8 +387,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     // 2 cores). Neither end has its 101 yet, so no frame can arrive while the listener's leg moves.
     listener.deregister().addListener(d -> {
       if (!d.isSuccess()) {
-        senderLoop.execute(upgradeSender);
-        listener.eventLoop().execute(upgradeListener);
+        senderLoop.execute(upgrade(rv.senderCtx, rv.senderRequest, senderProtocol, pair, SplicePair.Side.SENDER,
+            false));
+        listener.eventLoop().execute(upgrade(ctx, req, chosen, pair, SplicePair.Side.LISTENER, false));
         return;
       }
       senderLoop.register(listener).addListener(r -> {
@@ -411,11 +399,30 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           RelayEngine.abort(rv.sender());
           return;
         }
-        streamSender.run();
-        streamListener.run();
-        log.debug("Connection {} accepted and spliced", rv.trackingId);
+        splice(ctx, req, chosen, rv, senderProtocol, pair);
       });
     });
+  }
+
+  /** Completes both upgrades, streaming, on the I/O thread both legs share. */
+  private void splice(ChannelHandlerContext ctx, HttpRequest req, String chosen, Rendezvous rv,
+      String senderProtocol, SplicePair pair) {
+    upgrade(rv.senderCtx, rv.senderRequest, senderProtocol, pair, SplicePair.Side.SENDER, true).run();
+    upgrade(ctx, req, chosen, pair, SplicePair.Side.LISTENER, true).run();
+    log.debug("Connection {} accepted and spliced", rv.trackingId);
+  }
+
+  /**
+   * The upgrade of one leg into the pair: with {@code streaming}, {@link StreamSpliceHandler} reads the
+   * raw bytes (both legs must share one I/O thread); otherwise Netty's frame decoder feeds a
+   * {@link SpliceHandler}. Must run on the leg's I/O thread.
+   */
+  private Runnable upgrade(ChannelHandlerContext legCtx, HttpRequest legRequest, String protocol,
+      SplicePair pair, SplicePair.Side side, boolean streaming) {
+    return engine.guarded(() -> WebSocketUpgrade.complete(legCtx, legRequest, protocol,
+        engine.settings.maxFramePayload(), "splice",
+        streaming ? new StreamSpliceHandler(engine, pair, side) : new SpliceHandler(engine, pair, side),
+        streaming));
   }
 
   private static String firstToken(String header) {
