@@ -384,8 +384,9 @@ abstract class AbstractForwardingTest {
       Chain c = track(chain(name, List.of(new ForwardTarget("app", "127.0.0.1", configured.port())),
           ForwardOptions.defaults(), false));
       try (Socket s = TcpPeers.connect(c.local().localPort())) {
-        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> {
+          // the refusal (a reset) may already have arrived when the request is written
+          s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
           if (s.getInputStream().read() < 0) {
             throw new SocketException("EOF");
           }
