@@ -1,10 +1,10 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.ForwardedConnection;
-import dev.hybridrelay.socket.internal.ForwardLog;
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.ForwardedConnection;
+import dev.hybridrelay.forward.internal.ForwardLog;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;

@@ -2,12 +2,12 @@ package dev.hybridrelay.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardFailure;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.it.support.RelayFixture;
 import dev.hybridrelay.it.support.Scenarios;
-import dev.hybridrelay.socket.ForwardFailure;
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

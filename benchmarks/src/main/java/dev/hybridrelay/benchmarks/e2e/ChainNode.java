@@ -1,9 +1,9 @@
 package dev.hybridrelay.benchmarks.e2e;
 
+import dev.hybridrelay.forward.ForwardOptions;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.server.LocalRelayServer;
-import dev.hybridrelay.socket.ForwardOptions;
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
 import java.net.InetAddress;
 
 /**

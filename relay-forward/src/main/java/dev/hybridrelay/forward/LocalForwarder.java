@@ -1,14 +1,14 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelaySender;
-import dev.hybridrelay.socket.internal.ForwardLog;
-import dev.hybridrelay.socket.internal.ForwardPump;
-import dev.hybridrelay.socket.internal.ForwardThreads;
-import dev.hybridrelay.socket.internal.ForwardTracker;
-import dev.hybridrelay.socket.internal.Preamble;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardThreads;
+import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.Preamble;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,11 +1,11 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardedConnection;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardedConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

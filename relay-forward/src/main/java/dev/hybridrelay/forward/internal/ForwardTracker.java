@@ -1,12 +1,12 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import dev.hybridrelay.core.RelayConnection;
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.ForwardFailure;
-import dev.hybridrelay.socket.ForwardOptions;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.ForwardedConnection;
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardFailure;
+import dev.hybridrelay.forward.ForwardOptions;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.ForwardedConnection;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListener;
-import dev.hybridrelay.socket.internal.ForwardLog;
-import dev.hybridrelay.socket.internal.ForwardPump;
-import dev.hybridrelay.socket.internal.ForwardTracker;
-import dev.hybridrelay.socket.internal.Preamble;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.Preamble;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

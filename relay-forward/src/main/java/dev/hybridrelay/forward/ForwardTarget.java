@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import java.util.Objects;
 
@@ -13,7 +13,7 @@ import java.util.Objects;
  */
 public record ForwardTarget(String portName, String host, int port) {
   public ForwardTarget {
-    dev.hybridrelay.socket.internal.Preamble.portNameBytes(portName);
+    dev.hybridrelay.forward.internal.Preamble.portNameBytes(portName);
     Objects.requireNonNull(host, "host");
     if (host.isBlank()) {
       throw new IllegalArgumentException("The target host must not be empty");

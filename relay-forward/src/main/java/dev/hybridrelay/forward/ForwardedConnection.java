@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
