@@ -96,8 +96,13 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "--write-timeout", paramLabel = "SECONDS", description = "Abort when a write blocks this long. Default 60.")
   Integer writeTimeoutSeconds;
 
-  @Option(names = "--accept-any-numeric-port-name",
-      description = "azbridge compatibility: a hybrid connection with one -T target accepts any numeric port name for it.")
+  @Option(names = "--strict-port-names",
+      description = "Port names must match exactly. Default, as azbridge: a hybrid connection with one -T target "
+          + "accepts any numeric port name for it.")
+  boolean strictPortNames;
+
+  /** Earlier opt-in to the lone-target rule, which is now the default; accepted and ignored. */
+  @Option(names = "--accept-any-numeric-port-name", hidden = true)
   boolean acceptAnyNumericPortName;
 
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
@@ -183,7 +188,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (writeTimeoutSeconds != null) {
       plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
     }
-    plan.acceptAnyNumericPortName |= acceptAnyNumericPortName;
+    plan.strictPortNames |= strictPortNames;
     for (String s : localSpecs) {
       plan.localRules.add(ForwardSpecs.parseLocal(s));
     }
@@ -368,7 +373,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (Map.Entry<String, List<ForwardPlan.RemoteRule>> e : byHc.entrySet()) {
         String hc = e.getKey();
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
-            .sourceAddress(source).acceptAnyNumericPortName(plan.acceptAnyNumericPortName)
+            .sourceAddress(source).strictPortNames(plan.strictPortNames)
             .listenerCustomizer(lb -> lb.events(new RelayListenerEvents() {
               @Override
               public void onConnecting(Throwable cause) {

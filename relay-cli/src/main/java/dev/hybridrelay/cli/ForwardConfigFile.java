@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * MaxConnections: 1000
  * IdleTimeout: 0                                 # seconds, 0 = none
  * WriteTimeout: 60                               # seconds, 0 = none
- * AcceptAnyNumericPortName: false
+ * StrictPortNames: false                        # true: no lone-target rule
  * LocalForward:
  *   - BindAddress: 127.0.0.1
  *     BindPort: 13389
@@ -56,7 +56,7 @@ final class ForwardConfigFile {
   private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
   private static final List<String> TOP_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKeyName",
       "AzureRelaySharedAccessKey", "GatewayPorts", "BindAddress", "StatusInterval", "MaxConnections", "IdleTimeout",
-      "WriteTimeout", "AcceptAnyNumericPortName", "LocalForward", "RemoteForward");
+      "WriteTimeout", "StrictPortNames", "AcceptAnyNumericPortName", "LocalForward", "RemoteForward");
   private static final List<String> LOCAL_KEYS = List.of("BindAddress", "BindPort", "PortName", "RelayName");
   private static final List<String> REMOTE_KEYS = List.of("RelayName", "PortName", "Host", "HostPort");
   private static final List<String> SECRET_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKey");
@@ -231,8 +231,11 @@ final class ForwardConfigFile {
         case "WriteTimeout":
           plan.writeTimeout = seconds(v, key);
           break;
-        case "AcceptAnyNumericPortName":
-          plan.acceptAnyNumericPortName = bool(v, key);
+        case "StrictPortNames":
+          plan.strictPortNames = bool(v, key);
+          break;
+        case "AcceptAnyNumericPortName": // the earlier opt-in; the rule is on unless strict
+          plan.strictPortNames = !bool(v, key);
           break;
         case "LocalForward":
           int i = 0;

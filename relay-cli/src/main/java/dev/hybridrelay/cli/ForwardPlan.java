@@ -45,7 +45,8 @@ final class ForwardPlan {
   Integer maxConnections;
   Duration idleTimeout;
   Duration writeTimeout;
-  boolean acceptAnyNumericPortName;
+  /** Turns off azbridge's lone-target rule (--strict-port-names, StrictPortNames). */
+  boolean strictPortNames;
   final List<LocalRule> localRules = new ArrayList<>();
   final List<RemoteRule> remoteRules = new ArrayList<>();
 }

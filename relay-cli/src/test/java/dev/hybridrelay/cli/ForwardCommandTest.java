@@ -118,4 +118,94 @@ class ForwardCommandTest {
           .hasMessageContaining("-L " + taken.getLocalPort() + ":hc2: cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
   }
+
+  /** A one-connection echo service on loopback; returns its server socket (closed by the caller). */
+  private static ServerSocket echoService() throws Exception {
+    ServerSocket target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread echo = new Thread(() -> {
+      while (!target.isClosed()) {
+        try (Socket s = target.accept()) {
+          s.getOutputStream().write(s.getInputStream().readAllBytes());
+          s.shutdownOutput();
+        } catch (Exception ignored) {
+          // closed, or the client side asserts
+        }
+      }
+    }, "test-echo");
+    echo.setDaemon(true);
+    echo.start();
+    return target;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
+  }
+
+  /** Edge and cloud side as two separate forwarders, each from its own command line. */
+  private static String roundTrip(String[] edge, String[] cloud, int localPort) throws Exception {
+    ForwardCommand edgeCmd = new ForwardCommand();
+    new CommandLine(edgeCmd).parseArgs(edge);
+    ForwardCommand cloudCmd = new ForwardCommand();
+    new CommandLine(cloudCmd).parseArgs(cloud);
+    try (ForwardCommand.Running e = ForwardCommand.start(edgeCmd.plan());
+         ForwardCommand.Running c = ForwardCommand.start(cloudCmd.plan());
+         Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write("azbridge style".getBytes(StandardCharsets.UTF_8));
+      s.shutdownOutput();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void plainAzbridgeFormsWithDifferentPortNumbersWorkByDefault() throws Exception {
+    try (ServerSocket target = echoService()) {
+      int localPort = freePort();
+      String cs = relay.connectionString("cli");
+      // as "forward -T web:127.0.0.1:8000" on the edge and "forward -L 18080:web" in the cloud
+      String got = roundTrip(
+          new String[] {"-x", cs, "-T", "lone-web:127.0.0.1:" + target.getLocalPort(), "--status-interval", "0"},
+          new String[] {"-x", cs, "-L", localPort + ":lone-web", "--status-interval", "0"}, localPort);
+      assertThat(got).isEqualTo("azbridge style");
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void strictPortNamesRefuseTheSameCommandLines() throws Exception {
+    try (ServerSocket target = echoService()) {
+      int localPort = freePort();
+      String cs = relay.connectionString("cli");
+      // The refusal resets the client; it may arrive while connecting, writing or reading.
+      assertThatThrownBy(() -> roundTrip(
+          new String[] {"-x", cs, "-T", "strict-web:127.0.0.1:" + target.getLocalPort(), "--strict-port-names",
+              "--status-interval", "0"},
+          new String[] {"-x", cs, "-L", localPort + ":strict-web", "--status-interval", "0"}, localPort))
+          .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
+  void thePlainestAzbridgeCommandLinesParse() throws Exception {
+    ForwardCommand cloud = new ForwardCommand();
+    new CommandLine(cloud).parseArgs("-x", relay.connectionString("cli"), "-L", "8080:hc");
+    ForwardPlan p = cloud.plan();
+    assertThat(p.localRules).singleElement().satisfies(r -> {
+      assertThat(r.port()).isEqualTo(8080);
+      assertThat(r.effectivePortName()).isEqualTo("8080");
+      assertThat(r.hybridConnection()).isEqualTo("hc");
+    });
+    ForwardCommand edge = new ForwardCommand();
+    new CommandLine(edge).parseArgs("-x", relay.connectionString("cli"), "-T", "hc:host:80");
+    assertThat(edge.plan().remoteRules).singleElement().satisfies(r -> {
+      assertThat(r.host()).isEqualTo("host");
+      assertThat(r.port()).isEqualTo(80);
+      assertThat(r.effectivePortName()).isEqualTo("80");
+      assertThat(r.hybridConnection()).isEqualTo("hc");
+    });
+    assertThat(edge.plan().strictPortNames).isFalse();
+  }
 }

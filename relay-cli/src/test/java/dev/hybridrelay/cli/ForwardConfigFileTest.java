@@ -54,7 +54,7 @@ class ForwardConfigFileTest {
         "MaxConnections: 50",
         "IdleTimeout: 600",
         "WriteTimeout: 20",
-        "AcceptAnyNumericPortName: true",
+        "StrictPortNames: true",
         "LocalForward:",
         "  - BindAddress: 127.0.0.1",
         "    BindPort: 15432",
@@ -78,7 +78,7 @@ class ForwardConfigFileTest {
     assertThat(p.maxConnections).isEqualTo(50);
     assertThat(p.idleTimeout).isEqualTo(Duration.ofSeconds(600));
     assertThat(p.writeTimeout).isEqualTo(Duration.ofSeconds(20));
-    assertThat(p.acceptAnyNumericPortName).isTrue();
+    assertThat(p.strictPortNames).isTrue();
     assertThat(p.localRules).hasSize(2);
     assertThat(p.localRules.get(0).bindAddress()).isEqualTo("127.0.0.1");
     assertThat(p.localRules.get(0).port()).isEqualTo(15432);

@@ -81,6 +81,9 @@ class ForwarderSecurityTest {
       List<ForwardFailure> refusals = new CopyOnWriteArrayList<>();
       RemoteForwarder remote = RemoteForwarder.builder(relay.connectionString("s9"))
           .hybridConnection("s9").target("web", "127.0.0.1", allowed.port())
+          // strict: under the default lone-target rule the numeric names below would reach the one
+          // allowed target (never a sentinel), which this scenario would count as a leak
+          .strictPortNames(true)
           .events(new ForwardEvents() {
             @Override
             public void onRefused(ForwardFailure failure) {

@@ -38,7 +38,7 @@ public final class ChainNode {
       }
       case "forward-T" -> {
         RemoteForwarder f = RemoteForwarder.builder(args[1]).hybridConnection(args[2])
-            .target(args[3], Integer.parseInt(args[4])).acceptAnyNumericPortName(true)
+            .target(args[3], Integer.parseInt(args[4]))
             .options(OPTIONS).build();
         f.start();
         long deadline = System.nanoTime() + 20_000_000_000L;
