@@ -12,11 +12,14 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,7 +42,7 @@ import picocli.CommandLine.Option;
  * </pre>
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Forwards TCP ports over a relay, compatible with azbridge.",
+    description = {"Forwards TCP ports and Unix sockets over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
         "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
     footerHeading = "%nExit codes:%n",
@@ -61,11 +64,13 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   String connectionString;
 
   @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
-      description = "Local forward (cloud side); repeatable. Default bind address: loopback.")
+      description = "Local forward (cloud side); repeatable. Default bind address: loopback. "
+          + "Also local_socket[/port_name]:hc_name for a Unix socket file.")
   List<String> localSpecs = new ArrayList<>();
 
   @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port",
-      description = "Remote forward (edge side); repeatable. Default port name: the port number.")
+      description = "Remote forward (edge side); repeatable. Default port name: the port number. "
+          + "Also hc_name:[port_name/]local_socket for a Unix socket file.")
   List<String> remoteSpecs = new ArrayList<>();
 
   @Option(names = "-K", paramLabel = "RULE", description = "Shared access rule name (overrides the connection string's).")
@@ -104,6 +109,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   /** Earlier opt-in to the lone-target rule, which is now the default; accepted and ignored. */
   @Option(names = "--accept-any-numeric-port-name", hidden = true)
   boolean acceptAnyNumericPortName;
+
+  @Option(names = "--socket-mode", paramLabel = "OCTAL",
+      description = "Permissions of Unix socket files that -L listens on, e.g. 660. Default: as the umask leaves them.")
+  String socketMode;
 
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
   boolean verbose;
@@ -189,14 +198,31 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
     }
     plan.strictPortNames |= strictPortNames;
+    if (socketMode != null) {
+      plan.socketMode = socketMode("--socket-mode", socketMode);
+    }
     for (String s : localSpecs) {
-      plan.localRules.add(ForwardSpecs.parseLocal(s));
+      plan.localRules.addAll(ForwardSpecs.parseLocalList(s));
     }
     for (String s : remoteSpecs) {
-      plan.remoteRules.add(ForwardSpecs.parseRemote(s));
+      plan.remoteRules.addAll(ForwardSpecs.parseRemoteList(s));
     }
     validate(plan);
     return plan;
+  }
+
+  /** An octal file mode such as {@code 660} or {@code 0600} as permissions. */
+  static Set<PosixFilePermission> socketMode(String origin, String text) throws ForwardConfigException {
+    if (!text.matches("0?[0-7]{3}")) {
+      throw new ForwardConfigException(origin + ": expected an octal file mode such as 600 or 660, was '" + text + "'");
+    }
+    int mode = Integer.parseInt(text, 8);
+    StringBuilder rwx = new StringBuilder();
+    String letters = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++) {
+      rwx.append((mode & (1 << (8 - i))) != 0 ? letters.charAt(i) : '-');
+    }
+    return PosixFilePermissions.fromString(rwx.toString());
   }
 
   private static int nonNegative(String option, int value) throws ForwardConfigException {
@@ -224,6 +250,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       }
     }
     for (ForwardPlan.LocalRule r : plan.localRules) {
+      if (r.isUnixSocket()) {
+        continue;
+      }
       InetAddress a = bindAddress(plan, r);
       if (!plan.gatewayPorts && !a.isLoopbackAddress()) {
         throw new ForwardConfigException(r.origin() + ": binding " + a.getHostAddress() + " makes the port reachable "
@@ -397,7 +426,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
               }
             }));
         for (ForwardPlan.RemoteRule r : e.getValue()) {
-          b.target(r.effectivePortName(), r.host(), r.port());
+          if (r.isUnixSocket()) {
+            b.unixSocketTarget(r.effectivePortName(), Path.of(r.socketPath()));
+          } else {
+            b.target(r.effectivePortName(), r.host(), r.port());
+          }
         }
         RemoteForwarder rf = b.build();
         try {
@@ -414,6 +447,18 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         running.remotes.add(rf);
       }
       for (ForwardPlan.LocalRule r : plan.localRules) {
+        if (r.isUnixSocket()) {
+          LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
+              .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
+              .portName(r.effectivePortName()).options(options).events(status).build();
+          try {
+            lf.start();
+          } catch (IOException | IllegalArgumentException ex) {
+            throw new StartException(EXIT_FAILURE, r.origin() + ": " + ex.getMessage(), ex);
+          }
+          running.locals.add(lf);
+          continue;
+        }
         InetAddress bind;
         try {
           bind = bindAddress(plan, r);

@@ -39,9 +39,9 @@ final class ForwardStatus implements ForwardEvents {
 
   private static String describe(ForwardedConnection c) {
     if (c.id().startsWith("R")) {
-      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.tcpPeer());
+      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.peer());
     }
-    return ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
+    return ForwardLog.peer(c.peer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
   }
 
   /** One summary line over all forwarders. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hybridrelay.server.LocalRelayServer;
+import dev.hybridrelay.testkit.Payloads;
+import dev.hybridrelay.testkit.UnixPeers;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,5 +209,54 @@ class ForwardCommandTest {
       assertThat(r.hybridConnection()).isEqualTo("hc");
     });
     assertThat(edge.plan().strictPortNames).isFalse();
+  }
+
+  @Test
+  @Timeout(120)
+  void tcpThroughToAUnixSocketServiceAndAUnixSocketThroughToTcp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String cs = relay.connectionString("cli");
+    // -L PORT:hc (TCP) -> -T hc:/path/app.sock (a python3 echo service on a socket file)
+    try (UnixPeers.EchoService service = new UnixPeers.EchoService(dir.resolve("app.sock"))) {
+      int localPort = freePort();
+      ForwardCommand edge = new ForwardCommand();
+      new CommandLine(edge).parseArgs("-x", cs, "-T", "cli-unix:" + service.path, "--status-interval", "0");
+      ForwardCommand cloud = new ForwardCommand();
+      new CommandLine(cloud).parseArgs("-x", cs, "-L", localPort + ":cli-unix", "--status-interval", "0");
+      byte[] data = Payloads.bytes(Payloads.seed("cli-tcp-to-unix"), 1 << 20);
+      try (ForwardCommand.Running e = ForwardCommand.start(edge.plan());
+           ForwardCommand.Running c = ForwardCommand.start(cloud.plan());
+           Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
+        s.setSoTimeout(60_000);
+        byte[] got = UnixPeers.exchange(s.getInputStream(), s.getOutputStream(), () -> {
+          try {
+            s.shutdownOutput();
+          } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+          }
+        }, data);
+        assertThat(Payloads.digest(got)).isEqualTo(Payloads.digest(data));
+      }
+    }
+    // -L /path/front.sock/web:hc (a Unix socket) -> -T hc:web/127.0.0.1:PORT (TCP)
+    try (ServerSocket target = echoService()) {
+      java.nio.file.Path front = dir.resolve("front.sock");
+      ForwardCommand edge = new ForwardCommand();
+      new CommandLine(edge).parseArgs("-x", cs, "-T", "cli-unix2:web/127.0.0.1:" + target.getLocalPort(),
+          "--status-interval", "0");
+      ForwardCommand cloud = new ForwardCommand();
+      new CommandLine(cloud).parseArgs("-x", cs, "-L", front + "/web:cli-unix2", "--socket-mode", "600",
+          "--status-interval", "0");
+      try (ForwardCommand.Running e = ForwardCommand.start(edge.plan());
+           ForwardCommand.Running c = ForwardCommand.start(cloud.plan())) {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(front))).isEqualTo("rw-------");
+        try (java.nio.channels.SocketChannel ch = UnixPeers.connect(front)) {
+          byte[] got = UnixPeers.exchange(ch, "from a socket file".getBytes(StandardCharsets.UTF_8));
+          assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo("from a socket file");
+        }
+      }
+      assertThat(java.nio.file.Files.exists(front)).as("removed when the forwarder stops").isFalse();
+    }
   }
 }

@@ -7,13 +7,16 @@ import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.TcpSockets;
+import dev.hybridrelay.forward.internal.UnixSockets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge side of port forwarding, like {@code azbridge -T}/{@code -R}: listens on a hybrid
- * connection and forwards every relayed connection to a configured TCP target.
+ * connection and forwards every relayed connection to a configured target: a TCP {@code host:port}
+ * or a Unix domain socket file ({@link ForwardTarget#unixSocket}).
  *
  * <pre>{@code
  * RemoteForwarder forwarder = RemoteForwarder.builder(connectionString)
@@ -218,30 +222,18 @@ public final class RemoteForwarder implements Closeable {
             + "', but its target is TCP (answered 0,0,255)", null);
         return;
       }
-      Socket socket;
+      SocketChannel socket;
       try {
-        socket = java.nio.channels.SocketChannel.open().socket(); // channel-backed: see ForwardPump
-      } catch (IOException e) {
+        socket = target.isUnixSocket() ? UnixSockets.connect(target.socketPath(), handshake)
+            : TcpSockets.connect(target.host(), target.port(), sourceAddress, options.targetConnectTimeout(), handshake);
+      } catch (IOException | RuntimeException e) {
         relay.abort();
-        refuse(asked, peer, id + " " + peer + ": cannot open a socket for port name '" + asked + "': " + e, e);
-        return;
-      }
-      handshake.socket(socket);
-      try {
-        if (sourceAddress != null) {
-          socket.bind(new InetSocketAddress(sourceAddress, 0));
-        }
-        socket.connect(new InetSocketAddress(target.host(), target.port()),
-            (int) Math.min(Integer.MAX_VALUE, options.targetConnectTimeout().toMillis()));
-        socket.setTcpNoDelay(true);
-        socket.setKeepAlive(true);
-      } catch (IOException e) {
-        relay.abort();
-        ForwardPump.resetSocket(socket);
         refuse(asked, peer, id + " " + peer + ": could not connect to the target of port name '" + asked + "', "
-            + target.host() + ":" + target.port() + ": " + e.getMessage(), e);
+            + target.address() + ": " + e.getMessage(), e);
         return;
       }
+      SocketAddress targetAddress = target.isUnixSocket() ? UnixDomainSocketAddress.of(target.socketPath())
+          : remoteAddress(socket);
       try {
         out.write(Preamble.okReply(Preamble.MODE_STREAM));
         out.flush();
@@ -257,10 +249,10 @@ public final class RemoteForwarder implements Closeable {
         ForwardPump.resetSocket(socket);
         return;
       }
-      ForwardPump pump = tracker.startPump(id, hybridConnection, asked, socket, relay);
+      ForwardPump pump = tracker.startPump(id, hybridConnection, asked, socket, targetAddress, relay);
       pumping = true;
       log.debug("{} opened: sender {} -> port name '{}' -> {} (tracking id {})", id, peer, asked,
-          ForwardLog.peer(socket.getRemoteSocketAddress()), relay.trackingId());
+          ForwardLog.peer(targetAddress), relay.trackingId());
       handshake.finished();
       pump.runOnCurrentThread();
     } catch (RuntimeException e) {
@@ -308,6 +300,14 @@ public final class RemoteForwarder implements Closeable {
     }
     String s = String.join(", ", names);
     return loneTargetRule ? s + " (and any numeric name)" : s;
+  }
+
+  private static SocketAddress remoteAddress(SocketChannel ch) {
+    try {
+      return ch.getRemoteAddress();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private void reply(RelayConnection relay, OutputStream out, byte[] reply) {
@@ -431,6 +431,14 @@ public final class RemoteForwarder implements Closeable {
      */
     public Builder target(String portName, String host, int port) {
       return target(new ForwardTarget(portName, host, port));
+    }
+
+    /**
+     * Adds a Unix domain socket target: connections asking for {@code portName} are connected to
+     * the socket file {@code path}, as azbridge's {@code -T hc:port_name/local_socket}.
+     */
+    public Builder unixSocketTarget(String portName, java.nio.file.Path path) {
+      return target(ForwardTarget.unixSocket(portName, path));
     }
 
     /** Adds a target named by its port number, as azbridge's {@code -T hc:host:port}. */
