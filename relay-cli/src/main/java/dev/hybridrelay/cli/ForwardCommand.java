@@ -89,6 +89,14 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "-b", paramLabel = "ADDRESS", description = "Source address for connections to targets.")
   String sourceAddress;
 
+  @Option(names = {"-a", "--keep-alive-interval"}, paramLabel = "SECONDS",
+      description = "Keep-alive interval of the -T listeners' control connection, as azbridge. Default 30.")
+  Integer keepAliveSeconds;
+
+  @Option(names = "-o", paramLabel = "Key:value",
+      description = "A configuration file key, as azbridge (e.g. -o GatewayPorts:true); repeatable.")
+  List<String> configOptions = new ArrayList<>();
+
   @Option(names = "--status-interval", paramLabel = "SECONDS", description = "Seconds between summary lines; 0: none. Default 60.")
   Integer statusIntervalSeconds;
 
@@ -132,6 +140,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       System.err.println("hybridrelay forward: " + e.getMessage());
       return EXIT_USAGE;
     }
+    if (plan.logLevel != null && !verbose && !quiet) {
+      CliLogging.configure(plan.logLevel);
+    }
+    for (String w : plan.warnings) {
+      log.warn(w);
+    }
     Running running;
     try {
       running = start(plan);
@@ -156,6 +170,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     ForwardPlan plan = new ForwardPlan();
     if (configFile != null) {
       ForwardConfigFile.read(configFile, plan, environment);
+    }
+    for (String o : configOptions) {
+      ForwardConfigFile.readOption(o, plan, environment);
+    }
+    if (keepAliveSeconds != null) {
+      if (keepAliveSeconds < 1 || keepAliveSeconds > 3600) {
+        throw new ForwardConfigException("-a: must be 1-3600 seconds, was " + keepAliveSeconds);
+      }
+      plan.keepAliveInterval = Duration.ofSeconds(keepAliveSeconds);
     }
     if (connectionString != null) {
       plan.connectionString = connectionString;
@@ -236,18 +259,17 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (plan.localRules.isEmpty() && plan.remoteRules.isEmpty()) {
       throw new ForwardConfigException("nothing to forward: give -L and/or -T (or LocalForward/RemoteForward in -f)");
     }
-    if (plan.connectionString == null || plan.connectionString.isBlank()) {
+    boolean everyRuleHasItsOwn = plan.localRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()))
+        && plan.remoteRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()));
+    if ((plan.connectionString == null || plan.connectionString.isBlank()) && !everyRuleHasItsOwn) {
       throw new ForwardConfigException("no connection string: give -x, set AzureRelayConnectionString in the "
           + "configuration file, or set HYBRIDRELAY_CONNECTION_STRING");
     }
-    RelayConnectionString cs = connectionString(plan);
-    if (cs.entityPath() != null) {
-      for (ForwardPlan.LocalRule r : plan.localRules) {
-        requireEntity(cs, r.hybridConnection(), r.origin());
-      }
-      for (ForwardPlan.RemoteRule r : plan.remoteRules) {
-        requireEntity(cs, r.hybridConnection(), r.origin());
-      }
+    for (ForwardPlan.LocalRule r : plan.localRules) {
+      requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
+    }
+    for (ForwardPlan.RemoteRule r : plan.remoteRules) {
+      requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
     }
     for (ForwardPlan.LocalRule r : plan.localRules) {
       if (r.isUnixSocket()) {
@@ -270,11 +292,32 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
+  private static boolean hasOwnConnectionString(ForwardPlan plan, String hc) {
+    return plan.hybridConnectionStrings.containsKey(hc.toLowerCase(java.util.Locale.ROOT));
+  }
+
   private static void requireEntity(RelayConnectionString cs, String hc, String origin) throws ForwardConfigException {
-    if (!cs.entityPath().equalsIgnoreCase(hc)) {
+    if (cs.entityPath() != null && !cs.entityPath().equalsIgnoreCase(hc)) {
       throw new ForwardConfigException(origin + ": the connection string is for hybrid connection '" + cs.entityPath()
           + "' (EntityPath), so it cannot forward '" + hc + "'; remove EntityPath or use that name");
     }
+  }
+
+  /**
+   * The connection string for hybrid connection {@code hc}: its own ({@code ConnectionString} of an
+   * azbridge configuration entry), else the global one with the -E/-K/-k/-S style overrides applied.
+   */
+  static RelayConnectionString connectionString(ForwardPlan plan, String hc) throws ForwardConfigException {
+    String own = plan.hybridConnectionStrings.get(hc.toLowerCase(java.util.Locale.ROOT));
+    if (own != null) {
+      try {
+        return RelayConnectionString.parse(own);
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException(plan.hybridConnectionStringOrigins.get(hc.toLowerCase(java.util.Locale.ROOT))
+            + ": " + ForwardConfigFile.withoutValues(e.getMessage()));
+      }
+    }
+    return connectionString(plan);
   }
 
   static RelayConnectionString connectionString(ForwardPlan plan) throws ForwardConfigException {
@@ -282,7 +325,21 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     try {
       cs = RelayConnectionString.parse(plan.connectionString);
     } catch (IllegalArgumentException e) {
-      throw new ForwardConfigException(plan.connectionStringOrigin + ": " + e.getMessage());
+      throw new ForwardConfigException(plan.connectionStringOrigin + ": " + ForwardConfigFile.withoutValues(e.getMessage()));
+    }
+    if (plan.endpoint != null) {
+      try {
+        cs = cs.toBuilder().endpoint(plan.endpoint).build();
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException("AzureRelayEndpoint: " + e.getMessage());
+      }
+    }
+    if (plan.sharedAccessSignature != null) {
+      try {
+        cs = cs.toBuilder().sharedAccessKey(null, null).sharedAccessSignature(plan.sharedAccessSignature).build();
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException("AzureRelaySharedAccessSignature: " + e.getMessage());
+      }
     }
     if (plan.sharedAccessKeyName != null || plan.sharedAccessKey != null) {
       String name = plan.sharedAccessKeyName != null ? plan.sharedAccessKeyName : cs.sharedAccessKeyName();
@@ -318,6 +375,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (plan.writeTimeout != null) {
       b.writeTimeout(plan.writeTimeout);
+    }
+    if (plan.connectTimeout != null) {
+      b.relayConnectTimeout(plan.connectTimeout);
     }
     return b.build();
   }
@@ -379,12 +439,23 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
+  private static RelayConnectionString connectionStringForStart(ForwardPlan plan, String hc) throws StartException {
+    try {
+      return connectionString(plan, hc);
+    } catch (ForwardConfigException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
+  }
+
+  private static dev.hybridrelay.core.RelayListener.Builder keepAlive(ForwardPlan plan,
+      dev.hybridrelay.core.RelayListener.Builder lb) {
+    return plan.keepAliveInterval == null ? lb : lb.keepAliveInterval(plan.keepAliveInterval);
+  }
+
   /** Starts every forwarder of the plan; on failure, stops those already started. */
   static Running start(ForwardPlan plan) throws StartException {
-    RelayConnectionString cs;
     InetAddress source = null;
     try {
-      cs = connectionString(plan);
       if (plan.sourceAddress != null) {
         source = ForwardSpecs.checkSourceAddress(plan.sourceAddressOrigin, plan.sourceAddress);
       }
@@ -401,9 +472,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       }
       for (Map.Entry<String, List<ForwardPlan.RemoteRule>> e : byHc.entrySet()) {
         String hc = e.getKey();
+        RelayConnectionString cs = connectionStringForStart(plan, hc);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).strictPortNames(plan.strictPortNames)
-            .listenerCustomizer(lb -> lb.events(new RelayListenerEvents() {
+            .listenerCustomizer(lb -> keepAlive(plan, lb).events(new RelayListenerEvents() {
               @Override
               public void onConnecting(Throwable cause) {
                 if (cause != null) {
@@ -447,9 +519,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         running.remotes.add(rf);
       }
       for (ForwardPlan.LocalRule r : plan.localRules) {
+        RelayConnectionString cs = connectionStringForStart(plan, r.hybridConnection());
+        boolean anonymous = plan.anonymousHybridConnections.contains(r.hybridConnection().toLowerCase(java.util.Locale.ROOT));
         if (r.isUnixSocket()) {
           LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
               .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
+              .senderCustomizer(sb -> sb.anonymous(anonymous))
               .portName(r.effectivePortName()).options(options).events(status).build();
           try {
             lf.start();
@@ -466,6 +541,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
+            .senderCustomizer(sb -> sb.anonymous(anonymous))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
           lf.start();

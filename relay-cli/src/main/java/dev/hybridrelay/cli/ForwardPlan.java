@@ -81,6 +81,23 @@ final class ForwardPlan {
   boolean strictPortNames;
   /** Permissions of Unix socket files that local forwards listen on; null: as the umask leaves them. */
   java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode;
+  /** AzureRelayEndpoint: overrides the connection string's endpoint. */
+  String endpoint;
+  /** AzureRelaySharedAccessSignature: a token to use instead of the connection string's key. */
+  String sharedAccessSignature;
+  /** ConnectTimeout: how long a local forwarder waits for the relay; null: the default. */
+  Duration connectTimeout;
+  /** -a / KeepAliveInterval: the remote forwarders' listener keep-alive; null: the default (30 s). */
+  Duration keepAliveInterval;
+  /** LogLevel from the configuration, as a logback level name; -v and -q win. */
+  String logLevel;
+  /** Ignored azbridge keys, logged as warnings at start. */
+  final List<String> warnings = new ArrayList<>();
+  /** Per-entry ConnectionString of azbridge's configuration, by lower-case hybrid connection name. */
+  final java.util.Map<String, String> hybridConnectionStrings = new java.util.LinkedHashMap<>();
+  final java.util.Map<String, String> hybridConnectionStringOrigins = new java.util.LinkedHashMap<>();
+  /** Lower-case names of hybrid connections whose local forwards connect without a token (NoAuthentication). */
+  final java.util.Set<String> anonymousHybridConnections = new java.util.HashSet<>();
   final List<LocalRule> localRules = new ArrayList<>();
   final List<RemoteRule> remoteRules = new ArrayList<>();
 }

@@ -259,4 +259,36 @@ class ForwardCommandTest {
       assertThat(java.nio.file.Files.exists(front)).as("removed when the forwarder stops").isFalse();
     }
   }
+
+  @Test
+  @Timeout(60)
+  void anAzbridgeConfigFileRunsUnchanged(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    try (ServerSocket target = echoService()) {
+      int localPort = freePort();
+      java.nio.file.Path edgeFile = dir.resolve("edge.yml");
+      java.nio.file.Files.writeString(edgeFile, String.join("\n",
+          "---",
+          "KeepAliveInterval: 10",
+          "ExitOnForwardFailure: true",
+          "RemoteForward:",
+          "  - RelayName: cfg-web",
+          "    ConnectionString: \"" + relay.connectionString("cli") + "\"",
+          "    Bindings:",
+          "      - Host: 127.0.0.1",
+          "        HostPort: " + target.getLocalPort(),
+          ""));
+      java.nio.file.Path cloudFile = dir.resolve("cloud.yml");
+      java.nio.file.Files.writeString(cloudFile, String.join("\n",
+          "AzureRelayConnectionString: \"" + relay.connectionString("cli") + "\"",
+          "GatewayPorts : no",
+          "LocalForward:",
+          "  - bind_address: 127.0.0.1",
+          "    port: " + localPort,
+          "    relay_name: cfg-web",
+          ""));
+      String got = roundTrip(new String[] {"-f", edgeFile.toString(), "--status-interval", "0"},
+          new String[] {"-f", cloudFile.toString(), "--status-interval", "0"}, localPort);
+      assertThat(got).isEqualTo("azbridge style");
+    }
+  }
 }
