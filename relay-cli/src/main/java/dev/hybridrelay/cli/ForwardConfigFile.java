@@ -1,6 +1,5 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.cli.YamlTree.ListNode;
 import dev.hybridrelay.cli.YamlTree.MapNode;
 import dev.hybridrelay.cli.YamlTree.Node;
 import dev.hybridrelay.cli.YamlTree.Scalar;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the YAML configuration of {@code hybridrelay forward} ({@code -f config.yml}) and
@@ -52,8 +49,7 @@ import java.util.regex.Pattern;
  * the key path, for example {@code config.yml line 7: LocalForward[1].BindPort: must be 1-65535, was
  * 70000}. Values of secret keys never appear in messages.
  */
-final class ForwardConfigFile {
-  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+final class ForwardConfigFile extends ConfigReader {
   static final List<String> AZBRIDGE_TOP_KEYS = List.of("AddressFamily", "AzureRelayConnectionString",
       "AzureRelayEndpoint", "AzureRelaySharedAccessKeyName", "AzureRelaySharedAccessKey",
       "AzureRelaySharedAccessSignature", "BindAddress", "ClearAllForwardings", "ConnectionAttempts", "ConnectTimeout",
@@ -75,15 +71,8 @@ final class ForwardConfigFile {
   private static final List<String> SECRET_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKey",
       "AzureRelaySharedAccessSignature", "ConnectionString");
 
-  private final String fileName;
-  /** For {@code -o}: messages say {@code -o Key: ...} instead of {@code file line n: Key: ...}. */
-  private final boolean option;
-  private final Function<String, String> env;
-
   private ForwardConfigFile(String fileName, boolean option, Function<String, String> env) {
-    this.fileName = fileName;
-    this.option = option;
-    this.env = env;
+    super(fileName, option, env, SECRET_KEYS);
   }
 
   /** Reads {@code file} into {@code plan}, using the process environment for {@code ${...}}. */
@@ -443,204 +432,6 @@ final class ForwardConfigFile {
    */
   private void warnOnly(ForwardPlan plan, int line, String key, String message) {
     plan.warnings.add(where(line, key) + ": " + message);
-  }
-
-  // --- value helpers ---
-
-  private interface Check {
-    void check(String value) throws ForwardConfigException;
-  }
-
-  /** Runs a spec check and re-words its message with file, line and key. */
-  private void check(MapNode m, String key, String path, Map<String, String> aliases, Check c)
-      throws ForwardConfigException {
-    String actual = actualKey(m, key, aliases);
-    String value = expand(((Scalar) m.values.get(actual)).text, m.keyLines.get(actual), path + "." + key);
-    try {
-      c.check(value);
-    } catch (ForwardConfigException e) {
-      String msg = e.getMessage();
-      if (msg.startsWith(": ")) {
-        msg = msg.substring(2);
-      }
-      throw error(m.keyLines.get(actual), path + "." + key, msg);
-    }
-  }
-
-  private void checkKeys(MapNode m, String prefix, List<String> known, Map<String, String> aliases)
-      throws ForwardConfigException {
-    for (String k : m.values.keySet()) {
-      if (canonical(k, known, aliases) == null) {
-        throw error(m.keyLines.get(k), prefix + k, "unknown key; known keys here: " + String.join(", ", known));
-      }
-    }
-  }
-
-  private static String normalize(String key) {
-    return key.replace("_", "").toLowerCase(Locale.ROOT);
-  }
-
-  /** The canonical key for {@code key}: case and underscores do not matter; then azbridge's old aliases. */
-  private static String canonical(String key, List<String> known, Map<String, String> aliases) {
-    String n = normalize(key);
-    for (String k : known) {
-      if (normalize(k).equals(n)) {
-        return k;
-      }
-    }
-    String alias = aliases.get(n);
-    return alias != null && known.contains(alias) ? alias : null;
-  }
-
-  private static String actualKey(MapNode m, String key, Map<String, String> aliases) {
-    for (String k : m.values.keySet()) {
-      String n = normalize(k);
-      if (n.equals(normalize(key)) || key.equals(aliases.get(n))) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private static Node value(MapNode m, String key, Map<String, String> aliases) {
-    String actual = actualKey(m, key, aliases);
-    return actual == null ? null : m.values.get(actual);
-  }
-
-  private List<MapNode> entries(Node v, String key) throws ForwardConfigException {
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return List.of();
-    }
-    if (!(v instanceof ListNode)) {
-      throw error(v.line, key, "expected a list of entries (lines starting with '- ')");
-    }
-    List<MapNode> out = new ArrayList<>();
-    int i = 0;
-    for (Node n : ((ListNode) v).items) {
-      if (!(n instanceof MapNode)) {
-        throw error(n.line, key + "[" + i + "]", "expected an entry with keys such as RelayName");
-      }
-      out.add((MapNode) n);
-      i++;
-    }
-    return out;
-  }
-
-  private String optionalString(MapNode m, String key, String path, Map<String, String> aliases)
-      throws ForwardConfigException {
-    String actual = actualKey(m, key, aliases);
-    if (actual == null) {
-      return null;
-    }
-    Node v = m.values.get(actual);
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return null;
-    }
-    return string(v, path + "." + key, m.keyLines.get(actual));
-  }
-
-  private Integer optionalInt(MapNode m, String key, String path, Map<String, String> aliases, int min, int max)
-      throws ForwardConfigException {
-    String actual = actualKey(m, key, aliases);
-    if (actual == null) {
-      return null;
-    }
-    Node v = m.values.get(actual);
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return null;
-    }
-    return integer(v, path + "." + key, min, max);
-  }
-
-  private boolean optionalBool(MapNode m, String key, String path, Map<String, String> aliases)
-      throws ForwardConfigException {
-    String actual = actualKey(m, key, aliases);
-    if (actual == null) {
-      return false;
-    }
-    Node v = m.values.get(actual);
-    return !(v instanceof Scalar && ((Scalar) v).isNull) && bool(v, path + "." + key);
-  }
-
-  private String string(Node v, String key, int line) throws ForwardConfigException {
-    if (!(v instanceof Scalar) || ((Scalar) v).isNull) {
-      throw error(v.line, key, "expected a single value");
-    }
-    return expand(((Scalar) v).text, line, key);
-  }
-
-  private int integer(Node v, String key, int min, int max) throws ForwardConfigException {
-    String s = string(v, key, v.line).trim();
-    long n;
-    try {
-      n = Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw error(v.line, key, "must be a whole number " + Math.max(min, 1) + "-" + max + ", was '" + s + "'");
-    }
-    if (n < min || n > max) {
-      // ports: min is -max, azbridge's negative ports being UDP; the message gives the TCP range
-      throw error(v.line, key, "must be " + (min < 0 ? 1 : min) + "-" + max + ", was " + n);
-    }
-    return (int) n;
-  }
-
-  private Duration seconds(Node v, String key) throws ForwardConfigException {
-    return Duration.ofSeconds(integer(v, key, 0, 31_536_000));
-  }
-
-  private boolean bool(Node v, String key) throws ForwardConfigException {
-    String s = string(v, key, v.line).trim().toLowerCase(Locale.ROOT);
-    switch (s) {
-      case "true":
-      case "yes":
-      case "on":
-        return true;
-      case "false":
-      case "no":
-      case "off":
-        return false;
-      default:
-        throw error(v.line, key, "must be true or false, was '" + s + "'");
-    }
-  }
-
-  private String expand(String text, int line, String key) throws ForwardConfigException {
-    if (text == null || text.indexOf("${") < 0) {
-      return text;
-    }
-    Matcher m = ENV.matcher(text);
-    StringBuilder sb = new StringBuilder();
-    while (m.find()) {
-      String value = env.apply(m.group(1));
-      if (value == null) {
-        throw error(line, key, "environment variable " + m.group(1) + " is not set");
-      }
-      m.appendReplacement(sb, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(sb);
-    return sb.toString();
-  }
-
-  private String where(int line, String key) {
-    return option ? fileName + " " + key : fileName + " line " + line + ": " + key;
-  }
-
-  private ForwardConfigException error(int line, String key, String message) {
-    for (String secret : SECRET_KEYS) {
-      if (key.equalsIgnoreCase(secret) || key.endsWith("." + secret)) {
-        message = withoutValues(message);
-      }
-    }
-    return new ForwardConfigException(where(line, key) + ": " + message);
-  }
-
-  /**
-   * A message about a secret value with every quoted fragment of it removed: the connection string
-   * parser quotes the segment it rejects, and that segment may be a key. Quoted parameter names
-   * ({@code unknown parameter 'Nonsense'}) stay.
-   */
-  static String withoutValues(String message) {
-    return message.replaceAll("(?<!parameter )'[^']*'", "(value not shown)");
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
