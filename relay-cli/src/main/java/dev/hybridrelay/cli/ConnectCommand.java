@@ -95,7 +95,8 @@ public final class ConnectCommand implements Callable<Integer> {
     }
     StdinSource in = new StdinSource(stdin);
     in.start();
-    StdioPipe.Result r = StdioPipe.run(conn, in, stdout, () -> false);
+    StdioPipe.Result r = StdioPipe.run(conn, in, stdout, () -> false,
+        n -> log.debug("The peer ended its side after sending {} bytes", n));
     log.debug("Connection ended: received {} bytes, sent {} bytes", r.received(), r.sent());
     switch (r.outcome()) {
       case PEER_CLOSED:

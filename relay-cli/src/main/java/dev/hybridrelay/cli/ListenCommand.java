@@ -128,7 +128,8 @@ public final class ListenCommand implements Callable<Integer> {
         return ExitCodes.OK;
       }
       log.info("Connection {} from {} (tracking id {})", id, peer(c), c.trackingId());
-      StdioPipe.Result r = StdioPipe.run(c, in, stdout, () -> stopping);
+      StdioPipe.Result r = StdioPipe.run(c, in, stdout, () -> stopping,
+          n -> log.info("Connection {}: the peer ended its side after sending {} bytes", id, n));
       open.remove(c);
       switch (r.outcome()) {
         case STOPPED:

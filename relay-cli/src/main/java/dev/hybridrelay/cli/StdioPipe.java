@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * Pipes one relay connection to standard output and standard input to it, with half-close in
@@ -37,7 +38,14 @@ final class StdioPipe {
   /** The outcome and byte counts of a session; {@code problem} is a one-line description or null. */
   record Result(Outcome outcome, long received, long sent, String problem) {}
 
-  static Result run(RelayConnection conn, StdinSource stdin, OutputStream stdout, BooleanSupplier stopping) {
+  /**
+   * Runs the session on the calling thread.
+   *
+   * @param stopping whether the process is shutting down (a failure then counts as {@link Outcome#STOPPED})
+   * @param onPeerEnd called with the byte count when the peer has ended its side, before our side ends
+   */
+  static Result run(RelayConnection conn, StdinSource stdin, OutputStream stdout, BooleanSupplier stopping,
+      LongConsumer onPeerEnd) {
     AtomicBoolean done = new AtomicBoolean();
     AtomicLong sent = new AtomicLong();
     CountDownLatch writerFinished = new CountDownLatch(1);
@@ -103,6 +111,7 @@ final class StdioPipe {
       return new Result(stop ? Outcome.STOPPED : Outcome.FAILED, received, sent.get(),
           stop ? null : "connection lost: " + e.getMessage());
     }
+    onPeerEnd.accept(received);
     // The peer ended its side cleanly; go on sending until our input ends or the connection closes.
     try {
       while (!writerFinished.await(200, TimeUnit.MILLISECONDS)) {
