@@ -30,11 +30,12 @@ import picocli.CommandLine.Option;
  * </pre>
  */
 @Command(name = "connect", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Connects to a hybrid connection and pipes standard input and output through it, like netcat.",
-        "Raw by default: talks to any Hybrid Connections listener. With --port-name, speaks azbridge's",
-        "preamble first to reach a port behind a remote forwarder (hybridrelay forward -T or azbridge -T).",
-        "At the end of standard input the connection is half-closed; the peer may go on sending.",
-        "Exits when the peer has ended its side (and standard input ended, or the peer closed fully)."},
+    description = {"Pipes standard input and output through one relay connection, like netcat.",
+        "Raw by default: talks to any Hybrid Connections listener. --port-name speaks",
+        "azbridge's preamble first, to reach a port behind forward -T (or azbridge -T).",
+        "The end of standard input half-closes the connection; the peer may go on.",
+        "Exits once the peer has ended its side and standard input ended (or the peer",
+        "closed fully)."},
     footerHeading = "%nExit codes:%n",
     footer = ExitCodes.FOOTER)
 public final class ConnectCommand implements Callable<Integer> {

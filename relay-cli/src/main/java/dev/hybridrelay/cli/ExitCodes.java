@@ -31,15 +31,18 @@ final class ExitCodes {
   /** The help footer: the table, as picocli format text. */
   static final String FOOTER = ""
       + "  0  connect: the peer closed cleanly%n"
-      + "  1  the relay could not be reached, the connection broke or was aborted, or standard output failed%n"
+      + "  1  the relay could not be reached, the connection broke or was aborted,%n"
+      + "     or standard output failed%n"
       + "  2  usage or configuration error%n"
-      + "  3  refused with another status (listener rejection, 400, 410, 503), or the forwarder refused --port-name%n"
+      + "  3  refused with another status (listener rejection, 400, 410, 503),%n"
+      + "     or the forwarder refused --port-name%n"
       + "  4  401 unauthorized: wrong rule name or key, or an expired token%n"
       + "  5  403 forbidden: the rule lacks the Send (connect) or Listen (listen) right%n"
       + "  6  404 not found: no such hybrid connection, or no listener online%n"
-      + "  7  timeout: no listener accepted within --timeout (or the relay answered 408/504)%n"
+      + "  7  timeout: no listener accepted within --timeout (or the relay said 408/504)%n"
       + "%n"
-      + "The connection string may also come from HYBRIDRELAY_CONNECTION_STRING or AZURE_BRIDGE_CONNECTIONSTRING.";
+      + "The connection string may also come from HYBRIDRELAY_CONNECTION_STRING or%n"
+      + "AZURE_BRIDGE_CONNECTIONSTRING.";
 
   /** The exit code for a failed connect or listener open. */
   static int of(Throwable e) {

@@ -32,12 +32,12 @@ import picocli.CommandLine.Option;
  * carries only data; status lines go to standard error.
  */
 @Command(name = "listen", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Listens on a hybrid connection and pipes each accepted connection to standard output and",
-        "standard input to it, one connection at a time (others wait their turn), like netcat -l -k.",
-        "Standard input is shared: a later connection gets what an earlier one did not take.",
-        "With --echo, sends every byte back instead, on any number of connections at once.",
-        "Runs until interrupted (Ctrl+C / SIGTERM); status lines go to standard error."},
-    footerHeading = "%nExit codes (the listener stopped for good; Ctrl+C / SIGTERM end it with 130 / 143):%n",
+    description = {"Accepts relay connections and pipes them to standard output, like netcat -l -k.",
+        "One connection at a time (others wait their turn); standard input goes to it,",
+        "and what one connection did not take goes to the next. --echo sends every byte",
+        "back instead, on any number of connections at once. Runs until Ctrl+C or",
+        "SIGTERM; status lines go to standard error."},
+    footerHeading = "%nExit codes (when the listener stopped for good; Ctrl+C/SIGTERM: 130/143):%n",
     footer = ExitCodes.FOOTER)
 public final class ListenCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger("hybridrelay.listen");
@@ -256,10 +256,5 @@ public final class ListenCommand implements Callable<Integer> {
   private static String peer(RelayConnection c) {
     java.net.InetSocketAddress a = c.remoteAddress();
     return a == null ? "an unknown address" : a.getHostString() + ":" + a.getPort();
-  }
-
-  /** Stops the command from another thread, as a signal would (for tests). */
-  void requestStop() {
-    stop();
   }
 }
