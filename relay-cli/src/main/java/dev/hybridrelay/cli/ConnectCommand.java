@@ -3,6 +3,7 @@ package dev.hybridrelay.cli;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelaySender;
+import dev.hybridrelay.core.internal.Redaction;
 import dev.hybridrelay.socket.internal.Preamble;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -170,7 +171,7 @@ public final class ConnectCommand implements Callable<Integer> {
   }
 
   private int error(int code, String message) {
-    stderr.println("hybridrelay connect: " + message);
+    stderr.println("hybridrelay connect: " + Redaction.text(message));
     stderr.flush();
     return code;
   }

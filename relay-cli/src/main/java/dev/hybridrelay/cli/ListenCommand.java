@@ -4,6 +4,7 @@ import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.RelayListenerEvents;
+import dev.hybridrelay.core.internal.Redaction;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -75,7 +76,7 @@ public final class ListenCommand implements Callable<Integer> {
       @Override
       public void onConnecting(Throwable cause) {
         if (cause != null && !stopping) {
-          log.warn("Lost the connection to the relay ({}); reconnecting", cause.getMessage());
+          log.warn("Lost the connection to the relay ({}); reconnecting", Redaction.text(cause.getMessage()));
         }
       }
 
@@ -94,6 +95,7 @@ public final class ListenCommand implements Callable<Integer> {
     try {
       l.open();
     } catch (IOException e) {
+      closeQuietly(l);
       return error(ExitCodes.of(e), describeOpenFailure(hc, e));
     }
     listener = l;
@@ -138,7 +140,7 @@ public final class ListenCommand implements Callable<Integer> {
           return error(ExitCodes.FAILURE, r.problem());
         case FAILED:
           log.warn("Connection {} failed after receiving {} bytes and sending {} bytes: {}", id, r.received(),
-              r.sent(), r.problem());
+              r.sent(), Redaction.text(r.problem()));
           break;
         default:
           log.info("Connection {} ended: received {} bytes, sent {} bytes", id, r.received(), r.sent());
@@ -173,7 +175,7 @@ public final class ListenCommand implements Callable<Integer> {
       log.info("Connection {} ended: echoed {} bytes", id, n.get());
     } catch (IOException e) {
       if (!stopping) {
-        log.warn("Connection {} failed after echoing {} bytes: {}", id, n.get(), e.getMessage());
+        log.warn("Connection {} failed after echoing {} bytes: {}", id, n.get(), Redaction.text(e.getMessage()));
       }
       c.abort();
     } finally {
@@ -248,9 +250,17 @@ public final class ListenCommand implements Callable<Integer> {
   }
 
   private int error(int code, String message) {
-    stderr.println("hybridrelay listen: " + message);
+    stderr.println("hybridrelay listen: " + Redaction.text(message));
     stderr.flush();
     return code;
+  }
+
+  private static void closeQuietly(RelayListener l) {
+    try {
+      l.close();
+    } catch (IOException ignored) {
+      // it never opened
+    }
   }
 
   private static String peer(RelayConnection c) {
