@@ -13,5 +13,7 @@ public enum ForwardOutcome {
   /** A write blocked for longer than the write timeout. */
   WRITE_TIMEOUT,
   /** The forwarder was closed and the connection did not finish within the close timeout. */
-  FORWARDER_CLOSED
+  FORWARDER_CLOSED,
+  /** The peer broke the wire format (a UDP flow received a datagram frame longer than 65,507 bytes). */
+  MALFORMED
 }
