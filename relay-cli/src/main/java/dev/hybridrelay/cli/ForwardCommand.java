@@ -8,6 +8,7 @@ import dev.hybridrelay.forward.ForwardOptions;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;
+import dev.hybridrelay.forward.UdpLocalForwarder;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -35,11 +36,13 @@ import picocli.CommandLine.Option;
  * <pre>
  * hybridrelay forward -x "$CS" -L 13389/rdp:myhc            # cloud side: 127.0.0.1:13389 → hc myhc, port name rdp
  * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
+ * hybridrelay forward -x "$CS" -L 5353U:dns                 # UDP: 127.0.0.1:5353 → hc dns, port name 5353U
+ * hybridrelay forward -x "$CS" -T dns:10.0.0.2:5353U         # UDP: hc dns, port name 5353U → 10.0.0.2:5353
  * hybridrelay forward -f forward.yml
  * </pre>
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Forwards TCP ports over a relay, compatible with azbridge.",
+    description = {"Forwards TCP and UDP ports over a relay, compatible with azbridge (a port followed by U is UDP).",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
         "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
     footerHeading = "%nExit codes:%n",
@@ -60,11 +63,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
   String connectionString;
 
-  @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
+  @Option(names = "-L", paramLabel = "[bind_address:]port[U][/port_name]:hc_name",
       description = "Local forward (cloud side); repeatable. Default bind address: loopback.")
   List<String> localSpecs = new ArrayList<>();
 
-  @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port",
+  @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port[U]",
       description = "Remote forward (edge side); repeatable. Default port name: the port number.")
   List<String> remoteSpecs = new ArrayList<>();
 
@@ -95,6 +98,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   @Option(names = "--write-timeout", paramLabel = "SECONDS", description = "Abort when a write blocks this long. Default 60.")
   Integer writeTimeoutSeconds;
+
+  @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
+      description = "Close UDP flows idle this long; 0: never. Default 240, as azbridge.")
+  Integer udpIdleTimeoutSeconds;
 
   @Option(names = "--strict-port-names",
       description = "Port names must match exactly. Default, as azbridge: a hybrid connection with one -T target "
@@ -187,6 +194,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (writeTimeoutSeconds != null) {
       plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
+    }
+    if (udpIdleTimeoutSeconds != null) {
+      plan.udpIdleTimeout = Duration.ofSeconds(nonNegative("--udp-idle-timeout", udpIdleTimeoutSeconds));
     }
     plan.strictPortNames |= strictPortNames;
     for (String s : localSpecs) {
@@ -290,6 +300,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (plan.writeTimeout != null) {
       b.writeTimeout(plan.writeTimeout);
     }
+    if (plan.udpIdleTimeout != null) {
+      b.udpIdleTimeout(plan.udpIdleTimeout);
+    }
     return b.build();
   }
 
@@ -307,6 +320,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   static final class Running implements AutoCloseable {
     final List<RemoteForwarder> remotes = new ArrayList<>();
     final List<LocalForwarder> locals = new ArrayList<>();
+    final List<UdpLocalForwarder> udpLocals = new ArrayList<>();
     private final CountDownLatch failed = new CountDownLatch(1);
     private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
     private ScheduledExecutorService summary;
@@ -343,11 +357,29 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (LocalForwarder l : locals) {
         l.close();
       }
+      for (UdpLocalForwarder l : udpLocals) {
+        l.close();
+      }
       for (RemoteForwarder r : remotes) {
         r.close();
       }
       failed.countDown();
     }
+  }
+
+  private static UdpLocalForwarder startUdp(RelayConnectionString cs, ForwardPlan plan, ForwardPlan.LocalRule r,
+      InetAddress bind, ForwardOptions options, ForwardStatus status) throws StartException {
+    UdpLocalForwarder lf = UdpLocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
+        .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
+    try {
+      lf.start();
+    } catch (BindException ex) {
+      throw new StartException(EXIT_FAILURE, r.origin() + ": cannot receive on UDP " + bind.getHostAddress() + ":"
+          + r.port() + ": " + ex.getMessage(), ex);
+    } catch (IOException ex) {
+      throw new StartException(EXIT_FAILURE, r.origin() + ": cannot receive on UDP: " + ex, ex);
+    }
+    return lf;
   }
 
   /** Starts every forwarder of the plan; on failure, stops those already started. */
@@ -397,7 +429,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
               }
             }));
         for (ForwardPlan.RemoteRule r : e.getValue()) {
-          b.target(r.effectivePortName(), r.host(), r.port());
+          if (r.udp()) {
+            b.udpTarget(r.effectivePortName(), r.host(), r.port());
+          } else {
+            b.target(r.effectivePortName(), r.host(), r.port());
+          }
         }
         RemoteForwarder rf = b.build();
         try {
@@ -420,6 +456,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         } catch (ForwardConfigException ex) {
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
+        if (r.udp()) {
+          running.udpLocals.add(startUdp(cs, plan, r, bind, options, status));
+          continue;
+        }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
@@ -439,6 +479,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (!plan.statusInterval.isZero()) {
       List<Supplier<ForwardStats>> stats = new ArrayList<>();
       running.locals.forEach(l -> stats.add(l::stats));
+      running.udpLocals.forEach(l -> stats.add(l::stats));
       running.remotes.forEach(r -> stats.add(r::stats));
       running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hybridrelay-forward-summary");

@@ -17,10 +17,17 @@ final class ForwardPlan {
    *     interfaces with {@code -g})
    * @param portName the logical port name, or {@code null} for the port number
    * @param origin where the rule came from, for messages ({@code -L 8080:hc}, {@code config.yml line 7})
+   * @param udp a UDP port ({@code -L 5353U:hc}); its default port name is the number and {@code U}
    */
-  record LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin) {
+  record LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin,
+      boolean udp) {
+    /** A TCP rule. */
+    LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin) {
+      this(bindAddress, port, portName, hybridConnection, origin, false);
+    }
+
     String effectivePortName() {
-      return portName != null ? portName : Integer.toString(port);
+      return portName != null ? portName : udp ? port + "U" : Integer.toString(port);
     }
   }
 
@@ -28,9 +35,14 @@ final class ForwardPlan {
    * A remote forward ({@code -T}/{@code -R}): connections on {@code hybridConnection} asking for
    * {@code portName} go to {@code host:port}.
    */
-  record RemoteRule(String hybridConnection, String portName, String host, int port, String origin) {
+  record RemoteRule(String hybridConnection, String portName, String host, int port, String origin, boolean udp) {
+    /** A TCP rule. */
+    RemoteRule(String hybridConnection, String portName, String host, int port, String origin) {
+      this(hybridConnection, portName, host, port, origin, false);
+    }
+
     String effectivePortName() {
-      return portName != null ? portName : Integer.toString(port);
+      return portName != null ? portName : udp ? port + "U" : Integer.toString(port);
     }
   }
 
@@ -45,6 +57,8 @@ final class ForwardPlan {
   Integer maxConnections;
   Duration idleTimeout;
   Duration writeTimeout;
+  /** Idle time after which a UDP flow is closed (--udp-idle-timeout); null: the library's 4 minutes. */
+  Duration udpIdleTimeout;
   /** Turns off azbridge's lone-target rule (--strict-port-names, StrictPortNames). */
   boolean strictPortNames;
   final List<LocalRule> localRules = new ArrayList<>();

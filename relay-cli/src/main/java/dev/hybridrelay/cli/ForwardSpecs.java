@@ -11,9 +11,12 @@ import java.util.regex.Pattern;
  * Parses and checks azbridge-style forwarding specs.
  *
  * <pre>
- * -L [bind_address:]port[/port_name]:hc_name      local (cloud side): listen, forward to hc_name
- * -T hc_name:[port_name/][host:]port              remote (edge side): hc_name → host:port (host defaults to localhost)
+ * -L [bind_address:]port[U][/port_name]:hc_name      local (cloud side): listen, forward to hc_name
+ * -T hc_name:[port_name/][host:]port[U]              remote (edge side): hc_name → host:port (host defaults to localhost)
  * </pre>
+ *
+ * As azbridge, a port number followed by {@code U} is a UDP port ({@code -L 5353U:hc},
+ * {@code -T hc:10.0.0.2:53U}); the default port name of a UDP rule keeps the suffix ({@code "5353U"}).
  *
  * IPv6 addresses go in brackets ({@code [::1]:8080:hc}, {@code hc:[::1]:22}). Hybrid connection names
  * contain no {@code :}, so the last {@code :} of an {@code -L} spec and the first of a {@code -T} spec
@@ -24,6 +27,7 @@ final class ForwardSpecs {
   private static final Pattern HOST_NAME = Pattern.compile(
       "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
   private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+  private static final Pattern UDP_PORT = Pattern.compile("[0-9]+U");
 
   private ForwardSpecs() {}
 
@@ -64,11 +68,12 @@ final class ForwardSpecs {
       portText = portAndName.substring(0, slash);
       portName = checkPortName(origin, portAndName.substring(slash + 1));
     }
-    int port = parsePort(origin, "port", portText);
+    boolean udp = isUdp(portText);
+    int port = parsePort(origin, "port", udp ? portText.substring(0, portText.length() - 1) : portText);
     if (bind != null) {
       checkBindAddress(origin, bind);
     }
-    return new ForwardPlan.LocalRule(bind, port, portName, hc, origin);
+    return new ForwardPlan.LocalRule(bind, port, portName, hc, origin, udp);
   }
 
   /** Parses {@code hc_name:[port_name/][host:]port}. */
@@ -106,9 +111,15 @@ final class ForwardSpecs {
         portText = rest.substring(c + 1);
       }
     }
-    int port = parsePort(origin, "target port", portText);
+    boolean udp = isUdp(portText);
+    int port = parsePort(origin, "target port", udp ? portText.substring(0, portText.length() - 1) : portText);
     checkHost(origin, host);
-    return new ForwardPlan.RemoteRule(hc, portName, host, port, origin);
+    return new ForwardPlan.RemoteRule(hc, portName, host, port, origin, udp);
+  }
+
+  /** azbridge's UDP port syntax: digits followed by an upper-case {@code U}. */
+  static boolean isUdp(String portText) {
+    return UDP_PORT.matcher(portText).matches();
   }
 
   static int parsePort(String origin, String what, String text) throws ForwardConfigException {
@@ -116,7 +127,12 @@ final class ForwardSpecs {
     try {
       port = Integer.parseInt(text.trim());
     } catch (NumberFormatException e) {
-      throw new ForwardConfigException(origin + ": the " + what + " must be a number 1-65535, was '" + text + "'");
+      if (text.matches("[0-9]+u")) {
+        throw new ForwardConfigException(origin + ": the " + what + " '" + text + "' looks like a UDP port; "
+            + "write the suffix as an upper-case U, for example " + text.substring(0, text.length() - 1) + "U");
+      }
+      throw new ForwardConfigException(origin + ": the " + what + " must be a number 1-65535 (followed by U for "
+          + "UDP), was '" + text + "'");
     }
     if (port < 1 || port > 65535) {
       throw new ForwardConfigException(origin + ": the " + what + " must be 1-65535, was " + port);

@@ -4,6 +4,7 @@ import dev.hybridrelay.forward.ForwardEvents;
 import dev.hybridrelay.forward.ForwardOutcome;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.ForwardedConnection;
+import dev.hybridrelay.forward.ForwardedFlow;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import java.util.List;
 import java.util.function.Supplier;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * L-3 open   127.0.0.1:53422 -&gt; hc 'db' port 'postgres' (tracking id 4b1e…)
  * L-3 closed 127.0.0.1:53422 -&gt; hc 'db' port 'postgres': 1.2 KiB to relay, 5.6 KiB from relay, 1.20 s, clean
+ * U-7 open   udp 127.0.0.1:41234 -&gt; hc 'dns' port '5353U' (tracking id 9c02…)
+ * U-7 closed udp 127.0.0.1:41234 -&gt; hc 'dns' port '5353U': 12 datagrams (1.1 KiB) to relay, 12 (3.0 KiB) from relay, 0 dropped, 4m02s, idle_timeout
  * summary: 2 active, 120 forwarded, 3 refused, 1 failed; 12.3 MiB to relay, 45.6 MiB from relay
  * </pre>
  */
@@ -31,17 +34,29 @@ final class ForwardStatus implements ForwardEvents {
   @Override
   public void onClosed(ForwardedConnection c) {
     ForwardOutcome o = c.outcome().orElse(ForwardOutcome.CLOSED);
+    if (c instanceof ForwardedFlow) {
+      ForwardedFlow f = (ForwardedFlow) c;
+      String end = o == ForwardOutcome.CLOSED || o == ForwardOutcome.IDLE_TIMEOUT || o == ForwardOutcome.FORWARDER_CLOSED
+          ? o.name().toLowerCase(java.util.Locale.ROOT)
+          : "aborted: " + o.name().toLowerCase(java.util.Locale.ROOT)
+              + c.failure().map(x -> " (" + x.getMessage() + ")").orElse("");
+      LOG.info("{} closed {}: {} datagrams ({}) to relay, {} ({}) from relay, {} dropped, {}, {}", c.id(), describe(c),
+          f.datagramsToRelay(), ForwardLog.bytes(f.bytesToRelay()), f.datagramsFromRelay(),
+          ForwardLog.bytes(f.bytesFromRelay()), f.datagramsDropped(), ForwardLog.duration(c.duration()), end);
+      return;
+    }
     String how = o == ForwardOutcome.CLOSED ? "clean" : "aborted: " + o.name().toLowerCase(java.util.Locale.ROOT)
         + c.failure().map(f -> " (" + f.getMessage() + ")").orElse("");
     LOG.info("{} closed {}: {} to relay, {} from relay, {}, {}", c.id(), describe(c),
         ForwardLog.bytes(c.bytesToRelay()), ForwardLog.bytes(c.bytesFromRelay()), ForwardLog.duration(c.duration()), how);
   }
 
-  private static String describe(ForwardedConnection c) {
+  static String describe(ForwardedConnection c) {
+    String udp = c instanceof ForwardedFlow ? "udp " : "";
     if (c.id().startsWith("R")) {
-      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.tcpPeer());
+      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + udp + ForwardLog.peer(c.tcpPeer());
     }
-    return ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
+    return udp + ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
   }
 
   /** One summary line over all forwarders. */
