@@ -104,6 +104,7 @@ public final class UdpLocalForwarder implements Closeable {
   private volatile String portName;
   private volatile boolean closed;
   private long lastTooLargeLog; // loop thread only
+  private long lastSweep = System.nanoTime(); // loop thread only
 
   private UdpLocalForwarder(Builder b) {
     this.options = b.options;
@@ -222,6 +223,13 @@ public final class UdpLocalForwarder implements Closeable {
   }
 
   private Route route(SocketAddress from) {
+    long now = System.nanoTime();
+    if (now - lastSweep > RETRY_NANOS) {
+      // refused routes of sources that went quiet: forget them, so the table holds at most the open
+      // and connecting flows plus the sources refused within the last second
+      lastSweep = now;
+      routes.values().removeIf(x -> x.retryAt != 0 && now - x.retryAt > 0);
+    }
     Route r = routes.get(from);
     if (r != null && r.retryAt != 0 && System.nanoTime() - r.retryAt > 0) {
       routes.remove(from, r);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.RelaySender;
 import dev.hybridrelay.forward.AbstractForwardingTest.Recorder;
 import dev.hybridrelay.server.LocalRelayServer;
@@ -411,6 +412,58 @@ class UdpForwardingTest {
         assertThat(local.stats().totalConnections()).isEqualTo(1);
         assertThat(local.connections()).hasSize(1);
       }
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void aHostileRemoteSendingAnOversizedFrameClosesOnlyThatSourcesFlow() throws Exception {
+    // A raw listener in place of the remote forwarder: accepts datagram mode, then echoes each frame,
+    // except that it answers a datagram "evil" with a frame header announcing 65,535 bytes.
+    RelayConnectionString cs = newHybridConnection();
+    RelayListener hostile = track(RelayListener.builder(cs).connectionHandler(c -> {
+      try {
+        InputStream in = c.getInputStream();
+        OutputStream out = c.getOutputStream();
+        byte[] head = in.readNBytes(4);
+        in.readNBytes(head[3] & 0xff);
+        out.write(new byte[] {1, 0, 1});
+        out.flush();
+        while (true) {
+          byte[] len = in.readNBytes(2);
+          if (len.length < 2) {
+            return;
+          }
+          byte[] payload = in.readNBytes(((len[0] & 0xff) << 8) | (len[1] & 0xff));
+          if (new String(payload, StandardCharsets.UTF_8).equals("evil")) {
+            out.write(new byte[] {(byte) 0xff, (byte) 0xff, 1, 2, 3});
+          } else {
+            out.write(len);
+            out.write(payload);
+          }
+          out.flush();
+        }
+      } catch (IOException e) {
+        // the forwarder aborted the connection
+      }
+    }).build());
+    hostile.open();
+    UdpLocalForwarder local = local(cs, ForwardOptions.defaults(), "echo", null);
+    try (DatagramSocket good = client(); DatagramSocket bad = client()) {
+      echoOnce(good, local.localAddress(), "good".getBytes(StandardCharsets.UTF_8));
+      echoOnce(bad, local.localAddress(), "bad, at first".getBytes(StandardCharsets.UTF_8));
+      bad.send(new DatagramPacket("evil".getBytes(StandardCharsets.UTF_8), 4, local.localAddress()));
+      await().atMost(Duration.ofSeconds(20)).until(() -> local.datagramStats().malformedFlows() == 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> localEvents.closed.size() == 1);
+      ForwardedConnection closed = localEvents.closed.get(0);
+      assertThat(closed.tcpPeer().getPort()).isEqualTo(bad.getLocalPort());
+      assertThat(closed.outcome()).contains(ForwardOutcome.MALFORMED);
+      assertThat(closed.failure().orElseThrow().getMessage()).contains("65535").contains("at most 65507");
+      // the other source's flow goes on, and the bad source gets a fresh flow
+      echoOnce(good, local.localAddress(), "good again".getBytes(StandardCharsets.UTF_8));
+      echoOnce(bad, local.localAddress(), "bad, new flow".getBytes(StandardCharsets.UTF_8));
+      assertThat(local.stats().totalConnections()).isEqualTo(3);
+      assertThat(local.connections()).hasSize(2);
     }
   }
 
