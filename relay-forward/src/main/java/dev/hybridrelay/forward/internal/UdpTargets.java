@@ -29,6 +29,8 @@ public final class UdpTargets {
   private final String hybridConnection;
   private final ForwardTracker tracker;
   private final UdpCounters counters;
+  private final java.util.concurrent.atomic.AtomicLong lastTooLargeLog = new java.util.concurrent.atomic.AtomicLong();
+  private static final long TOO_LARGE_LOG_NANOS = Duration.ofSeconds(10).toNanos();
 
   public UdpTargets(String hybridConnection, ForwardTracker tracker, UdpCounters counters) {
     this.hybridConnection = hybridConnection;
@@ -152,6 +154,11 @@ public final class UdpTargets {
       n = buf.position() - DatagramFraming.HEADER;
       if (n > DatagramFraming.MAX_DATAGRAM) {
         long count = counters.tooLarge();
+        long now = System.nanoTime();
+        long last = lastTooLargeLog.get();
+        if (last != 0 && now - last < TOO_LARGE_LOG_NANOS || !lastTooLargeLog.compareAndSet(last, now | 1L)) {
+          continue;
+        }
         log.warn("{}: refused a UDP datagram of {} bytes from the target {}: at most {} bytes can be forwarded "
             + "({} refused so far)", flow.id(), n, ForwardLog.peer(flow.tcpPeer()), DatagramFraming.MAX_DATAGRAM,
             count);
