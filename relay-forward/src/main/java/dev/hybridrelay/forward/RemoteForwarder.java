@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
  * The relay listener's threads; a connection's handshake (preamble and target connect) runs on the
  * listener's pooled connection-handler threads ({@code hybridrelay-connection-…}). Once established,
  * a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a thread of its
- * own. All methods are thread-safe.
+ * own; so is a UDP flow, with its UDP socket on the same I/O thread as its relay connection. All
+ * methods are thread-safe.
  */
 public final class RemoteForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(RemoteForwarder.class);
