@@ -42,9 +42,10 @@ import picocli.CommandLine.Option;
  * </pre>
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Forwards TCP and UDP ports over a relay, compatible with azbridge (a port followed by U is UDP).",
+    description = {"Forwards TCP ports over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
-        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
+        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target.",
+        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U)."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  stopped normally",
         "  1  runtime failure (a local port could not be bound, a listener failed)",
@@ -63,11 +64,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
   String connectionString;
 
-  @Option(names = "-L", paramLabel = "[bind_address:]port[U][/port_name]:hc_name",
+  @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
       description = "Local forward (cloud side); repeatable. Default bind address: loopback.")
   List<String> localSpecs = new ArrayList<>();
 
-  @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port[U]",
+  @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port",
       description = "Remote forward (edge side); repeatable. Default port name: the port number.")
   List<String> remoteSpecs = new ArrayList<>();
 
@@ -291,6 +292,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   static ForwardOptions options(ForwardPlan plan) {
     ForwardOptions.Builder b = ForwardOptions.builder();
+    if (plan.udpIdleTimeout != null) {
+      b.udpIdleTimeout(plan.udpIdleTimeout);
+    }
     if (plan.maxConnections != null) {
       b.maxConnections(plan.maxConnections);
     }
@@ -299,9 +303,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (plan.writeTimeout != null) {
       b.writeTimeout(plan.writeTimeout);
-    }
-    if (plan.udpIdleTimeout != null) {
-      b.udpIdleTimeout(plan.udpIdleTimeout);
     }
     return b.build();
   }
@@ -367,21 +368,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
-  private static UdpLocalForwarder startUdp(RelayConnectionString cs, ForwardPlan plan, ForwardPlan.LocalRule r,
-      InetAddress bind, ForwardOptions options, ForwardStatus status) throws StartException {
-    UdpLocalForwarder lf = UdpLocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-        .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
-    try {
-      lf.start();
-    } catch (BindException ex) {
-      throw new StartException(EXIT_FAILURE, r.origin() + ": cannot receive on UDP " + bind.getHostAddress() + ":"
-          + r.port() + ": " + ex.getMessage(), ex);
-    } catch (IOException ex) {
-      throw new StartException(EXIT_FAILURE, r.origin() + ": cannot receive on UDP: " + ex, ex);
-    }
-    return lf;
-  }
-
   /** Starts every forwarder of the plan; on failure, stops those already started. */
   static Running start(ForwardPlan plan) throws StartException {
     RelayConnectionString cs;
@@ -428,12 +414,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
                 }
               }
             }));
+        UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
-          if (r.udp()) {
-            b.udpTarget(r.effectivePortName(), r.host(), r.port());
-          } else {
-            b.target(r.effectivePortName(), r.host(), r.port());
-          }
+          b.target(r.effectivePortName(), r.host(), r.port());
         }
         RemoteForwarder rf = b.build();
         try {
@@ -457,7 +440,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         if (r.udp()) {
-          running.udpLocals.add(startUdp(cs, plan, r, bind, options, status));
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status));
           continue;
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)

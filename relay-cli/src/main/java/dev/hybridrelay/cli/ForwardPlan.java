@@ -26,6 +26,11 @@ final class ForwardPlan {
       this(bindAddress, port, portName, hybridConnection, origin, false);
     }
 
+    /** A UDP rule ({@code -L [bind_address:]portU[/port_name]:hc_name}); see {@link UdpRules}. */
+    static LocalRule udp(String bindAddress, int port, String portName, String hybridConnection, String origin) {
+      return new LocalRule(bindAddress, port, portName, hybridConnection, origin, true);
+    }
+
     String effectivePortName() {
       return portName != null ? portName : udp ? port + "U" : Integer.toString(port);
     }
@@ -39,6 +44,11 @@ final class ForwardPlan {
     /** A TCP rule. */
     RemoteRule(String hybridConnection, String portName, String host, int port, String origin) {
       this(hybridConnection, portName, host, port, origin, false);
+    }
+
+    /** A UDP rule ({@code -T hc_name:[port_name/][host:]portU}); see {@link UdpRules}. */
+    static RemoteRule udp(String hybridConnection, String portName, String host, int port, String origin) {
+      return new RemoteRule(hybridConnection, portName, host, port, origin, true);
     }
 
     String effectivePortName() {

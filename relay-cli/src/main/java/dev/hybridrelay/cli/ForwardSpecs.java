@@ -11,12 +11,9 @@ import java.util.regex.Pattern;
  * Parses and checks azbridge-style forwarding specs.
  *
  * <pre>
- * -L [bind_address:]port[U][/port_name]:hc_name      local (cloud side): listen, forward to hc_name
- * -T hc_name:[port_name/][host:]port[U]              remote (edge side): hc_name → host:port (host defaults to localhost)
+ * -L [bind_address:]port[/port_name]:hc_name      local (cloud side): listen, forward to hc_name
+ * -T hc_name:[port_name/][host:]port              remote (edge side): hc_name → host:port (host defaults to localhost)
  * </pre>
- *
- * As azbridge, a port number followed by {@code U} is a UDP port ({@code -L 5353U:hc},
- * {@code -T hc:10.0.0.2:53U}); the default port name of a UDP rule keeps the suffix ({@code "5353U"}).
  *
  * IPv6 addresses go in brackets ({@code [::1]:8080:hc}, {@code hc:[::1]:22}). Hybrid connection names
  * contain no {@code :}, so the last {@code :} of an {@code -L} spec and the first of a {@code -T} spec
@@ -68,12 +65,15 @@ final class ForwardSpecs {
       portText = portAndName.substring(0, slash);
       portName = checkPortName(origin, portAndName.substring(slash + 1));
     }
-    boolean udp = isUdp(portText);
+    boolean udp = UDP_PORT.matcher(portText).matches();
     int port = parsePort(origin, "port", udp ? portText.substring(0, portText.length() - 1) : portText);
     if (bind != null) {
       checkBindAddress(origin, bind);
     }
-    return new ForwardPlan.LocalRule(bind, port, portName, hc, origin, udp);
+    if (udp) {
+      return UdpRules.local(origin, bind, port, portName, hc);
+    }
+    return new ForwardPlan.LocalRule(bind, port, portName, hc, origin);
   }
 
   /** Parses {@code hc_name:[port_name/][host:]port}. */
@@ -111,15 +111,13 @@ final class ForwardSpecs {
         portText = rest.substring(c + 1);
       }
     }
-    boolean udp = isUdp(portText);
+    boolean udp = UDP_PORT.matcher(portText).matches();
     int port = parsePort(origin, "target port", udp ? portText.substring(0, portText.length() - 1) : portText);
     checkHost(origin, host);
-    return new ForwardPlan.RemoteRule(hc, portName, host, port, origin, udp);
-  }
-
-  /** azbridge's UDP port syntax: digits followed by an upper-case {@code U}. */
-  static boolean isUdp(String portText) {
-    return UDP_PORT.matcher(portText).matches();
+    if (udp) {
+      return UdpRules.remote(origin, hc, portName, host, port);
+    }
+    return new ForwardPlan.RemoteRule(hc, portName, host, port, origin);
   }
 
   static int parsePort(String origin, String what, String text) throws ForwardConfigException {

@@ -4,7 +4,6 @@ import dev.hybridrelay.forward.ForwardEvents;
 import dev.hybridrelay.forward.ForwardOutcome;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.ForwardedConnection;
-import dev.hybridrelay.forward.ForwardedFlow;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import java.util.List;
 import java.util.function.Supplier;
@@ -18,45 +17,38 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * L-3 open   127.0.0.1:53422 -&gt; hc 'db' port 'postgres' (tracking id 4b1e…)
  * L-3 closed 127.0.0.1:53422 -&gt; hc 'db' port 'postgres': 1.2 KiB to relay, 5.6 KiB from relay, 1.20 s, clean
- * U-7 open   udp 127.0.0.1:41234 -&gt; hc 'dns' port '5353U' (tracking id 9c02…)
- * U-7 closed udp 127.0.0.1:41234 -&gt; hc 'dns' port '5353U': 12 datagrams (1.1 KiB) to relay, 12 (3.0 KiB) from relay, 0 dropped, 4m02s, idle_timeout
  * summary: 2 active, 120 forwarded, 3 refused, 1 failed; 12.3 MiB to relay, 45.6 MiB from relay
  * </pre>
+ *
+ * UDP flows have their own lines, see {@link UdpRules#describe}.
  */
 final class ForwardStatus implements ForwardEvents {
   static final Logger LOG = LoggerFactory.getLogger("hybridrelay.forward");
 
   @Override
   public void onOpened(ForwardedConnection c) {
-    LOG.info("{} open   {} (tracking id {})", c.id(), describe(c), c.trackingId());
+    LOG.info("{} open   {} (tracking id {})", c.id(), UdpRules.isFlow(c) ? UdpRules.describe(c) : describe(c),
+        c.trackingId());
   }
 
   @Override
   public void onClosed(ForwardedConnection c) {
-    ForwardOutcome o = c.outcome().orElse(ForwardOutcome.CLOSED);
-    if (c instanceof ForwardedFlow) {
-      ForwardedFlow f = (ForwardedFlow) c;
-      String end = o == ForwardOutcome.CLOSED || o == ForwardOutcome.IDLE_TIMEOUT || o == ForwardOutcome.FORWARDER_CLOSED
-          ? o.name().toLowerCase(java.util.Locale.ROOT)
-          : "aborted: " + o.name().toLowerCase(java.util.Locale.ROOT)
-              + c.failure().map(x -> " (" + x.getMessage() + ")").orElse("");
-      LOG.info("{} closed {}: {} datagrams ({}) to relay, {} ({}) from relay, {} dropped, {}, {}", c.id(), describe(c),
-          f.datagramsToRelay(), ForwardLog.bytes(f.bytesToRelay()), f.datagramsFromRelay(),
-          ForwardLog.bytes(f.bytesFromRelay()), f.datagramsDropped(), ForwardLog.duration(c.duration()), end);
+    if (UdpRules.isFlow(c)) {
+      LOG.info(UdpRules.closedLine(c));
       return;
     }
+    ForwardOutcome o = c.outcome().orElse(ForwardOutcome.CLOSED);
     String how = o == ForwardOutcome.CLOSED ? "clean" : "aborted: " + o.name().toLowerCase(java.util.Locale.ROOT)
         + c.failure().map(f -> " (" + f.getMessage() + ")").orElse("");
     LOG.info("{} closed {}: {} to relay, {} from relay, {}, {}", c.id(), describe(c),
         ForwardLog.bytes(c.bytesToRelay()), ForwardLog.bytes(c.bytesFromRelay()), ForwardLog.duration(c.duration()), how);
   }
 
-  static String describe(ForwardedConnection c) {
-    String udp = c instanceof ForwardedFlow ? "udp " : "";
+  private static String describe(ForwardedConnection c) {
     if (c.id().startsWith("R")) {
-      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + udp + ForwardLog.peer(c.tcpPeer());
+      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.tcpPeer());
     }
-    return udp + ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
+    return ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
   }
 
   /** One summary line over all forwarders. */

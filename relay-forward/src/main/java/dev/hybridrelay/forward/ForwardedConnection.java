@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A read-only view of one forwarded connection: a TCP connection spliced to a relay connection, or
- * a UDP flow ({@link ForwardedFlow}). Byte counts are live while the connection is open.
+ * A read-only view of one forwarded connection: a TCP connection spliced to a relay connection. Byte
+ * counts are live while the connection is open.
  */
 public interface ForwardedConnection {
   /** A short id for logs, unique in this JVM: {@code L-12} (local forwarder) or {@code R-7} (remote). */

@@ -7,8 +7,6 @@ import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
-import dev.hybridrelay.forward.internal.UdpCounters;
-import dev.hybridrelay.forward.internal.UdpTargets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -83,8 +81,9 @@ public final class RemoteForwarder implements Closeable {
   private final String hybridConnection;
   private final Map<String, ForwardTarget> targets;
   private final Map<String, UdpTarget> udpTargets;
-  private final UdpCounters udpCounters = new UdpCounters();
-  private final UdpTargets udp;
+  private final dev.hybridrelay.forward.internal.UdpCounters udpCounters =
+      new dev.hybridrelay.forward.internal.UdpCounters();
+  private final dev.hybridrelay.forward.internal.UdpTargets udp;
   private final InetAddress sourceAddress;
   private final boolean loneTargetRule;
   private final ForwardOptions options;
@@ -112,7 +111,7 @@ public final class RemoteForwarder implements Closeable {
     this.options = b.options;
     this.listenerCustomizer = b.listenerCustomizer;
     this.tracker = new ForwardTracker("R", options, b.events);
-    this.udp = new UdpTargets(hybridConnection, tracker, udpCounters);
+    this.udp = new dev.hybridrelay.forward.internal.UdpTargets(hybridConnection, tracker, udpCounters);
   }
 
   /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
@@ -313,6 +312,13 @@ public final class RemoteForwarder implements Closeable {
     return t;
   }
 
+  /** The port names of all targets, TCP first, in configuration order. */
+  private List<String> allNames() {
+    List<String> names = new ArrayList<>(targets.keySet());
+    names.addAll(udpTargets.keySet());
+    return names;
+  }
+
   /** A preamble for a UDP target: checks the mode, then starts the flow. True if it started. */
   private boolean handleUdp(String id, String peer, String asked, int mode, UdpTarget target, RelayConnection relay,
       OutputStream out, ForwardTracker.Handshake handshake) {
@@ -326,7 +332,7 @@ public final class RemoteForwarder implements Closeable {
       if (udp.start(id, asked, target.host(), target.port(), sourceAddress, relay, out, handshake) == null) {
         return false;
       }
-    } catch (UdpTargets.SetupException e) {
+    } catch (dev.hybridrelay.forward.internal.UdpTargets.SetupException e) {
       refuse(asked, peer, id + " " + peer + ": port name '" + asked + "' (UDP " + target.host() + ":"
           + target.port() + "): " + e.getMessage(), e.getCause());
       return false;
@@ -363,12 +369,6 @@ public final class RemoteForwarder implements Closeable {
     }
     String s = String.join(", ", names);
     return loneTargetRule ? s + " (and any numeric name)" : s;
-  }
-
-  private List<String> allNames() {
-    List<String> names = new ArrayList<>(targets.keySet());
-    names.addAll(udpTargets.keySet());
-    return names;
   }
 
   private void reply(RelayConnection relay, OutputStream out, byte[] reply) {

@@ -292,6 +292,11 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
     return udpPeer;
   }
 
+  /** The UDP peer, as {@link #tcpPeer()}. */
+  public java.net.SocketAddress peer() {
+    return udpPeer;
+  }
+
   @Override
   public String trackingId() {
     return conn.trackingId();
