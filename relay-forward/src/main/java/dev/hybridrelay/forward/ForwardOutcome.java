@@ -1,6 +1,10 @@
 package dev.hybridrelay.forward;
 
-/** How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset. */
+/**
+ * How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset,
+ * except for UDP flows ({@link ForwardedFlow}), which close their relay connection cleanly also on
+ * {@link #IDLE_TIMEOUT} and {@link #FORWARDER_CLOSED}: a datagram flow has no stream to truncate.
+ */
 public enum ForwardOutcome {
   /** Both directions ended with a clean end of stream (TCP FIN, relay Close 1000). */
   CLOSED,
