@@ -8,6 +8,7 @@ import dev.hybridrelay.forward.ForwardOptions;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;
+import dev.hybridrelay.forward.UdpLocalForwarder;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -38,13 +39,16 @@ import picocli.CommandLine.Option;
  * <pre>
  * hybridrelay forward -x "$CS" -L 13389/rdp:myhc            # cloud side: 127.0.0.1:13389 → hc myhc, port name rdp
  * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
+ * hybridrelay forward -x "$CS" -L 5353U:dns                 # UDP: 127.0.0.1:5353 → hc dns, port name 5353U
+ * hybridrelay forward -x "$CS" -T dns:10.0.0.2:5353U         # UDP: hc dns, port name 5353U → 10.0.0.2:5353
  * hybridrelay forward -f forward.yml
  * </pre>
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Forwards TCP ports and Unix sockets over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
-        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
+        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target.",
+        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U)."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  stopped normally",
         "  1  runtime failure (a local port could not be bound, a listener failed)",
@@ -108,6 +112,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   @Option(names = "--write-timeout", paramLabel = "SECONDS", description = "Abort when a write blocks this long. Default 60.")
   Integer writeTimeoutSeconds;
+
+  @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
+      description = "Close UDP flows idle this long; 0: never. Default 240, as azbridge.")
+  Integer udpIdleTimeoutSeconds;
 
   @Option(names = "--strict-port-names",
       description = "Port names must match exactly. Default, as azbridge: a hybrid connection with one -T target "
@@ -219,6 +227,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (writeTimeoutSeconds != null) {
       plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
+    }
+    if (udpIdleTimeoutSeconds != null) {
+      plan.udpIdleTimeout = Duration.ofSeconds(nonNegative("--udp-idle-timeout", udpIdleTimeoutSeconds));
     }
     plan.strictPortNames |= strictPortNames;
     if (socketMode != null) {
@@ -367,6 +378,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   static ForwardOptions options(ForwardPlan plan) {
     ForwardOptions.Builder b = ForwardOptions.builder();
+    if (plan.udpIdleTimeout != null) {
+      b.udpIdleTimeout(plan.udpIdleTimeout);
+    }
     if (plan.maxConnections != null) {
       b.maxConnections(plan.maxConnections);
     }
@@ -396,6 +410,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   static final class Running implements AutoCloseable {
     final List<RemoteForwarder> remotes = new ArrayList<>();
     final List<LocalForwarder> locals = new ArrayList<>();
+    final List<UdpLocalForwarder> udpLocals = new ArrayList<>();
     private final CountDownLatch failed = new CountDownLatch(1);
     private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
     private ScheduledExecutorService summary;
@@ -430,6 +445,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         summary.shutdownNow();
       }
       for (LocalForwarder l : locals) {
+        l.close();
+      }
+      for (UdpLocalForwarder l : udpLocals) {
         l.close();
       }
       for (RemoteForwarder r : remotes) {
@@ -497,6 +515,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
                 }
               }
             }));
+        UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
           if (r.isUnixSocket()) {
             b.unixSocketTarget(r.effectivePortName(), Path.of(r.socketPath()));
@@ -540,6 +559,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         } catch (ForwardConfigException ex) {
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
+        if (r.udp()) {
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status));
+          continue;
+        }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
             .senderCustomizer(sb -> sb.anonymous(anonymous))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
@@ -560,6 +583,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (!plan.statusInterval.isZero()) {
       List<Supplier<ForwardStats>> stats = new ArrayList<>();
       running.locals.forEach(l -> stats.add(l::stats));
+      running.udpLocals.forEach(l -> stats.add(l::stats));
       running.remotes.forEach(r -> stats.add(r::stats));
       running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hybridrelay-forward-summary");

@@ -17,26 +17,32 @@ final class ForwardPlan {
    *     interfaces with {@code -g})
    * @param portName the logical port name, or {@code null} for the port number
    * @param origin where the rule came from, for messages ({@code -L 8080:hc}, {@code config.yml line 7})
+   * @param udp a UDP port ({@code -L 5353U:hc}); its default port name is the number and {@code U}
    */
   record LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin,
-      String socketPath) {
+      String socketPath, boolean udp) {
     /** A TCP local forward. */
     LocalRule(String bindAddress, int port, String portName, String hybridConnection, String origin) {
-      this(bindAddress, port, portName, hybridConnection, origin, null);
+      this(bindAddress, port, portName, hybridConnection, origin, null, false);
     }
 
     /** A Unix socket local forward: listen on the socket file {@code socketPath}. */
     static LocalRule unixSocket(String socketPath, String portName, String hybridConnection, String origin) {
-      return new LocalRule(null, 0, portName, hybridConnection, origin, socketPath);
+      return new LocalRule(null, 0, portName, hybridConnection, origin, socketPath, false);
+    }
+
+    /** A UDP rule ({@code -L [bind_address:]portU[/port_name]:hc_name}); see {@link UdpRules}. */
+    static LocalRule udp(String bindAddress, int port, String portName, String hybridConnection, String origin) {
+      return new LocalRule(bindAddress, port, portName, hybridConnection, origin, null, true);
     }
 
     boolean isUnixSocket() {
       return socketPath != null;
     }
 
-    /** As azbridge: the port number as text, or for a Unix socket the path as given. */
+    /** As azbridge: the port number as text ({@code U} after it for UDP), or for a Unix socket the path as given. */
     String effectivePortName() {
-      return portName != null ? portName : socketPath != null ? socketPath : Integer.toString(port);
+      return portName != null ? portName : socketPath != null ? socketPath : udp ? port + "U" : Integer.toString(port);
     }
   }
 
@@ -45,24 +51,29 @@ final class ForwardPlan {
    * {@code portName} go to {@code host:port}.
    */
   record RemoteRule(String hybridConnection, String portName, String host, int port, String origin,
-      String socketPath) {
+      String socketPath, boolean udp) {
     /** A TCP remote forward. */
     RemoteRule(String hybridConnection, String portName, String host, int port, String origin) {
-      this(hybridConnection, portName, host, port, origin, null);
+      this(hybridConnection, portName, host, port, origin, null, false);
     }
 
     /** A Unix socket remote forward: connect to the socket file {@code socketPath}. */
     static RemoteRule unixSocket(String hybridConnection, String portName, String socketPath, String origin) {
-      return new RemoteRule(hybridConnection, portName, null, 0, origin, socketPath);
+      return new RemoteRule(hybridConnection, portName, null, 0, origin, socketPath, false);
+    }
+
+    /** A UDP rule ({@code -T hc_name:[port_name/][host:]portU}); see {@link UdpRules}. */
+    static RemoteRule udp(String hybridConnection, String portName, String host, int port, String origin) {
+      return new RemoteRule(hybridConnection, portName, host, port, origin, null, true);
     }
 
     boolean isUnixSocket() {
       return socketPath != null;
     }
 
-    /** As azbridge: the port number as text, or for a Unix socket the path as given. */
+    /** As azbridge: the port number as text ({@code U} after it for UDP), or for a Unix socket the path as given. */
     String effectivePortName() {
-      return portName != null ? portName : socketPath != null ? socketPath : Integer.toString(port);
+      return portName != null ? portName : socketPath != null ? socketPath : udp ? port + "U" : Integer.toString(port);
     }
   }
 
@@ -77,6 +88,8 @@ final class ForwardPlan {
   Integer maxConnections;
   Duration idleTimeout;
   Duration writeTimeout;
+  /** Idle time after which a UDP flow is closed (--udp-idle-timeout); null: the library's 4 minutes. */
+  Duration udpIdleTimeout;
   /** Turns off azbridge's lone-target rule (--strict-port-names, StrictPortNames). */
   boolean strictPortNames;
   /** Permissions of Unix socket files that local forwards listen on; null: as the umask leaves them. */

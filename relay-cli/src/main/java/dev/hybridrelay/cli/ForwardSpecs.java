@@ -213,7 +213,12 @@ final class ForwardSpecs {
     try {
       port = Integer.parseInt(text.trim());
     } catch (NumberFormatException e) {
-      throw new ForwardConfigException(origin + ": the " + what + " must be a number 1-65535, was '" + text + "'");
+      if (text.matches("[0-9]+u")) {
+        throw new ForwardConfigException(origin + ": the " + what + " '" + text + "' looks like a UDP port; "
+            + "write the suffix as an upper-case U, for example " + text.substring(0, text.length() - 1) + "U");
+      }
+      throw new ForwardConfigException(origin + ": the " + what + " must be a number 1-65535 (followed by U for "
+          + "UDP), was '" + text + "'");
     }
     if (port < 1 || port > 65535) {
       throw new ForwardConfigException(origin + ": the " + what + " must be 1-65535, was " + port);

@@ -337,12 +337,17 @@ class ForwardConfigFileTest {
 
   /** azbridge writes UDP as a negative port; recognised here and refused until UDP forwarding exists. */
   @Test
-  void udpKeysAreRecognisedAndNotYetSupported() throws Exception {
-    assertThat(error("LocalForward:\n  - RelayName: dns\n    BindPort: -5353\n"))
-        .isEqualTo("line 2: LocalForward[0]: UDP port 5353: UDP forwarding is not supported yet; forward TCP or "
-            + "Unix sockets, or use azbridge for this rule");
-    assertThat(error("RemoteForward:\n  - RelayName: dns\n    Host: 10.0.0.53\n    HostPort: -53\n"))
-        .contains("RemoteForward[0]: UDP target port 53: UDP forwarding is not supported yet");
+  void negativePortsAreUdpRulesAsInAzbridge() throws Exception {
+    ForwardPlan local = read("LocalForward:\n  - RelayName: dns\n    BindPort: -5353\n");
+    assertThat(local.localRules).hasSize(1);
+    assertThat(local.localRules.get(0).udp()).isTrue();
+    assertThat(local.localRules.get(0).port()).isEqualTo(5353);
+    assertThat(local.localRules.get(0).effectivePortName()).isEqualTo("5353U");
+    ForwardPlan remote = read("RemoteForward:\n  - RelayName: dns\n    Host: 10.0.0.53\n    HostPort: -53\n");
+    assertThat(remote.remoteRules).hasSize(1);
+    assertThat(remote.remoteRules.get(0).udp()).isTrue();
+    assertThat(remote.remoteRules.get(0).host()).isEqualTo("10.0.0.53");
+    assertThat(remote.remoteRules.get(0).effectivePortName()).isEqualTo("53U");
   }
 
   @Test

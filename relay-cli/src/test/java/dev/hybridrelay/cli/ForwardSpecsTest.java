@@ -170,13 +170,4 @@ class ForwardSpecsTest {
         .extracting(ForwardPlan.RemoteRule::effectivePortName).containsExactly("80", "tls", "/run/a.sock");
     assertThatThrownBy(() -> ForwardSpecs.parseLocalList("8080;;8443:hc")).hasMessageContaining("empty binding");
   }
-
-  @Test
-  void udpIsRecognisedAndNotYetSupported() {
-    assertThatThrownBy(() -> ForwardSpecs.parseLocal("5000U:hc"))
-        .hasMessage("-L 5000U:hc: UDP port 5000: UDP forwarding is not supported yet; forward TCP or Unix sockets, "
-            + "or use azbridge for this rule");
-    assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc:10.0.0.5:5000U"))
-        .hasMessageContaining("UDP forwarding is not supported yet");
-  }
 }

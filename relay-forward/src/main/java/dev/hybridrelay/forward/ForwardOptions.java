@@ -22,6 +22,7 @@ public final class ForwardOptions {
   private final Duration targetConnectTimeout;
   private final Duration handshakeTimeout;
   private final Duration closeTimeout;
+  private final Duration udpIdleTimeout;
 
   private ForwardOptions(Builder b) {
     this.bufferSize = b.bufferSize;
@@ -32,6 +33,7 @@ public final class ForwardOptions {
     this.targetConnectTimeout = b.targetConnectTimeout;
     this.handshakeTimeout = b.handshakeTimeout;
     this.closeTimeout = b.closeTimeout;
+    this.udpIdleTimeout = b.udpIdleTimeout;
   }
 
   /** The defaults. */
@@ -55,6 +57,7 @@ public final class ForwardOptions {
     b.targetConnectTimeout = targetConnectTimeout;
     b.handshakeTimeout = handshakeTimeout;
     b.closeTimeout = closeTimeout;
+    b.udpIdleTimeout = udpIdleTimeout;
     return b;
   }
 
@@ -90,12 +93,16 @@ public final class ForwardOptions {
     return closeTimeout;
   }
 
+  public Duration udpIdleTimeout() {
+    return udpIdleTimeout;
+  }
+
   @Override
   public String toString() {
     return "ForwardOptions{bufferSize=" + bufferSize + ", maxConnections=" + maxConnections + ", idleTimeout="
         + idleTimeout + ", writeTimeout=" + writeTimeout + ", relayConnectTimeout=" + relayConnectTimeout
         + ", targetConnectTimeout=" + targetConnectTimeout + ", handshakeTimeout=" + handshakeTimeout
-        + ", closeTimeout=" + closeTimeout + "}";
+        + ", closeTimeout=" + closeTimeout + ", udpIdleTimeout=" + udpIdleTimeout + "}";
   }
 
   /** Builds {@link ForwardOptions}. */
@@ -108,6 +115,7 @@ public final class ForwardOptions {
     private Duration targetConnectTimeout = Duration.ofSeconds(10);
     private Duration handshakeTimeout = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(5);
+    private Duration udpIdleTimeout = Duration.ofMinutes(4);
 
     private Builder() {}
 
@@ -176,6 +184,17 @@ public final class ForwardOptions {
      */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = nonNegative("closeTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * A UDP flow that carries no datagram in either direction for this long is closed cleanly
+     * (Close 1000 on its relay connection); the next datagram from that source opens a new one.
+     * Default 4 minutes, as azbridge; {@link Duration#ZERO} never times out. {@link #idleTimeout}
+     * does not apply to UDP flows.
+     */
+    public Builder udpIdleTimeout(Duration timeout) {
+      this.udpIdleTimeout = nonNegative("udpIdleTimeout", timeout);
       return this;
     }
 

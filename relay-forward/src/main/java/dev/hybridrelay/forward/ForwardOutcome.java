@@ -1,6 +1,10 @@
 package dev.hybridrelay.forward;
 
-/** How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset. */
+/**
+ * How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset,
+ * except for UDP flows ({@link ForwardedFlow}), which close their relay connection cleanly also on
+ * {@link #IDLE_TIMEOUT} and {@link #FORWARDER_CLOSED}: a datagram flow has no stream to truncate.
+ */
 public enum ForwardOutcome {
   /** Both directions ended with a clean end of stream (TCP FIN, relay Close 1000). */
   CLOSED,
@@ -13,5 +17,7 @@ public enum ForwardOutcome {
   /** A write blocked for longer than the write timeout. */
   WRITE_TIMEOUT,
   /** The forwarder was closed and the connection did not finish within the close timeout. */
-  FORWARDER_CLOSED
+  FORWARDER_CLOSED,
+  /** The peer broke the wire format (a UDP flow received a datagram frame longer than 65,507 bytes). */
+  MALFORMED
 }

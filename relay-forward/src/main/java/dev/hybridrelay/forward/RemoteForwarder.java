@@ -56,16 +56,27 @@ import org.slf4j.LoggerFactory;
  * mismatched number is refused and reported. {@link #start()} logs at INFO which rule applies.
  *
  * <h2>Per connection</h2>
- * Reads the preamble (unsupported version → reply {@code [0,0,0]}; datagram mode → {@code [0,0,255]},
- * since only TCP targets exist), resolves the port name, connects to the target, then answers
+ * Reads the preamble (unsupported version → reply {@code [0,0,0]}), resolves the port name, checks
+ * the mode against the target's kind as azbridge (datagram mode for a TCP target → {@code [0,0,255]};
+ * stream mode for a {@link UdpTarget} → {@code [0,0,1]}), connects to the target, then answers
  * {@code [1,0,0]} and pumps bytes both ways. If the target cannot be reached, the relay connection
  * is aborted, so the sender sees a failure rather than a clean refusal.
+ *
+ * <h2>UDP targets</h2>
+ * A {@link UdpTarget} ({@link Builder#udpTarget}) serves relay connections in datagram mode: each
+ * one is a flow with its own UDP socket connected to the target, answered {@code [1,0,1]}; datagrams
+ * travel framed with a 2-byte big-endian length, replies from the target go back on the same relay
+ * connection. A flow idle for {@link ForwardOptions#udpIdleTimeout()} is closed. Datagrams are
+ * dropped (counted in {@link #datagramStats()}) when the relay connection's send window or the
+ * socket is full; a frame announcing more than 65,507 bytes closes that flow only. TCP and UDP
+ * targets share the port names of one hybrid connection.
  *
  * <h2>Threads</h2>
  * The relay listener's threads; a connection's handshake (preamble and target connect) runs on the
  * listener's pooled connection-handler threads ({@code hybridrelay-connection-…}). Once established,
  * a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a thread of its
- * own. All methods are thread-safe.
+ * own; so is a UDP flow, with its UDP socket on the same I/O thread as its relay connection. All
+ * methods are thread-safe.
  */
 public final class RemoteForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(RemoteForwarder.class);
@@ -73,6 +84,10 @@ public final class RemoteForwarder implements Closeable {
   private final RelayConnectionString connectionString;
   private final String hybridConnection;
   private final Map<String, ForwardTarget> targets;
+  private final Map<String, UdpTarget> udpTargets;
+  private final dev.hybridrelay.forward.internal.UdpCounters udpCounters =
+      new dev.hybridrelay.forward.internal.UdpCounters();
+  private final dev.hybridrelay.forward.internal.UdpTargets udp;
   private final InetAddress sourceAddress;
   private final boolean loneTargetRule;
   private final ForwardOptions options;
@@ -89,16 +104,18 @@ public final class RemoteForwarder implements Closeable {
       throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
           + "EntityPath=... to the connection string");
     }
-    if (b.targets.isEmpty()) {
+    if (b.targets.isEmpty() && b.udpTargets.isEmpty()) {
       throw new IllegalArgumentException("No target configured for hybrid connection '" + hybridConnection
-          + "': call target(portName, host, port)");
+          + "': call target(portName, host, port) or udpTarget(portName, host, port)");
     }
     this.targets = Collections.unmodifiableMap(new LinkedHashMap<>(b.targets));
+    this.udpTargets = Collections.unmodifiableMap(new LinkedHashMap<>(b.udpTargets));
     this.sourceAddress = b.sourceAddress;
-    this.loneTargetRule = !b.strictPortNames && targets.size() == 1;
+    this.loneTargetRule = !b.strictPortNames && targets.size() + udpTargets.size() == 1;
     this.options = b.options;
     this.listenerCustomizer = b.listenerCustomizer;
     this.tracker = new ForwardTracker("R", options, b.events);
+    this.udp = new dev.hybridrelay.forward.internal.UdpTargets(hybridConnection, tracker, udpCounters);
   }
 
   /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
@@ -156,8 +173,9 @@ public final class RemoteForwarder implements Closeable {
       }
       throw e;
     }
-    log.info("Forwarding hybrid connection '{}' to {}", hybridConnection,
-        targets.values().stream().map(ForwardTarget::toString).collect(Collectors.joining(", ")));
+    log.info("Forwarding hybrid connection '{}' to {}", hybridConnection, java.util.stream.Stream.concat(
+        targets.values().stream().map(ForwardTarget::toString), udpTargets.values().stream().map(UdpTarget::toString))
+        .collect(Collectors.joining(", ")));
     log.info("Hybrid connection '{}': {}", hybridConnection, portNameRule());
   }
 
@@ -209,6 +227,11 @@ public final class RemoteForwarder implements Closeable {
       }
       String asked = request.portName();
       ForwardTarget target = resolve(asked);
+      UdpTarget udpTarget = target == null ? resolveUdp(asked) : null;
+      if (udpTarget != null) {
+        pumping = handleUdp(id, peer, asked, request.mode(), udpTarget, relay, out, handshake);
+        return;
+      }
       if (target == null) {
         closeQuietly(relay);
         refuse(asked, peer, id + " " + peer + ": sender asked for port name '" + asked
@@ -267,10 +290,48 @@ public final class RemoteForwarder implements Closeable {
 
   private ForwardTarget resolve(String portName) {
     ForwardTarget t = targets.get(portName);
-    if (t == null && loneTargetRule && isNumeric(portName)) {
+    if (t == null && loneTargetRule && !targets.isEmpty() && isNumeric(portName)) {
       t = targets.values().iterator().next();
     }
     return t;
+  }
+
+  private UdpTarget resolveUdp(String portName) {
+    UdpTarget t = udpTargets.get(portName);
+    if (t == null && loneTargetRule && !udpTargets.isEmpty() && isNumeric(portName)) {
+      t = udpTargets.values().iterator().next();
+    }
+    return t;
+  }
+
+  /** The port names of all targets, TCP first, in configuration order. */
+  private List<String> allNames() {
+    List<String> names = new ArrayList<>(targets.keySet());
+    names.addAll(udpTargets.keySet());
+    return names;
+  }
+
+  /** A preamble for a UDP target: checks the mode, then starts the flow. True if it started. */
+  private boolean handleUdp(String id, String peer, String asked, int mode, UdpTarget target, RelayConnection relay,
+      OutputStream out, ForwardTracker.Handshake handshake) {
+    if (mode != Preamble.MODE_DATAGRAM) {
+      reply(relay, out, Preamble.REPLY_DATAGRAM_REQUIRED);
+      refuse(asked, peer, id + " " + peer + ": sender asked for stream (TCP) mode for port name '" + asked
+          + "', but its target is UDP (answered 0,0,1)", null);
+      return false;
+    }
+    try {
+      if (udp.start(id, asked, target.host(), target.port(), sourceAddress, relay, out, handshake) == null) {
+        return false;
+      }
+    } catch (dev.hybridrelay.forward.internal.UdpTargets.SetupException e) {
+      refuse(asked, peer, id + " " + peer + ": port name '" + asked + "' (UDP " + target.host() + ":"
+          + target.port() + "): " + e.getMessage(), e.getCause());
+      return false;
+    }
+    log.debug("{} opened: sender {} -> port name '{}' -> udp {}:{} (tracking id {})", id, peer, asked,
+        target.host(), target.port(), relay.trackingId());
+    return true;
   }
 
   /** A port name azbridge's lone-target rule treats as numeric: 1-10 ASCII digits, at most 2^31-1. */
@@ -281,11 +342,11 @@ public final class RemoteForwarder implements Closeable {
   /** Which port-name rule applies, in words, for the INFO line at start. */
   String portNameRule() {
     if (loneTargetRule) {
-      return "one target, so it serves port name '" + targets.keySet().iterator().next()
+      return "one target, so it serves port name '" + allNames().get(0)
           + "' and any numeric port name (azbridge's lone-target rule; strict port names turn it off)";
     }
     return "port names must match exactly: " + servedNames()
-        + (targets.size() == 1 ? " (strict port names)" : " (several targets)");
+        + (targets.size() + udpTargets.size() == 1 ? " (strict port names)" : " (several targets)");
   }
 
   /** Whether the lone-target rule is in force: one target and not {@link Builder#strictPortNames strict}. */
@@ -295,7 +356,7 @@ public final class RemoteForwarder implements Closeable {
 
   private String servedNames() {
     List<String> names = new ArrayList<>();
-    for (String n : targets.keySet()) {
+    for (String n : allNames()) {
       names.add("'" + n + "'");
     }
     String s = String.join(", ", names);
@@ -343,6 +404,16 @@ public final class RemoteForwarder implements Closeable {
   /** The configured targets by port name, in configuration order. */
   public Map<String, ForwardTarget> targets() {
     return targets;
+  }
+
+  /** The configured UDP targets by port name, in configuration order. */
+  public Map<String, UdpTarget> udpTargets() {
+    return udpTargets;
+  }
+
+  /** A snapshot of the UDP targets' datagram counters. */
+  public DatagramStats datagramStats() {
+    return udpCounters.snapshot();
   }
 
   /** Whether the relay listener is online. */
@@ -400,7 +471,8 @@ public final class RemoteForwarder implements Closeable {
 
   @Override
   public String toString() {
-    return "RemoteForwarder{'" + hybridConnection + "' -> " + targets.values() + "}";
+    return "RemoteForwarder{'" + hybridConnection + "' -> " + targets.values()
+        + (udpTargets.isEmpty() ? "" : " " + udpTargets.values()) + "}";
   }
 
   /** Configures a {@link RemoteForwarder}. */
@@ -408,6 +480,7 @@ public final class RemoteForwarder implements Closeable {
     private final RelayConnectionString connectionString;
     private String hybridConnection;
     private final Map<String, ForwardTarget> targets = new LinkedHashMap<>();
+    private final Map<String, UdpTarget> udpTargets = new LinkedHashMap<>();
     private InetAddress sourceAddress;
     private boolean strictPortNames;
     private ForwardOptions options = ForwardOptions.defaults();
@@ -449,13 +522,41 @@ public final class RemoteForwarder implements Closeable {
     /** Adds a target. */
     public Builder target(ForwardTarget target) {
       Objects.requireNonNull(target, "target");
-      if (targets.containsKey(target.portName())) {
-        throw new IllegalArgumentException("Port name '" + target.portName() + "' is configured twice for "
-            + "hybrid connection '" + (hybridConnection != null ? hybridConnection : connectionString.entityPath())
-            + "': " + targets.get(target.portName()) + " and " + target);
-      }
+      checkUnique(target.portName(), target);
       targets.put(target.portName(), target);
       return this;
+    }
+
+    /**
+     * Adds a UDP target: relay connections asking for {@code portName} in datagram mode are forwarded
+     * to UDP {@code host:port} (azbridge's {@code -T hc:port_name/host:portU}).
+     *
+     * @throws IllegalArgumentException if the port name is already configured, or a value is invalid
+     */
+    public Builder udpTarget(String portName, String host, int port) {
+      return udpTarget(new UdpTarget(portName, host, port));
+    }
+
+    /** Adds a UDP target named as azbridge does, by its port number and {@code U} ({@code "5353U"}). */
+    public Builder udpTarget(String host, int port) {
+      return udpTarget(new UdpTarget(UdpTarget.defaultPortName(port), host, port));
+    }
+
+    /** Adds a UDP target. */
+    public Builder udpTarget(UdpTarget target) {
+      Objects.requireNonNull(target, "target");
+      checkUnique(target.portName(), target);
+      udpTargets.put(target.portName(), target);
+      return this;
+    }
+
+    private void checkUnique(String portName, Object target) {
+      Object before = targets.containsKey(portName) ? targets.get(portName) : udpTargets.get(portName);
+      if (before != null) {
+        throw new IllegalArgumentException("Port name '" + portName + "' is configured twice for "
+            + "hybrid connection '" + (hybridConnection != null ? hybridConnection : connectionString.entityPath())
+            + "': " + before + " and " + target);
+      }
     }
 
     /** The local source address for connections to targets ({@code -b}); default: chosen by the system. */

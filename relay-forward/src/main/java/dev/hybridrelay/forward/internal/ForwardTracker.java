@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class ForwardTracker {
   private static final Logger log = LoggerFactory.getLogger(ForwardTracker.class);
   private static final Set<ForwardPump> WATCHED = ConcurrentHashMap.newKeySet();
+  private static final Set<Flow> WATCHED_FLOWS = ConcurrentHashMap.newKeySet();
   private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "hybridrelay-forward-watchdog");
     t.setDaemon(true);
@@ -46,6 +47,7 @@ public final class ForwardTracker {
   private final AtomicInteger reserved = new AtomicInteger();
   private final Set<ForwardPump> pumps = ConcurrentHashMap.newKeySet();
   private final Set<Handshake> handshakes = ConcurrentHashMap.newKeySet();
+  private final Set<Flow> flows = ConcurrentHashMap.newKeySet();
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -201,12 +203,62 @@ public final class ForwardTracker {
     }
   }
 
-  void addToRelay(long n) {
+  public void addToRelay(long n) {
     bytesToRelay.addAndGet(n);
   }
 
-  void addFromRelay(long n) {
+  public void addFromRelay(long n) {
     bytesFromRelay.addAndGet(n);
+  }
+
+  // ---------------------------------------------------------------- flows (UDP)
+
+  /**
+   * A forwarded connection that is not a {@link ForwardPump} (a UDP flow): counted, reported,
+   * checked by the watchdog and closed with the forwarder like a pump.
+   */
+  public interface Flow extends ForwardedConnection {
+    /** Ends the flow at once; the first reason wins. Safe from any thread. */
+    void abort(ForwardOutcome reason, Throwable cause);
+
+    /** Waits for the flow to have ended (cleanly or not). */
+    boolean await(Duration timeout) throws InterruptedException;
+
+    /** Called by the watchdog every 250 ms with {@link System#nanoTime()}. */
+    void checkTimeouts(long now);
+  }
+
+  /** Registers a flow whose handshake succeeded (its slot was reserved by {@link #tryReserve()}). */
+  public void flowOpened(Flow flow) {
+    flows.add(flow);
+    WATCHED_FLOWS.add(flow);
+    total.incrementAndGet();
+    if (closing) {
+      flow.abort(ForwardOutcome.FORWARDER_CLOSED, null);
+    }
+    try {
+      events.onOpened(flow);
+    } catch (RuntimeException e) {
+      log.warn("A ForwardEvents.onOpened handler failed", e);
+    }
+  }
+
+  /** A flow registered with {@link #flowOpened} ended; releases its slot. Call once. */
+  public void flowEnded(Flow flow) {
+    WATCHED_FLOWS.remove(flow);
+    if (!flows.remove(flow)) {
+      return;
+    }
+    reserved.decrementAndGet();
+    ForwardOutcome o = flow.outcome().orElse(ForwardOutcome.CLOSED);
+    if (o != ForwardOutcome.CLOSED && o != ForwardOutcome.IDLE_TIMEOUT) {
+      failed.incrementAndGet();
+    }
+    try {
+      events.onClosed(flow);
+    } catch (RuntimeException e) {
+      log.warn("A ForwardEvents.onClosed handler failed", e);
+    }
   }
 
   public ForwardStats stats() {
@@ -215,7 +267,9 @@ public final class ForwardTracker {
   }
 
   public List<ForwardedConnection> connections() {
-    return new ArrayList<>(pumps);
+    List<ForwardedConnection> all = new ArrayList<>(pumps);
+    all.addAll(flows);
+    return all;
   }
 
   /**
@@ -227,6 +281,7 @@ public final class ForwardTracker {
     for (Handshake h : handshakes) {
       h.abort();
     }
+    closeFlows();
     long deadline = System.nanoTime() + grace.toNanos();
     List<ForwardPump> open = new ArrayList<>(pumps);
     for (ForwardPump p : open) {
@@ -254,8 +309,31 @@ public final class ForwardTracker {
     }
   }
 
+  /** UDP flows carry no stream to finish: they are ended at once, and awaited briefly for their events. */
+  private void closeFlows() {
+    List<Flow> open = new ArrayList<>(flows);
+    for (Flow f : open) {
+      f.abort(ForwardOutcome.FORWARDER_CLOSED, null);
+    }
+    for (Flow f : open) {
+      try {
+        f.await(Duration.ofSeconds(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   private static void checkAll() {
     long now = System.nanoTime();
+    for (Flow f : WATCHED_FLOWS) {
+      try {
+        f.checkTimeouts(now);
+      } catch (RuntimeException e) {
+        log.warn("Watchdog check failed for {}", f.id(), e);
+      }
+    }
     for (ForwardPump p : WATCHED) {
       try {
         p.checkTimeouts(now);
