@@ -79,6 +79,8 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
   private volatile boolean inputShutdown;
   private volatile boolean closedLocally;
   private volatile boolean peerClosedCleanly;
+  /** The peer's non-clean Close was answered with ours: the close handshake is complete, not broken. */
+  private volatile boolean peerCloseAnswered;
   private volatile boolean finished;
   private volatile boolean finishing;
   private volatile IOException failure;
@@ -198,6 +200,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     boolean clean = endsCleanly(code, outputShutdown);
     closeStatus = new RelayCloseStatus(code, reason == null ? "" : reason, clean);
     if (!clean) {
+      peerCloseAnswered = true;
       fail(new SocketException("Connection reset: the peer closed with code " + code
           + (reason == null || reason.isEmpty() ? "" : " (" + Redaction.text(reason) + ")")));
       ws.closeNow(code, reason);
@@ -683,7 +686,11 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
       return false;
     }
     if (failure != null) {
-      ws.abort();
+      // After the peer's Close, answered at once, the relay ends TCP (the socket drops it if not
+      // within its linger time); a reset now could overtake our answer. Any other failure: reset.
+      if (!peerCloseAnswered) {
+        ws.abort();
+      }
       return false;
     }
     sendOurClose("Normal Closure");
