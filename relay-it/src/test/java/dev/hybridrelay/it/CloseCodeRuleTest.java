@@ -6,6 +6,7 @@ import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.it.support.RawListenerSide;
 import dev.hybridrelay.it.support.RelayFixture;
 import dev.hybridrelay.socket.LocalForwarder;
+import dev.hybridrelay.socket.RelayServerSocket;
 import dev.hybridrelay.socket.RelaySocket;
 import dev.hybridrelay.socket.RemoteForwarder;
 import dev.hybridrelay.testkit.RawWebSocket;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The close-code rule as the socket and the forwarders inherit it from the core connection: a peer
+ * The close-code rule as the sockets and the forwarders inherit it from the core connection: a peer
  * that answers our Close (our {@code shutdownOutput}) with 1001 after it has echoed everything, as
  * the official Java SDK's listener does, ends the input cleanly: -1, no exception; a forwarder then
  * half-closes its TCP side with a FIN, not a reset.
@@ -135,6 +136,43 @@ class CloseCodeRuleTest {
     assertThat(failures).isEmpty();
     assertThat(clean).isEqualTo(n);
     assertThat(answered.get()).isEqualTo(n);
+  }
+
+  @Test
+  void aRelayServerSocketsSocketReadsEndOfStreamWhenTheSenderAnswers1001() throws Exception {
+    int n = 50;
+    int size = 20_000;
+    Random random = new Random(1809);
+    int clean = 0;
+    try (RelayServerSocket server = new RelayServerSocket(relay.connectionString("server-1001"))) {
+      relay.awaitListeners("server-1001", 1, T);
+      for (int i = 0; i < n; i++) {
+        URI u = relay.senderUri("server-1001");
+        RawWebSocket sender = RawWebSocket.connect(u, null, T);
+        try {
+          assertThat(sender.handshake(u.getRawPath() + "?" + u.getRawQuery(), Map.of()).status()).isEqualTo(101);
+          byte[] data = new byte[size];
+          random.nextBytes(data);
+          sender.sendFrame(true, RawWebSocket.OP_BINARY, true, data);
+          try (Socket s = server.accept()) {
+            byte[] got = s.getInputStream().readNBytes(size);
+            s.getOutputStream().write(got);
+            s.shutdownOutput(); // Close 1000 "Shutdown"
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            RawWebSocket.Frame close = RawListenerSide.readUntilClose(sender, back, T);
+            sender.sendClose(1001, close.closeReason()); // the SDK's answer
+            int end = s.getInputStream().read(); // -1, not "Connection reset"
+            if (end == -1 && Arrays.equals(back.toByteArray(), data) && close.closeCode() == 1000) {
+              clean++;
+            }
+          }
+          RawListenerSide.tcpEnds(sender, T);
+        } finally {
+          sender.close();
+        }
+      }
+    }
+    assertThat(clean).isEqualTo(n);
   }
 
   @Test
