@@ -3,12 +3,12 @@ package dev.hybridrelay.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hybridrelay.core.RelayCloseStatus;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.it.support.RawListenerSide;
 import dev.hybridrelay.it.support.RelayFixture;
-import dev.hybridrelay.socket.LocalForwarder;
 import dev.hybridrelay.socket.RelayServerSocket;
 import dev.hybridrelay.socket.RelaySocket;
-import dev.hybridrelay.socket.RemoteForwarder;
 import dev.hybridrelay.testkit.RawWebSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

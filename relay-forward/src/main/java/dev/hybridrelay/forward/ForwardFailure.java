@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 /**
  * A connection that could not be forwarded, as reported to {@link ForwardEvents#onRefused}.

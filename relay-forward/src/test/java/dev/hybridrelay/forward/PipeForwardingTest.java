@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayConnection;
 import java.util.List;
@@ -9,9 +9,9 @@ class PipeForwardingTest extends AbstractForwardingTest {
 
   @Override
   Chain chain(String localPortName, List<ForwardTarget> targets, ForwardOptions options,
-      boolean acceptAnyNumericPortName) throws Exception {
+      boolean strictPortNames) throws Exception {
     RemoteForwarder.Builder rb = RemoteForwarder.builder(DUMMY).hybridConnection("pipe").options(options)
-        .events(remoteEvents).acceptAnyNumericPortName(acceptAnyNumericPortName);
+        .events(remoteEvents).strictPortNames(strictPortNames);
     targets.forEach(rb::target);
     RemoteForwarder remote = rb.build();
     LocalForwarder local = LocalForwarder.builder(DUMMY)

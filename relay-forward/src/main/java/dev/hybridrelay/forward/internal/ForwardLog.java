@@ -1,7 +1,8 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -9,8 +10,11 @@ import java.util.Locale;
 public final class ForwardLog {
   private ForwardLog() {}
 
-  /** {@code 127.0.0.1:5000} or {@code [::1]:5000}. */
+  /** {@code 127.0.0.1:5000}, {@code [::1]:5000} or {@code unix:/run/app.sock}. */
   public static String peer(SocketAddress address) {
+    if (address instanceof UnixDomainSocketAddress) {
+      return "unix:" + ((UnixDomainSocketAddress) address).getPath();
+    }
     if (!(address instanceof InetSocketAddress)) {
       return String.valueOf(address);
     }

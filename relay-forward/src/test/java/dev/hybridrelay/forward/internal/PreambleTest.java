@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

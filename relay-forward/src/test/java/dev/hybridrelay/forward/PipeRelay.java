@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;

@@ -1,31 +1,38 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelaySender;
-import dev.hybridrelay.socket.internal.ForwardLog;
-import dev.hybridrelay.socket.internal.ForwardPump;
-import dev.hybridrelay.socket.internal.ForwardThreads;
-import dev.hybridrelay.socket.internal.ForwardTracker;
-import dev.hybridrelay.socket.internal.Preamble;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardThreads;
+import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.TcpSockets;
+import dev.hybridrelay.forward.internal.UnixSockets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cloud side of port forwarding, like {@code ssh -L} or {@code azbridge -L}: listens on a local
- * TCP port and forwards every accepted connection through the relay to the {@link RemoteForwarder}
+ * TCP port (or a Unix domain socket file, {@link Builder#unixSocket(Path)}) and forwards every accepted connection through the relay to the {@link RemoteForwarder}
  * listening on a hybrid connection.
  *
  * <pre>{@code
@@ -65,11 +72,15 @@ public final class LocalForwarder implements Closeable {
   private final String hybridConnection;
   private final InetAddress bindAddress;
   private final int port;
+  private final Path unixSocket;
+  private final Set<PosixFilePermission> socketPermissions;
   private final String configuredPortName;
   private final ForwardOptions options;
   private final ForwardTracker tracker;
   private final Object lock = new Object();
-  private ServerSocket serverSocket;
+  private ServerSocketChannel serverSocket;
+  private SocketAddress boundAddress;
+  private Object socketFileKey;
   private volatile String portName;
   private volatile boolean closed;
 
@@ -77,6 +88,11 @@ public final class LocalForwarder implements Closeable {
     this.options = b.options;
     this.bindAddress = b.bindAddress != null ? b.bindAddress : InetAddress.getLoopbackAddress();
     this.port = b.port;
+    this.unixSocket = b.unixSocket;
+    this.socketPermissions = b.socketPermissions;
+    if (unixSocket != null && (b.port != 0 || b.bindAddress != null)) {
+      throw new IllegalArgumentException("A local forwarder listens on a TCP port or on a Unix socket, not both");
+    }
     this.configuredPortName = b.portName;
     if (b.connector != null) {
       this.connector = b.connector;
@@ -121,10 +137,15 @@ public final class LocalForwarder implements Closeable {
   }
 
   /**
-   * Binds the local port and starts accepting. Returns at once; connections are forwarded on their
-   * own threads.
+   * Binds the local port or socket file and starts accepting. Returns at once; connections are
+   * forwarded on their own threads.
    *
-   * @throws java.net.BindException if the port is taken or the address is not local
+   * <p>A Unix socket file that exists is replaced only if it is a socket nothing accepts on (left
+   * behind by a crash); see {@link Builder#unixSocket(Path)}.
+   *
+   * @throws java.net.BindException if the port is taken, the address is not local, or the socket
+   *     file is in use or is not a socket
+   * @throws IllegalArgumentException if the socket path is longer than the system allows
    * @throws IllegalStateException if already started or closed
    */
   public void start() throws IOException {
@@ -132,30 +153,37 @@ public final class LocalForwarder implements Closeable {
       if (closed || serverSocket != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      ServerSocket ss = java.nio.channels.ServerSocketChannel.open().socket(); // channel-backed: see ForwardPump
-      try {
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(bindAddress, port), 128);
-      } catch (IOException e) {
-        ss.close();
-        throw e;
+      ServerSocketChannel ss;
+      String acceptName;
+      if (unixSocket != null) {
+        ss = UnixSockets.listen(unixSocket, socketPermissions);
+        boundAddress = UnixDomainSocketAddress.of(unixSocket);
+        socketFileKey = UnixSockets.fileKey(unixSocket);
+        portName = configuredPortName != null ? configuredPortName : unixSocket.toString();
+        acceptName = "accept-unix-" + unixSocket.getFileName();
+      } else {
+        ss = TcpSockets.listen(bindAddress, port);
+        boundAddress = ss.getLocalAddress();
+        int bound = ((InetSocketAddress) boundAddress).getPort();
+        portName = configuredPortName != null ? configuredPortName : Integer.toString(bound);
+        acceptName = "accept-" + bound;
       }
       serverSocket = ss;
-      portName = configuredPortName != null ? configuredPortName : Integer.toString(ss.getLocalPort());
-      ForwardThreads.newThread("accept-" + ss.getLocalPort(), () -> acceptLoop(ss)).start();
-      log.info("Forwarding {} to hybrid connection '{}' port name '{}'",
-          ForwardLog.peer(ss.getLocalSocketAddress()), hybridConnection, portName);
+      SocketAddress where = boundAddress;
+      ForwardThreads.newThread(acceptName, () -> acceptLoop(ss, where)).start();
+      log.info("Forwarding {} to hybrid connection '{}' port name '{}'", ForwardLog.peer(where), hybridConnection,
+          portName);
     }
   }
 
-  private void acceptLoop(ServerSocket ss) {
-    while (!ss.isClosed()) {
-      Socket socket;
+  private void acceptLoop(ServerSocketChannel ss, SocketAddress where) {
+    while (ss.isOpen()) {
+      SocketChannel socket;
       try {
         socket = ss.accept();
       } catch (IOException e) {
-        if (!ss.isClosed()) {
-          log.warn("Accepting on {} failed: {}", ForwardLog.peer(ss.getLocalSocketAddress()), e.toString());
+        if (ss.isOpen()) {
+          log.warn("Accepting on {} failed: {}", ForwardLog.peer(where), e.toString());
           try {
             Thread.sleep(100);
           } catch (InterruptedException ie) {
@@ -167,40 +195,50 @@ public final class LocalForwarder implements Closeable {
       if (!tracker.tryReserve()) {
         String why = tracker.isClosing() ? "the forwarder is closing"
             : "the limit of " + options.maxConnections() + " concurrent connections is reached";
-        refuse(socket, "Refused connection from " + ForwardLog.peer(socket.getRemoteSocketAddress()) + ": " + why,
-            null);
+        SocketAddress p = peerOf(socket, where);
+        refuse(socket, p, "Refused connection from " + ForwardLog.peer(p) + ": " + why, null);
         continue;
       }
       String id = tracker.nextId();
+      SocketAddress p = peerOf(socket, where);
       try {
-        ForwardThreads.handshake(() -> handle(id, socket));
+        ForwardThreads.handshake(() -> handle(id, socket, p));
       } catch (RuntimeException | OutOfMemoryError e) {
         tracker.release();
-        refuse(socket, "Could not start a thread for " + ForwardLog.peer(socket.getRemoteSocketAddress()), e);
+        refuse(socket, p, "Could not start a thread for " + ForwardLog.peer(p), e);
       }
     }
   }
 
-  private void handle(String id, Socket socket) {
-    String peer = ForwardLog.peer(socket.getRemoteSocketAddress());
+  /** A TCP client's address; for a Unix socket client (which has none) the socket file listened on. */
+  private static SocketAddress peerOf(SocketChannel socket, SocketAddress where) {
+    if (where instanceof UnixDomainSocketAddress) {
+      return where;
+    }
+    try {
+      return socket.getRemoteAddress();
+    } catch (IOException e) {
+      return where;
+    }
+  }
+
+  private void handle(String id, SocketChannel socket, SocketAddress peerAddress) {
+    String peer = ForwardLog.peer(peerAddress);
     String name = portName;
     boolean pumping = false;
     try (ForwardTracker.Handshake handshake = tracker.handshake(socket)) {
-      try {
-        socket.setTcpNoDelay(true);
-        socket.setKeepAlive(true);
-      } catch (IOException e) {
-        // the client is gone already; the first read will tell
+      if (!(peerAddress instanceof UnixDomainSocketAddress)) {
+        TcpSockets.configure(socket);
       }
       RelayConnection relay;
       try {
         relay = connector.connect(options.relayConnectTimeout());
       } catch (RelayConnectException e) {
-        refuse(socket, id + " " + peer + ": the relay refused the connection to hybrid connection '"
+        refuse(socket, peerAddress, id + " " + peer + ": the relay refused the connection to hybrid connection '"
             + hybridConnection + "': " + e.getMessage(), e);
         return;
       } catch (IOException | RuntimeException e) {
-        refuse(socket, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
+        refuse(socket, peerAddress, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
             + "' through the relay: " + e, e);
         return;
       }
@@ -213,13 +251,13 @@ public final class LocalForwarder implements Closeable {
         relay.setReadTimeout(Duration.ZERO);
       } catch (SocketTimeoutException e) {
         relay.abort();
-        refuse(socket, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
             + "' did not answer the preamble for port name '" + name + "' within "
             + options.handshakeTimeout().toSeconds() + " s — is it an azbridge-compatible forwarder?", e);
         return;
       } catch (IOException e) {
         relay.abort();
-        refuse(socket, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
             + "' failed the connection for port name '" + name + "' before accepting it (it could not reach"
             + " its target, or it failed): " + e.getMessage(), e);
         return;
@@ -230,7 +268,7 @@ public final class LocalForwarder implements Closeable {
         } else {
           relay.abort();
         }
-        refuse(socket, id + " " + peer + ": " + describe(reply, name), null);
+        refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
         return;
       }
       if (handshake.isAborted()) {
@@ -238,7 +276,7 @@ public final class LocalForwarder implements Closeable {
         ForwardPump.resetSocket(socket);
         return;
       }
-      ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, relay);
+      ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, peerAddress, relay);
       pumping = true;
       log.debug("{} opened: {} -> hybrid connection '{}' port name '{}' (tracking id {})", id, peer,
           hybridConnection, name, relay.trackingId());
@@ -272,11 +310,10 @@ public final class LocalForwarder implements Closeable {
     }
   }
 
-  private void refuse(Socket socket, String message, Throwable cause) {
+  private void refuse(SocketChannel socket, SocketAddress peer, String message, Throwable cause) {
     log.warn(message);
     ForwardPump.resetSocket(socket);
-    tracker.refused(new ForwardFailure(hybridConnection, portName,
-        ForwardLog.peer(socket.getRemoteSocketAddress()), message, cause));
+    tracker.refused(new ForwardFailure(hybridConnection, portName, ForwardLog.peer(peer), message, cause));
   }
 
   private static void closeQuietly(RelayConnection relay) {
@@ -287,11 +324,16 @@ public final class LocalForwarder implements Closeable {
     }
   }
 
-  /** The bound address; {@code null} before {@link #start()}. */
+  /** The bound TCP address; {@code null} before {@link #start()} and for a Unix socket. */
   public InetSocketAddress localAddress() {
     synchronized (lock) {
-      return serverSocket == null ? null : (InetSocketAddress) serverSocket.getLocalSocketAddress();
+      return boundAddress instanceof InetSocketAddress ? (InetSocketAddress) boundAddress : null;
     }
+  }
+
+  /** The Unix socket file listened on, or {@code null} for a TCP port. */
+  public Path unixSocket() {
+    return unixSocket;
   }
 
   /** The bound port; -1 before {@link #start()}. */
@@ -311,7 +353,13 @@ public final class LocalForwarder implements Closeable {
    */
   public String portName() {
     String p = portName;
-    return p != null ? p : configuredPortName != null ? configuredPortName : port == 0 ? null : Integer.toString(port);
+    if (p != null || configuredPortName != null) {
+      return p != null ? p : configuredPortName;
+    }
+    if (unixSocket != null) {
+      return unixSocket.toString();
+    }
+    return port == 0 ? null : Integer.toString(port);
   }
 
   /** The options in force. */
@@ -336,11 +384,12 @@ public final class LocalForwarder implements Closeable {
   }
 
   /**
-   * Stops accepting at once, aborts connections still in their handshake, lets forwarded connections
-   * finish for up to {@code grace}, then aborts the rest. Idempotent.
+   * Stops accepting at once (and removes the Unix socket file, if it is still the one this forwarder
+   * bound), aborts connections still in their handshake, lets forwarded connections finish for up to
+   * {@code grace}, then aborts the rest. Idempotent.
    */
   public void close(Duration grace) {
-    ServerSocket ss;
+    ServerSocketChannel ss;
     synchronized (lock) {
       if (closed) {
         return;
@@ -354,6 +403,9 @@ public final class LocalForwarder implements Closeable {
       } catch (IOException ignored) {
         // closing anyway
       }
+      if (unixSocket != null) {
+        UnixSockets.remove(unixSocket, socketFileKey);
+      }
     }
     tracker.closeAll(grace);
     log.debug("Local forwarder for hybrid connection '{}' closed", hybridConnection);
@@ -362,7 +414,9 @@ public final class LocalForwarder implements Closeable {
   @Override
   public String toString() {
     InetSocketAddress a = localAddress();
-    return "LocalForwarder{" + (a == null ? bindAddress.getHostAddress() + ":" + port : ForwardLog.peer(a))
+    String where = unixSocket != null ? "unix:" + unixSocket
+        : a == null ? bindAddress.getHostAddress() + ":" + port : ForwardLog.peer(a);
+    return "LocalForwarder{" + where
         + " -> '" + hybridConnection + "' port name '" + portName() + "'}";
   }
 
@@ -379,6 +433,8 @@ public final class LocalForwarder implements Closeable {
     private String hybridConnection;
     private InetAddress bindAddress;
     private int port;
+    private Path unixSocket;
+    private Set<PosixFilePermission> socketPermissions;
     private String portName;
     private ForwardOptions options = ForwardOptions.defaults();
     private ForwardEvents events;
@@ -414,8 +470,32 @@ public final class LocalForwarder implements Closeable {
     }
 
     /**
+     * Listens on a Unix domain socket file instead of a TCP port, as azbridge's
+     * {@code -L local_socket:hc}. The path must fit the system's limit (107 bytes on Linux). A file
+     * that exists at {@link LocalForwarder#start()} is replaced only if it is a socket nothing accepts
+     * on (a stale file left by a crash, logged at INFO); if a process accepts on it, or it is not a
+     * socket, {@code start()} fails. {@code close()} removes the file.
+     */
+    public Builder unixSocket(Path path) {
+      UnixSockets.checkPath(path);
+      this.unixSocket = path;
+      return this;
+    }
+
+    /**
+     * The permissions of the Unix socket file, set right after binding and before the first accept.
+     * Default {@code null}: the mode the process's umask leaves (with umask 022 {@code rwxr-xr-x},
+     * so only the owner can connect, since connecting needs write permission). For a guarantee that
+     * covers the moment of binding, put the socket in a directory only the intended users can enter.
+     */
+    public Builder socketPermissions(Set<PosixFilePermission> permissions) {
+      this.socketPermissions = permissions == null ? null : Set.copyOf(permissions);
+      return this;
+    }
+
+    /**
      * The logical port name sent in the preamble; the remote forwarder maps it to its target.
-     * Default: the local port number as text, as azbridge.
+     * Default: the local port number as text, as azbridge; for a Unix socket, the path as given.
      */
     public Builder portName(String portName) {
       Preamble.portNameBytes(portName);

@@ -1,12 +1,14 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A read-only view of one forwarded connection: a TCP connection spliced to a relay connection. Byte
+ * A read-only view of one forwarded connection: a TCP or Unix domain socket connection spliced to a
+ * relay connection. Byte
  * counts are live while the connection is open.
  */
 public interface ForwardedConnection {
@@ -21,9 +23,16 @@ public interface ForwardedConnection {
 
   /**
    * The TCP peer: on a local forwarder the client that connected; on a remote forwarder the
-   * configured target.
+   * configured target. {@code null} when the local side is a Unix domain socket (see {@link #peer()}).
    */
   InetSocketAddress tcpPeer();
+
+  /**
+   * The local side's peer: the TCP address as {@link #tcpPeer()}, or for a Unix domain socket its
+   * {@link java.net.UnixDomainSocketAddress} (on a local forwarder the socket file it listens on,
+   * since Unix socket clients have no address; on a remote forwarder the target socket file).
+   */
+  SocketAddress peer();
 
   /** The relay's tracking id of the relay connection, for correlating with relay logs. */
   String trackingId();

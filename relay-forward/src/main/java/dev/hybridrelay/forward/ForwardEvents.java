@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 /**
  * Receives a forwarder's per-connection events, for status output and metrics. Every method has a

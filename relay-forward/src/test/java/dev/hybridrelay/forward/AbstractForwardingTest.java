@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -80,7 +80,7 @@ abstract class AbstractForwardingTest {
 
   /** Builds and starts a chain forwarding {@code localPortName} to the remote forwarder's {@code targets}. */
   abstract Chain chain(String localPortName, List<ForwardTarget> targets, ForwardOptions options,
-      boolean acceptAnyNumericPortName) throws Exception;
+      boolean strictPortNames) throws Exception;
 
   /** Payload size for the large-transfer test. */
   abstract int largePayloadBytes();
@@ -351,7 +351,7 @@ abstract class AbstractForwardingTest {
   void portNameMismatchIsReportedOnBothEndsWithBothNames() throws Exception {
     TcpPeers.Server echo = track(TcpPeers.echo());
     Chain c = track(chain("rdp", List.of(new ForwardTarget("ssh", "127.0.0.1", echo.port()),
-        new ForwardTarget("3389", "127.0.0.1", echo.port())), ForwardOptions.defaults(), false));
+        new ForwardTarget("3389", "127.0.0.1", echo.port())), ForwardOptions.defaults(), true));
     LocalForwarder local = c.local();
     // The refusal is a reset; it may arrive while connecting, writing or reading.
     assertThatThrownBy(() -> {
@@ -383,7 +383,7 @@ abstract class AbstractForwardingTest {
         "only/" + sentinel.port());
     for (String name : attempts) {
       Chain c = track(chain(name, List.of(new ForwardTarget("app", "127.0.0.1", configured.port())),
-          ForwardOptions.defaults(), false));
+          ForwardOptions.defaults(), true));
       // The refusal is a reset; it may arrive while connecting, writing or reading.
       assertThatThrownBy(() -> {
         try (Socket s = TcpPeers.connect(c.local().localPort())) {
@@ -401,11 +401,12 @@ abstract class AbstractForwardingTest {
 
   @Test
   @Timeout(60)
-  void loneTargetAcceptsNumericNamesOnlyWhenAskedToAndStillOnlyReachesItsTarget() throws Exception {
+  void loneTargetAcceptsNumericNamesByDefaultAndStillOnlyReachesItsTarget() throws Exception {
     TcpPeers.Server sentinel = track(TcpPeers.echo());
     TcpPeers.Server configured = track(TcpPeers.echo());
     Chain c = track(chain(String.valueOf(sentinel.port()),
-        List.of(new ForwardTarget("3389", "127.0.0.1", configured.port())), ForwardOptions.defaults(), true));
+        List.of(new ForwardTarget("3389", "127.0.0.1", configured.port())), ForwardOptions.defaults(), false));
+    assertThat(c.remote().loneTargetRule()).isTrue();
     try (Socket s = TcpPeers.connect(c.local().localPort())) {
       s.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
       s.shutdownOutput();
@@ -413,6 +414,28 @@ abstract class AbstractForwardingTest {
     }
     assertThat(configured.accepted.get()).isEqualTo(1);
     assertThat(sentinel.accepted.get()).isZero();
+  }
+
+  @Test
+  @Timeout(60)
+  void strictPortNamesRefuseANumericNameThatIsNotTheTargets() throws Exception {
+    TcpPeers.Server configured = track(TcpPeers.echo());
+    Chain c = track(chain("18080", List.of(new ForwardTarget("8000", "127.0.0.1", configured.port())),
+        ForwardOptions.defaults(), true));
+    assertThat(c.remote().loneTargetRule()).isFalse();
+    // The refusal is a reset; it may arrive while connecting, writing or reading.
+    assertThatThrownBy(() -> {
+      try (Socket s = TcpPeers.connect(c.local().localPort())) {
+        s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
+        if (s.getInputStream().read() < 0) {
+          throw new SocketException("EOF");
+        }
+      }
+    }).isInstanceOf(SocketException.class);
+    await().atMost(Duration.ofSeconds(10)).until(() -> remoteEvents.refused.size() == 1);
+    assertThat(remoteEvents.refused.get(0).message()).contains("asked for port name '18080'").contains("only serves '8000'")
+        .doesNotContain("any numeric");
+    assertThat(configured.accepted.get()).isZero();
   }
 
   @Test

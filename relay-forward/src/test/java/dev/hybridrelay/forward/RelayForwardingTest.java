@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,12 +41,12 @@ class RelayForwardingTest extends AbstractForwardingTest {
 
   @Override
   Chain chain(String localPortName, List<ForwardTarget> targets, ForwardOptions options,
-      boolean acceptAnyNumericPortName) throws Exception {
+      boolean strictPortNames) throws Exception {
     // A fresh hybrid connection per chain, so that chains of one test never share listeners.
     String hc = "fwd-" + HCS.incrementAndGet();
     RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
     RemoteForwarder.Builder rb = RemoteForwarder.builder(cs).options(options).events(remoteEvents)
-        .acceptAnyNumericPortName(acceptAnyNumericPortName);
+        .strictPortNames(strictPortNames);
     targets.forEach(rb::target);
     RemoteForwarder remote = rb.build();
     remote.start();

@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,13 +1,14 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import dev.hybridrelay.core.RelayConnection;
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.ForwardFailure;
-import dev.hybridrelay.socket.ForwardOptions;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.ForwardedConnection;
-import java.net.Socket;
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardFailure;
+import dev.hybridrelay.forward.ForwardOptions;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.ForwardedConnection;
+import java.net.SocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,11 +97,11 @@ public final class ForwardTracker {
 
   /** A connection in its handshake, abortable by {@link #closeAll}. */
   public final class Handshake implements AutoCloseable {
-    private volatile Socket socket;
+    private volatile SocketChannel socket;
     private volatile RelayConnection relay;
     private volatile boolean aborted;
 
-    private Handshake(Socket socket) {
+    private Handshake(SocketChannel socket) {
       this.socket = socket;
     }
 
@@ -113,7 +114,7 @@ public final class ForwardTracker {
     }
 
     /** Records the socket (remote side: the target socket is made during the handshake). */
-    public void socket(Socket socket) {
+    public void socket(SocketChannel socket) {
       this.socket = socket;
       if (aborted) {
         ForwardPump.resetSocket(socket);
@@ -127,7 +128,7 @@ public final class ForwardTracker {
 
     void abort() {
       aborted = true;
-      Socket s = socket;
+      SocketChannel s = socket;
       if (s != null) {
         ForwardPump.resetSocket(s);
       }
@@ -149,7 +150,7 @@ public final class ForwardTracker {
   }
 
   /** Registers a handshake so that closing the forwarder can abort it. */
-  public Handshake handshake(Socket socket) {
+  public Handshake handshake(SocketChannel socket) {
     Handshake h = new Handshake(socket);
     handshakes.add(h);
     if (closing) {
@@ -159,9 +160,9 @@ public final class ForwardTracker {
   }
 
   /** Creates and registers the pump for a connection whose handshake succeeded. */
-  public ForwardPump startPump(String id, String hybridConnection, String portName, Socket socket,
-      RelayConnection relay) {
-    ForwardPump pump = new ForwardPump(id, hybridConnection, portName, socket, relay, this);
+  public ForwardPump startPump(String id, String hybridConnection, String portName, SocketChannel socket,
+      SocketAddress peer, RelayConnection relay) {
+    ForwardPump pump = new ForwardPump(id, hybridConnection, portName, socket, peer, relay, this);
     pumps.add(pump);
     WATCHED.add(pump);
     total.incrementAndGet();

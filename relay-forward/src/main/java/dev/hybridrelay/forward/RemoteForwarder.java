@@ -1,19 +1,22 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListener;
-import dev.hybridrelay.socket.internal.ForwardLog;
-import dev.hybridrelay.socket.internal.ForwardPump;
-import dev.hybridrelay.socket.internal.ForwardTracker;
-import dev.hybridrelay.socket.internal.Preamble;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.TcpSockets;
+import dev.hybridrelay.forward.internal.UnixSockets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge side of port forwarding, like {@code azbridge -T}/{@code -R}: listens on a hybrid
- * connection and forwards every relayed connection to a configured TCP target.
+ * connection and forwards every relayed connection to a configured target: a TCP {@code host:port}
+ * or a Unix domain socket file ({@link ForwardTarget#unixSocket}).
  *
  * <pre>{@code
  * RemoteForwarder forwarder = RemoteForwarder.builder(connectionString)
@@ -42,10 +46,14 @@ import org.slf4j.LoggerFactory;
  * A sender chooses a target only by its logical port name, and only among the targets configured
  * here; it never supplies a host or a port. A port name that is not configured is refused: the relay
  * connection is closed without a reply (what azbridge does), and the refusal is logged at WARN naming
- * the asked name and the served ones. azbridge additionally lets a forwarder with a single target
- * accept any numeric port name (so {@code -L 13389:hc} reaches {@code -T hc:3389}); that leniency is
- * off by default here and enabled with {@link Builder#acceptAnyNumericPortName(boolean)}. It never
- * widens the set of targets, only the names that reach the lone one.
+ * the asked name and the served ones.
+ *
+ * <h2>Lone-target rule</h2>
+ * As azbridge, a forwarder with exactly one target accepts any numeric port name for it, so
+ * {@code -L 13389:hc} reaches {@code -T hc:3389}. It never widens the set of targets, only the names
+ * that reach the lone one. With several targets, and for non-numeric names, names match exactly.
+ * {@link Builder#strictPortNames(boolean) strictPortNames(true)} turns the rule off, so that a
+ * mismatched number is refused and reported. {@link #start()} logs at INFO which rule applies.
  *
  * <h2>Per connection</h2>
  * Reads the preamble (unsupported version → reply {@code [0,0,0]}; datagram mode → {@code [0,0,255]},
@@ -66,7 +74,7 @@ public final class RemoteForwarder implements Closeable {
   private final String hybridConnection;
   private final Map<String, ForwardTarget> targets;
   private final InetAddress sourceAddress;
-  private final boolean acceptAnyNumericPortName;
+  private final boolean loneTargetRule;
   private final ForwardOptions options;
   private final ForwardTracker tracker;
   private final Consumer<RelayListener.Builder> listenerCustomizer;
@@ -87,7 +95,7 @@ public final class RemoteForwarder implements Closeable {
     }
     this.targets = Collections.unmodifiableMap(new LinkedHashMap<>(b.targets));
     this.sourceAddress = b.sourceAddress;
-    this.acceptAnyNumericPortName = b.acceptAnyNumericPortName;
+    this.loneTargetRule = !b.strictPortNames && targets.size() == 1;
     this.options = b.options;
     this.listenerCustomizer = b.listenerCustomizer;
     this.tracker = new ForwardTracker("R", options, b.events);
@@ -150,6 +158,7 @@ public final class RemoteForwarder implements Closeable {
     }
     log.info("Forwarding hybrid connection '{}' to {}", hybridConnection,
         targets.values().stream().map(ForwardTarget::toString).collect(Collectors.joining(", ")));
+    log.info("Hybrid connection '{}': {}", hybridConnection, portNameRule());
   }
 
   /** Tests: handles one relay connection on the calling thread, as the listener would. */
@@ -213,30 +222,18 @@ public final class RemoteForwarder implements Closeable {
             + "', but its target is TCP (answered 0,0,255)", null);
         return;
       }
-      Socket socket;
+      SocketChannel socket;
       try {
-        socket = java.nio.channels.SocketChannel.open().socket(); // channel-backed: see ForwardPump
-      } catch (IOException e) {
+        socket = target.isUnixSocket() ? UnixSockets.connect(target.socketPath(), handshake)
+            : TcpSockets.connect(target.host(), target.port(), sourceAddress, options.targetConnectTimeout(), handshake);
+      } catch (IOException | RuntimeException e) {
         relay.abort();
-        refuse(asked, peer, id + " " + peer + ": cannot open a socket for port name '" + asked + "': " + e, e);
-        return;
-      }
-      handshake.socket(socket);
-      try {
-        if (sourceAddress != null) {
-          socket.bind(new InetSocketAddress(sourceAddress, 0));
-        }
-        socket.connect(new InetSocketAddress(target.host(), target.port()),
-            (int) Math.min(Integer.MAX_VALUE, options.targetConnectTimeout().toMillis()));
-        socket.setTcpNoDelay(true);
-        socket.setKeepAlive(true);
-      } catch (IOException e) {
-        relay.abort();
-        ForwardPump.resetSocket(socket);
         refuse(asked, peer, id + " " + peer + ": could not connect to the target of port name '" + asked + "', "
-            + target.host() + ":" + target.port() + ": " + e.getMessage(), e);
+            + target.address() + ": " + e.getMessage(), e);
         return;
       }
+      SocketAddress targetAddress = target.isUnixSocket() ? UnixDomainSocketAddress.of(target.socketPath())
+          : remoteAddress(socket);
       try {
         out.write(Preamble.okReply(Preamble.MODE_STREAM));
         out.flush();
@@ -252,10 +249,10 @@ public final class RemoteForwarder implements Closeable {
         ForwardPump.resetSocket(socket);
         return;
       }
-      ForwardPump pump = tracker.startPump(id, hybridConnection, asked, socket, relay);
+      ForwardPump pump = tracker.startPump(id, hybridConnection, asked, socket, targetAddress, relay);
       pumping = true;
       log.debug("{} opened: sender {} -> port name '{}' -> {} (tracking id {})", id, peer, asked,
-          ForwardLog.peer(socket.getRemoteSocketAddress()), relay.trackingId());
+          ForwardLog.peer(targetAddress), relay.trackingId());
       handshake.finished();
       pump.runOnCurrentThread();
     } catch (RuntimeException e) {
@@ -270,10 +267,30 @@ public final class RemoteForwarder implements Closeable {
 
   private ForwardTarget resolve(String portName) {
     ForwardTarget t = targets.get(portName);
-    if (t == null && acceptAnyNumericPortName && targets.size() == 1 && portName.matches("[0-9]{1,5}")) {
+    if (t == null && loneTargetRule && isNumeric(portName)) {
       t = targets.values().iterator().next();
     }
     return t;
+  }
+
+  /** A port name azbridge's lone-target rule treats as numeric: 1-10 ASCII digits, at most 2^31-1. */
+  static boolean isNumeric(String portName) {
+    return portName.matches("[0-9]{1,10}") && Long.parseLong(portName) <= Integer.MAX_VALUE;
+  }
+
+  /** Which port-name rule applies, in words, for the INFO line at start. */
+  String portNameRule() {
+    if (loneTargetRule) {
+      return "one target, so it serves port name '" + targets.keySet().iterator().next()
+          + "' and any numeric port name (azbridge's lone-target rule; strict port names turn it off)";
+    }
+    return "port names must match exactly: " + servedNames()
+        + (targets.size() == 1 ? " (strict port names)" : " (several targets)");
+  }
+
+  /** Whether the lone-target rule is in force: one target and not {@link Builder#strictPortNames strict}. */
+  public boolean loneTargetRule() {
+    return loneTargetRule;
   }
 
   private String servedNames() {
@@ -282,7 +299,15 @@ public final class RemoteForwarder implements Closeable {
       names.add("'" + n + "'");
     }
     String s = String.join(", ", names);
-    return acceptAnyNumericPortName && targets.size() == 1 ? s + " (and any numeric name)" : s;
+    return loneTargetRule ? s + " (and any numeric name)" : s;
+  }
+
+  private static SocketAddress remoteAddress(SocketChannel ch) {
+    try {
+      return ch.getRemoteAddress();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private void reply(RelayConnection relay, OutputStream out, byte[] reply) {
@@ -384,7 +409,7 @@ public final class RemoteForwarder implements Closeable {
     private String hybridConnection;
     private final Map<String, ForwardTarget> targets = new LinkedHashMap<>();
     private InetAddress sourceAddress;
-    private boolean acceptAnyNumericPortName;
+    private boolean strictPortNames;
     private ForwardOptions options = ForwardOptions.defaults();
     private ForwardEvents events;
     private Consumer<RelayListener.Builder> listenerCustomizer;
@@ -406,6 +431,14 @@ public final class RemoteForwarder implements Closeable {
      */
     public Builder target(String portName, String host, int port) {
       return target(new ForwardTarget(portName, host, port));
+    }
+
+    /**
+     * Adds a Unix domain socket target: connections asking for {@code portName} are connected to
+     * the socket file {@code path}, as azbridge's {@code -T hc:port_name/local_socket}.
+     */
+    public Builder unixSocketTarget(String portName, java.nio.file.Path path) {
+      return target(ForwardTarget.unixSocket(portName, path));
     }
 
     /** Adds a target named by its port number, as azbridge's {@code -T hc:host:port}. */
@@ -432,11 +465,25 @@ public final class RemoteForwarder implements Closeable {
     }
 
     /**
-     * azbridge compatibility: with exactly one target, accept any numeric port name for it. Default
-     * off, so that a mismatched port name is reported instead of silently accepted.
+     * Strict port names: turns off azbridge's lone-target rule, so that a forwarder with one target
+     * accepts only that target's exact port name. Default {@code false}: as azbridge, a forwarder
+     * with exactly one target accepts any numeric port name for it (several targets, or non-numeric
+     * names, always match exactly). The rule never adds a target.
      */
+    public Builder strictPortNames(boolean strict) {
+      this.strictPortNames = strict;
+      return this;
+    }
+
+    /**
+     * The opposite of {@link #strictPortNames(boolean)}: {@code acceptAnyNumericPortName(false)} is
+     * {@code strictPortNames(true)}.
+     *
+     * @deprecated the lone-target rule is on by default now; use {@link #strictPortNames(boolean)}
+     */
+    @Deprecated
     public Builder acceptAnyNumericPortName(boolean accept) {
-      this.acceptAnyNumericPortName = accept;
+      this.strictPortNames = !accept;
       return this;
     }
 

@@ -1,16 +1,17 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardedConnection;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardedConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -26,12 +27,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Splices one TCP socket and one relay connection, as azbridge's stream pump.
+ * Splices one stream socket (TCP or Unix domain, a {@link SocketChannel} either way) and one relay
+ * connection, as azbridge's stream pump. Every stream forwarder kind shares it; what differs between
+ * kinds (how the socket is bound, accepted or connected) is in {@link TcpSockets} and
+ * {@link UnixSockets}.
  *
- * <p>When the socket has a {@link SocketChannel} (the forwarders create theirs that way) and the
- * connection is this library's, the pump has no thread: both directions run on the connection's
- * {@link IoLoop}, with the TCP socket registered on the same loop, so an idle tunnel costs a selection
- * key and no buffer (reads go through the loop's shared buffer and are framed at once). TCP is read
+ * <p>When the connection is this library's, the pump has no thread: both directions run on the
+ * connection's {@link IoLoop}, with the socket registered on the same loop, so an idle tunnel costs a
+ * selection key and no buffer (reads go through the loop's shared buffer and are framed at once). TCP is read
  * only while the relay connection's send queue is within its window, and received messages are taken
  * from the connection only as fast as TCP accepts them, so both directions keep the bounded-memory
  * backpressure of the blocking pump. Otherwise one thread per direction copies through a buffer of
@@ -43,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       flowing until its own end.
  *   <li>Any failure — TCP reset, relay abort, a read of a non-clean relay close, a timeout — aborts
  *       both sides: the relay connection with {@link RelayConnection#abort()}, the socket with
- *       {@code SO_LINGER 0} and close, so the TCP peer sees a reset, never a clean end.
+ *       {@code SO_LINGER 0} and close, so the TCP peer sees a reset, never a clean end (a Unix socket
+ *       has no reset: it is closed, and the relay side still sees the abort).
  *   <li>When both directions ended cleanly, both are closed cleanly.
  * </ul>
  */
@@ -53,7 +57,8 @@ public final class ForwardPump implements ForwardedConnection {
   private final String id;
   private final String hybridConnection;
   private final String portName;
-  private final Socket socket;
+  private final SocketChannel channel;
+  private final SocketAddress peer;
   private final RelayConnection relay;
   private final int bufferSize;
   private final long idleTimeoutNanos;
@@ -75,12 +80,13 @@ public final class ForwardPump implements ForwardedConnection {
   private volatile ForwardOutcome outcome;
   private volatile Throwable failure;
 
-  ForwardPump(String id, String hybridConnection, String portName, Socket socket, RelayConnection relay,
-      ForwardTracker tracker) {
+  ForwardPump(String id, String hybridConnection, String portName, SocketChannel channel, SocketAddress peer,
+      RelayConnection relay, ForwardTracker tracker) {
     this.id = id;
     this.hybridConnection = hybridConnection;
     this.portName = portName;
-    this.socket = socket;
+    this.channel = channel;
+    this.peer = peer;
     this.relay = relay;
     this.tracker = tracker;
     this.bufferSize = tracker.options().bufferSize();
@@ -89,9 +95,8 @@ public final class ForwardPump implements ForwardedConnection {
   }
 
   /**
-   * Starts pumping. When the socket has a channel and the relay connection is this library's, both
-   * directions run on the connection's I/O loop without a thread of their own, and this returns at
-   * once. Otherwise the relay-to-TCP direction runs on a new daemon thread and the TCP-to-relay
+   * Starts pumping. When the relay connection is this library's, both directions run on the
+   * connection's I/O loop without a thread of their own, and this returns at once. Otherwise the relay-to-TCP direction runs on a new daemon thread and the TCP-to-relay
    * direction on the calling thread, which returns when that direction ended.
    */
   public void runOnCurrentThread() {
@@ -106,7 +111,6 @@ public final class ForwardPump implements ForwardedConnection {
   // ---------------------------------------------------------------- non-blocking pump
 
   private volatile ConnectionImpl conn;
-  private SocketChannel channel;
   private IoLoop loop;
   private volatile SelectionKey key;
   private boolean upDone; // loop thread only
@@ -116,12 +120,11 @@ public final class ForwardPump implements ForwardedConnection {
 
   /** Switches to the non-blocking pump if both ends allow it; false if they do not. */
   private boolean startAsync() {
-    SocketChannel ch = socket.getChannel();
-    if (ch == null || !(relay instanceof ConnectionImpl) || ((ConnectionImpl) relay).ioLoop() == null) {
+    SocketChannel ch = channel;
+    if (!(relay instanceof ConnectionImpl) || ((ConnectionImpl) relay).ioLoop() == null) {
       return false;
     }
     loop = ((ConnectionImpl) relay).ioLoop();
-    channel = ch;
     conn = (ConnectionImpl) relay;
     if (aborted.get()) {
       complete(); // aborted before it started (the forwarder is closing)
@@ -319,13 +322,13 @@ public final class ForwardPump implements ForwardedConnection {
       InputStream in;
       OutputStream out;
       try {
-        in = up ? socket.getInputStream() : relay.getInputStream();
+        in = up ? ChannelStreams.in(channel) : relay.getInputStream();
       } catch (IOException e) {
         abort(sourceFailed, e);
         return;
       }
       try {
-        out = up ? relay.getOutputStream() : socket.getOutputStream();
+        out = up ? relay.getOutputStream() : ChannelStreams.out(channel);
       } catch (IOException e) {
         abort(destinationFailed, e);
         return;
@@ -377,7 +380,7 @@ public final class ForwardPump implements ForwardedConnection {
         if (up) {
           relay.shutdownOutput();
         } else {
-          socket.shutdownOutput();
+          channel.shutdownOutput();
         }
       } catch (IOException e) {
         abort(destinationFailed, e);
@@ -415,7 +418,7 @@ public final class ForwardPump implements ForwardedConnection {
         log.debug("{}: closing the relay connection failed: {}", id, e.toString());
       }
       try {
-        socket.close();
+        channel.close();
       } catch (IOException e) {
         log.debug("{}: closing the socket failed: {}", id, e.toString());
       }
@@ -449,19 +452,22 @@ public final class ForwardPump implements ForwardedConnection {
     } catch (RuntimeException e) {
       log.debug("{}: relay abort failed: {}", id, e.toString());
     }
-    resetSocket(socket);
+    resetSocket(channel);
     if (conn != null) {
       complete(); // no pump thread will finish it
     }
   }
 
-  /** Closes a socket so that the peer sees a reset (SO_LINGER 0), not a clean end. */
-  public static void resetSocket(Socket socket) {
+  /**
+   * Closes a socket so that a TCP peer sees a reset (SO_LINGER 0), not a clean end. A Unix domain
+   * socket has no reset and is just closed.
+   */
+  public static void resetSocket(SocketChannel socket) {
     try {
-      if (!socket.isClosed()) {
-        socket.setSoLinger(true, 0);
+      if (socket.isOpen() && socket.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+        socket.setOption(StandardSocketOptions.SO_LINGER, 0);
       }
-    } catch (IOException ignored) {
+    } catch (IOException | RuntimeException ignored) {
       // closed concurrently
     }
     try {
@@ -514,7 +520,12 @@ public final class ForwardPump implements ForwardedConnection {
 
   @Override
   public InetSocketAddress tcpPeer() {
-    return (InetSocketAddress) socket.getRemoteSocketAddress();
+    return peer instanceof InetSocketAddress ? (InetSocketAddress) peer : null;
+  }
+
+  @Override
+  public SocketAddress peer() {
+    return peer;
   }
 
   @Override
@@ -555,6 +566,6 @@ public final class ForwardPump implements ForwardedConnection {
 
   @Override
   public String toString() {
-    return id + " " + ForwardLog.peer(tcpPeer()) + " hc '" + hybridConnection + "' port '" + portName + "'";
+    return id + " " + ForwardLog.peer(peer) + " hc '" + hybridConnection + "' port '" + portName + "'";
   }
 }

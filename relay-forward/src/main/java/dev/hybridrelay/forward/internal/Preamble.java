@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket.internal;
+package dev.hybridrelay.forward.internal;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.hybridrelay.socket;
+package dev.hybridrelay.forward;
 
 /** How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset. */
 public enum ForwardOutcome {
