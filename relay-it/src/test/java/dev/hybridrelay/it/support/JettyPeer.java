@@ -56,7 +56,7 @@ public final class JettyPeer implements AutoCloseable {
   }
 
   /**
-   * The largest binary message Jetty accepts, its default (64 KiB) unchanged by this helper: a
+   * The largest binary message Jetty accepts, its default (64 KiB) left unchanged here: a
    * bigger one makes Jetty close with 1009.
    */
   public long maxBinaryMessageSize() {
