@@ -266,6 +266,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private Duration tokenClockSkew = Duration.ofMinutes(5);
     private Duration keepAliveInterval = Duration.ofSeconds(30);
     private Duration shutdownGracePeriod = Duration.ofSeconds(5);
+    private Duration closeTimeout = RelaySettings.DEFAULT_CLOSE_TIMEOUT;
     private Consumer<Throwable> fatalErrorHandler;
 
     private static final class HcConfig {
@@ -536,6 +537,18 @@ public final class LocalRelayServer implements AutoCloseable {
     }
 
     /**
+     * How long a relayed connection's end that sent its Close frame and then shut down its TCP
+     * output (FIN, or TLS {@code close_notify} then FIN, as Jetty's WebSocket client does) is kept
+     * open for the other side's Close (default 30 s). Until then the relay still forwards the other
+     * side's data and its Close to it (RFC 6455 section 5.5.1); afterwards both ends are closed, so
+     * that half-closed sockets do not linger.
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive("closeTimeout", timeout);
+      return this;
+    }
+
+    /**
      * Called, on the I/O thread and at most once, with the first {@link java.lang.Error} raised on
      * an I/O thread. Must not block. Default: log at ERROR and close the server asynchronously.
      * A process that embeds the relay as its main job may halt instead.
@@ -582,7 +595,7 @@ public final class LocalRelayServer implements AutoCloseable {
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
-          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal);
+          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal, closeTimeout);
       self[0] = new LocalRelayServer(settings);
       return self[0];
     }

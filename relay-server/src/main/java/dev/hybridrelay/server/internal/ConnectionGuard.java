@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -106,11 +108,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
     boolean httpStillThere = ctx.pipeline().get("http") != null;
     if (httpStillThere && (ssl == null || ssl.handshakeFuture().isSuccess())) {
-      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-          Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-      res.headers().set(HttpHeaderNames.CONNECTION, "close");
+      FullHttpResponse res = HttpRefusal.response(status, text);
       // Written from the tail so that the HTTP codec encodes it.
       ctx.channel().writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
       ctx.executor().schedule(() -> RelayEngine.abort(ctx.channel()), 1, TimeUnit.SECONDS);
@@ -139,6 +137,22 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
       deadline.cancel(false);
       deadline = null;
     }
+  }
+
+  /**
+   * The peer shut down its output (FIN; with TLS usually after {@code close_notify}). A relayed leg
+   * decides for itself ({@link SplicePair#inputShutdown}); every other connection (a handshake in
+   * progress, a control channel) ends here once what was written to it is flushed.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      ChannelPipeline p = ctx.pipeline();
+      if (p.get(StreamSpliceHandler.class) == null && p.get(SpliceHandler.class) == null) {
+        RelayEngine.closeAfterFlush(ctx.channel());
+      }
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   @Override

@@ -94,6 +94,10 @@ public final class RelayEngine {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
+          // A peer's FIN is an event, not the end of the channel: a relayed leg that sent its Close
+          // and then half-closed must still receive the other side's Close (ConnectionGuard ends every
+          // other kind of connection at its FIN, as before).
+          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
