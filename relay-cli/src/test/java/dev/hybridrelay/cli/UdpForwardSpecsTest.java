@@ -11,7 +11,7 @@ class UdpForwardSpecsTest {
   @Test
   void localUdpPortKeepsTheSuffixInItsDefaultPortName() throws Exception {
     ForwardPlan.LocalRule r = ForwardSpecs.parseLocal("3434U:relay");
-    assertThat(r).isEqualTo(new ForwardPlan.LocalRule(null, 3434, null, "relay", "-L 3434U:relay", true));
+    assertThat(r).isEqualTo(new ForwardPlan.LocalRule(null, 3434, null, "relay", "-L 3434U:relay", null, true));
     assertThat(r.effectivePortName()).isEqualTo("3434U");
   }
 
@@ -37,7 +37,7 @@ class UdpForwardSpecsTest {
   @Test
   void remoteUdpForms() throws Exception {
     ForwardPlan.RemoteRule portOnly = ForwardSpecs.parseRemote("relay:3434U");
-    assertThat(portOnly).isEqualTo(new ForwardPlan.RemoteRule("relay", null, "localhost", 3434, "-T relay:3434U", true));
+    assertThat(portOnly).isEqualTo(new ForwardPlan.RemoteRule("relay", null, "localhost", 3434, "-T relay:3434U", null, true));
     assertThat(portOnly.effectivePortName()).isEqualTo("3434U");
 
     ForwardPlan.RemoteRule hostPort = ForwardSpecs.parseRemote("relay:10.0.0.2:53U");
