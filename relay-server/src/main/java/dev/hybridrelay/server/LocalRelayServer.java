@@ -267,6 +267,9 @@ public final class LocalRelayServer implements AutoCloseable {
     private Duration keepAliveInterval = Duration.ofSeconds(30);
     private Duration shutdownGracePeriod = Duration.ofSeconds(5);
     private Consumer<Throwable> fatalErrorHandler;
+    private Duration httpRequestTimeout = Duration.ofSeconds(60);
+    private int maxHttpRequests = 1_000;
+    private int maxHttpRequestsPerListener = 100;
 
     private static final class HcConfig {
       final String name;
@@ -545,6 +548,35 @@ public final class LocalRelayServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * HTTP request mode: how long the relay waits for a listener's response head, counted from the
+     * last request-body byte forwarded, and how long a response body may stay idle (default 60 s,
+     * the service's fixed value). Over it the sender gets 504 {@code GatewayTimeout} (or, once the
+     * response head was sent, its connection is dropped).
+     */
+    public Builder httpRequestTimeout(Duration timeout) {
+      this.httpRequestTimeout = positive("httpRequestTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * HTTP requests in progress on the whole relay (default 1,000); one more is answered 503
+     * {@code ServerBusy}. Each in-progress request holds at most 64 KiB of buffered body.
+     */
+    public Builder maxHttpRequests(int max) {
+      this.maxHttpRequests = positive("maxHttpRequests", max);
+      return this;
+    }
+
+    /**
+     * HTTP requests in progress per listener control channel (default 100); a request routed to a
+     * listener that has this many is answered 503 {@code ServerBusy}.
+     */
+    public Builder maxHttpRequestsPerListener(int max) {
+      this.maxHttpRequestsPerListener = positive("maxHttpRequestsPerListener", max);
+      return this;
+    }
+
     /** Validates the configuration and creates an unstarted server. */
     public LocalRelayServer build() {
       InetAddress bind = bindAddress;
@@ -582,7 +614,8 @@ public final class LocalRelayServer implements AutoCloseable {
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
-          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal);
+          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal,
+          httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener);
       self[0] = new LocalRelayServer(settings);
       return self[0];
     }

@@ -56,4 +56,25 @@ final class Query {
     }
     return sb.toString();
   }
+
+  /**
+   * The query an HTTP request-mode listener sees: every raw pair except {@code sb-hc-*=value} pairs
+   * (a bare {@code sb-hc-…} key without {@code =} survives, empty pairs too, as the service does);
+   * empty if nothing is left.
+   */
+  String httpQuery() {
+    StringBuilder sb = new StringBuilder();
+    boolean first = true;
+    for (Pair p : pairs) {
+      if (p.value != null && p.name.toLowerCase(Locale.ROOT).startsWith("sb-hc-")) {
+        continue;
+      }
+      if (!first) {
+        sb.append('&');
+      }
+      first = false;
+      sb.append(p.raw);
+    }
+    return sb.toString();
+  }
 }

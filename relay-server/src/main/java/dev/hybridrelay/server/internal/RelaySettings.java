@@ -28,7 +28,10 @@ public record RelaySettings(
     Duration tokenClockSkew,
     Duration keepAliveInterval,
     Duration shutdownGracePeriod,
-    Consumer<Throwable> fatalErrorHandler) {
+    Consumer<Throwable> fatalErrorHandler,
+    Duration httpRequestTimeout,
+    int maxHttpRequests,
+    int maxHttpRequestsPerListener) {
 
   public RelaySettings {
     namespaceRules = List.copyOf(namespaceRules);
