@@ -185,7 +185,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     Query query;
     try {
       path = PercentCodec.decode(rawPath, false);
-      query = Query.parse(q < 0 ? null : target.substring(q + 1));
+      query = Query.parse(q < 0 ? null : target.substring(q + 1), true);
     } catch (IllegalArgumentException e) {
       error(400, HttpErrors.BAD_REQUEST, "Malformed request target (bad percent-encoding).", trackingId, "");
       return;
