@@ -48,9 +48,16 @@ import org.slf4j.LoggerFactory;
  * {@code listen} (listener control channel), {@code connect} or none (sender), {@code accept}
  * (rendezvous, address from the {@code accept} notification). Hybrid connection names may contain
  * {@code /}: a sender path is split by the <em>longest registered name</em> that is a whole-segment
- * prefix; a listener must name the hybrid connection exactly. Names are case-insensitive. HTTP
- * request relaying (the {@code request} mode) is not supported yet: plain HTTP requests to a hybrid
- * connection get 501, other paths 404.
+ * prefix; a listener must name the hybrid connection exactly. Names are case-insensitive.
+ *
+ * <p>HTTP request mode: plain HTTP requests to {@code /{hybrid-connection}[/…]} on the same port go
+ * to one listener as {@code request} messages (inline up to 64 KiB, else over a rendezvous socket with
+ * {@code sb-hc-action=request}), bodies streaming both ways with backpressure; keep-alive, chunked
+ * bodies, HEAD and {@code Expect: 100-continue} are supported. Relay errors there have a JSON body
+ * {@code {"error":{"code","message"}}} and no {@code Via}: 401/403 {@code TokenMissingOrInvalid}
+ * (401 with {@code WWW-Authenticate: SharedAccessSignature}), 404 (unknown hybrid connection or no
+ * listener), 502 (listener failed), 503 (limits), 504 after {@link Builder#httpRequestTimeout}. A
+ * request to {@code /} gets 404.
  *
  * <h2>Threads</h2>
  * I/O runs on daemon threads named {@code hybridrelay-server-N-boss-*} and

@@ -36,6 +36,7 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
   private IOException failure;
   private boolean terminated;
   private boolean messageOpen;
+  private boolean discard;
 
   HttpRendezvousSocket(URI address, int connectTimeoutMillis, String trackingId) {
     this.ws = new RelayWebSocket("http-rendezvous", address, Map.of(), List.of(), MAX_FRAME,
@@ -168,6 +169,16 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
 
   /** Ends cleanly: Close 1000 after everything sent, then waits (bounded) for the relay's Close. */
   void finish() {
+    synchronized (lock) {
+      // an unread rest of the request body is discarded, so that the relay's Close can arrive
+      discard = true;
+      chunks.clear();
+      buffered = 0;
+      if (paused) {
+        paused = false;
+        ws.resumeReading();
+      }
+    }
     if (!ws.hasPeerClosed()) {
       ws.sendClose(1000, "Normal Closure");
     }
@@ -218,6 +229,9 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
     data.get(copy);
     BufferPool.PAYLOADS.release(data);
     synchronized (lock) {
+      if (discard) {
+        return;
+      }
       if (copy.length > 0) {
         chunks.add(copy);
         buffered += copy.length;
