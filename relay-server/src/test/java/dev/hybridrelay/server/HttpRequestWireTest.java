@@ -248,6 +248,27 @@ class HttpRequestWireTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void emptyBinaryAfterABodylessResponseIsToleratedAsHycoHttpsSendsIt() throws Exception {
+    try (RelayFixture relay = RelayFixture.start(false); TestListener l = relay.listen("quirk")) {
+      String req = "GET /quirk HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: " + RelayFixture.token("quirk")
+          + "\r\n\r\n";
+      for (int i = 0; i < 2; i++) {
+        try (Socket s = senderSocket(relay)) {
+          CompletableFuture<RawHttp> res = sendAsync(s, req, null);
+          JsonNode r = nextRequest(l);
+          l.control.send("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":204,\"body\":false}}");
+          l.control.send(new byte[0]);
+          assertThat(res.get(10, TimeUnit.SECONDS).status).isEqualTo(204);
+        }
+      }
+      assertThat(l.control.isOpen()).isTrue();
+      // a binary message that follows no response still closes the channel (1003)
+      l.control.send(new byte[] {1});
+      assertThat(l.control.awaitClosed(10_000).code()).isEqualTo(1003);
+    }
+  }
+
   static byte[] readAll(InputStream in) throws Exception {
     return in.readAllBytes();
   }

@@ -64,6 +64,8 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   /** The exchange whose inline response body is arriving, or null. */
   private HttpExchange responseTarget;
   private boolean skipBinary;
+  /** The last message was a response without body: one binary message after it is tolerated. */
+  private boolean afterBodylessResponse;
   private boolean inBinary;
   private long binaryBytes;
 
@@ -201,6 +203,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     if (x == null) {
       log.debug("Listener {} answered an unknown or finished HTTP request", trackingId);
       skipBinary = body;
+      afterBodylessResponse = !body;
       return;
     }
     if (body) {
@@ -208,15 +211,21 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       binaryBytes = 0;
     } else {
       http.remove(rid, x);
+      afterBodylessResponse = true;
     }
     x.postResponseHead(r, false);
   }
 
   private void onBinaryFrame(WebSocketFrame frame, boolean first) {
     if (first && responseTarget == null && !skipBinary) {
-      closeWith(1003, "Binary messages on the control channel must follow a response with body");
-      return;
+      if (!afterBodylessResponse) {
+        closeWith(1003, "Binary messages on the control channel must follow a response with body");
+        return;
+      }
+      // hyco-https sends an empty binary message after a response with "body": false
+      skipBinary = true;
     }
+    afterBodylessResponse = false;
     boolean fin = frame.isFinalFragment();
     inBinary = !fin;
     if (skipBinary || responseTarget == null) {
@@ -310,6 +319,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void handleMessage(ByteBuf content) {
+    afterBodylessResponse = false;
     JsonNode node;
     try {
       node = engine.json.readTree(new ByteBufInputStream(content.duplicate()));
