@@ -77,6 +77,17 @@ class HttpRequestModeTest {
         res.setStatusDescription("Custom Reason");
       } else if (p.equals("/head")) {
         res.headers().put("Content-Length", "1234");
+      } else if (p.equals("/stream")) {
+        res.body().write("first\n".getBytes(StandardCharsets.UTF_8));
+        res.body().flush(); // commits and streams over the rendezvous socket
+        if (!streamGate.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the client never read the first part");
+        }
+        res.body().write("second".getBytes(StandardCharsets.UTF_8));
+      } else if (p.equals("/slowstart")) {
+        res.body().write("a".getBytes(StandardCharsets.UTF_8));
+        Thread.sleep(2_500); // past the 2 s inline window: the rest streams
+        res.body().write("b".getBytes(StandardCharsets.UTF_8));
       } else if (p.equals("/gone")) {
         res.setStatus(204);
       } else {
@@ -84,6 +95,29 @@ class HttpRequestModeTest {
         res.body().write(("hello " + req.method() + " " + req.path()).getBytes(StandardCharsets.UTF_8));
       }
     };
+  }
+
+  static final java.util.concurrent.CountDownLatch streamGate = new java.util.concurrent.CountDownLatch(1);
+
+  @Test
+  void flushedResponseStreamsBeforeTheHandlerFinishes() throws Exception {
+    HttpResponse<InputStream> r = client.send(sender.newRequest("/stream").timeout(Duration.ofSeconds(60)).GET().build(),
+        BodyHandlers.ofInputStream());
+    assertThat(r.statusCode()).isEqualTo(200);
+    try (InputStream in = r.body()) {
+      byte[] first = in.readNBytes(6);
+      assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo("first\n");
+      streamGate.countDown(); // only now does the handler write the rest
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+  }
+
+  @Test
+  void responseStillBeingWrittenAfterTwoSecondsIsStreamed() throws Exception {
+    HttpResponse<byte[]> r = send(sender.newRequest("/slowstart").GET());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("ab");
+    assertThat(r.headers().firstValue("Content-Length")).isEmpty(); // streamed (chunked), not inline
   }
 
   static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
