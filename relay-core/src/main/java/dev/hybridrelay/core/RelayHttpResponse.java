@@ -18,7 +18,11 @@ import java.util.Map;
  */
 public interface RelayHttpResponse {
 
-  /** Sets the status code (100-999; default 200). */
+  /**
+   * Sets the status code (200-999; default 200). 1xx statuses cannot be relayed as final answers.
+   *
+   * @throws IllegalArgumentException if out of range
+   */
   void setStatus(int statusCode);
 
   /** The status code. */

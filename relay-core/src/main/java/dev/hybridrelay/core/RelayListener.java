@@ -53,7 +53,7 @@ import javax.net.ssl.SSLContext;
  *
  * <h2>Threads</h2>
  * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…}
- * (supervisor, event and accept threads), the shared I/O threads {@code hybridrelay-io-…} (which
+ * (supervisor, event, accept and HTTP request threads), the shared I/O threads {@code hybridrelay-io-…} (which
  * serve its control channel and its connections) and the shared {@code hybridrelay-timer-…};
  * {@link #close()} ends every one of them (the I/O threads about a second later, once no connection
  * uses them). Event callbacks run

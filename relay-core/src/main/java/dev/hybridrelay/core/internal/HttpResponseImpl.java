@@ -52,8 +52,8 @@ final class HttpResponseImpl implements RelayHttpResponse {
 
   @Override
   public synchronized void setStatus(int statusCode) {
-    if (statusCode < 100 || statusCode > 999) {
-      throw new IllegalArgumentException("HTTP status out of range 100..999: " + statusCode);
+    if (statusCode < 200 || statusCode > 999) {
+      throw new IllegalArgumentException("HTTP status out of range 200..999: " + statusCode);
     }
     if (!committed) {
       status = statusCode;
