@@ -16,7 +16,7 @@
 #   --idle N    number of idle tunnelled connections (default 10000, --quick 1000)
 #
 # Needs: java 17, iperf3, socat, (sshd + ssh), python3; benchmarks/target/benchmarks.jar built
-#   (cd /work/main && mvn -B -q -pl benchmarks -am package -DskipTests).
+#   (from the repository root: mvn -B -q -pl benchmarks -am package -DskipTests).
 # Everything binds 127.0.0.1; every process started here is stopped on exit.
 set -euo pipefail
 
@@ -59,7 +59,7 @@ if [[ "$NOFILE" != unlimited ]]; then
 fi
 ulimit -n "$NOFILE" 2>/dev/null || true
 
-WORK="$(mktemp -d /tmp/hr-e2e.XXXXXX)"
+WORK="$(mktemp -d -t hr-e2e.XXXXXX)"
 RESULTS="$HERE/results"
 mkdir -p "$RESULTS"
 # Private copies, so a concurrent rebuild cannot swap jars under a running measurement.

@@ -10,7 +10,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 SECS=${1:-10}
 OUT="$HERE/results/profile"; mkdir -p "$OUT"
-W="$(mktemp -d /tmp/hr-prof.XXXXXX)"
+W="$(mktemp -d -t hr-prof.XXXXXX)"
 cp "$ROOT/relay-cli/target/hybridrelay.jar" "$W/hybridrelay.jar"
 CLI="$W/hybridrelay.jar"
 PIDS=()

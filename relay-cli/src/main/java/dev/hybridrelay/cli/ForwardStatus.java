@@ -1,10 +1,10 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.ForwardedConnection;
-import dev.hybridrelay.socket.internal.ForwardLog;
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.ForwardedConnection;
+import dev.hybridrelay.forward.internal.ForwardLog;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,9 +39,9 @@ final class ForwardStatus implements ForwardEvents {
 
   private static String describe(ForwardedConnection c) {
     if (c.id().startsWith("R")) {
-      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.tcpPeer());
+      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.peer());
     }
-    return ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
+    return ForwardLog.peer(c.peer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
   }
 
   /** One summary line over all forwarders. */

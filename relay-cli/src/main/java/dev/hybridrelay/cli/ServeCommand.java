@@ -280,6 +280,9 @@ public final class ServeCommand implements Callable<Integer> {
   static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
+      if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
+        return Duration.ofSeconds(Long.parseLong(t));
+      }
       if (t.startsWith("pt") || t.startsWith("p")) {
         return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
       }

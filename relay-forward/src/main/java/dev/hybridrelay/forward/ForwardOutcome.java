@@ -1,0 +1,17 @@
+package dev.hybridrelay.forward;
+
+/** How a forwarded connection ended. Everything but {@link #CLOSED} reached both ends as a reset. */
+public enum ForwardOutcome {
+  /** Both directions ended with a clean end of stream (TCP FIN, relay Close 1000). */
+  CLOSED,
+  /** The TCP peer reset the connection, or reading from or writing to it failed. */
+  TCP_RESET,
+  /** The relay connection failed or was aborted by the relay or the other forwarder. */
+  RELAY_ABORTED,
+  /** No byte moved in either direction for the idle timeout. */
+  IDLE_TIMEOUT,
+  /** A write blocked for longer than the write timeout. */
+  WRITE_TIMEOUT,
+  /** The forwarder was closed and the connection did not finish within the close timeout. */
+  FORWARDER_CLOSED
+}
