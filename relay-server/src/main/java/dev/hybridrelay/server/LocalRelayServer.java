@@ -221,6 +221,11 @@ public final class LocalRelayServer implements AutoCloseable {
     return engine.activeConnectionCount();
   }
 
+  /** HTTP requests (request mode) in progress: received and not yet completely answered. */
+  public int activeHttpRequestCount() {
+    return engine.activeHttpRequestCount();
+  }
+
   /**
    * Open TCP connections from {@code address}, all kinds, as counted for
    * {@link Builder#maxConnectionsPerAddress} (0 if none).

@@ -249,6 +249,33 @@ class HttpRequestWireTest {
   }
 
   @org.junit.jupiter.api.Test
+  void totalConcurrencyLimitGives503AndFreesItsSlot() throws Exception {
+    try (RelayFixture relay = RelayFixture.start(false, b -> b.maxHttpRequests(1));
+        TestListener a = relay.listen("one"); TestListener b = relay.listen("two")) {
+      String reqA = "GET /one HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: " + RelayFixture.token("one")
+          + "\r\n\r\n";
+      String reqB = "GET /two HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: " + RelayFixture.token("two")
+          + "\r\n\r\n";
+      try (Socket s1 = senderSocket(relay); Socket s2 = senderSocket(relay)) {
+        CompletableFuture<RawHttp> first = sendAsync(s1, reqA, null);
+        JsonNode r = nextRequest(a);
+        RawHttp second = sendAsync(s2, reqB, null).get(10, TimeUnit.SECONDS);
+        assertThat(second.status).isEqualTo(503);
+        a.control.send("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":200,\"body\":false}}");
+        assertThat(first.get(10, TimeUnit.SECONDS).status).isEqualTo(200);
+      }
+      try (Socket s3 = senderSocket(relay)) {
+        CompletableFuture<RawHttp> third = sendAsync(s3, reqB, null);
+        JsonNode r = nextRequest(b);
+        b.control.send("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":200,\"body\":false}}");
+        assertThat(third.get(10, TimeUnit.SECONDS).status).isEqualTo(200);
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> relay.server.activeHttpRequestCount() == 0);
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void emptyBinaryAfterABodylessResponseIsToleratedAsHycoHttpsSendsIt() throws Exception {
     try (RelayFixture relay = RelayFixture.start(false); TestListener l = relay.listen("quirk")) {
       String req = "GET /quirk HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: " + RelayFixture.token("quirk")

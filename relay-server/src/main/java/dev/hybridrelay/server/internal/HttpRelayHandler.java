@@ -122,7 +122,10 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest req) {
       startRequest(req);
       if (msg instanceof HttpContent c) {
-        dispatch(c.retain());
+        // a request with its content in one object (the codec never makes one; handled anyway)
+        if (current != null) {
+          current.onRequestContent(new io.netty.handler.codec.http.DefaultLastHttpContent(c.content().retain()));
+        }
         ReferenceCountUtil.release(msg);
       }
       return;
