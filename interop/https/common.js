@@ -1,5 +1,5 @@
 'use strict';
-// Helpers for the HTTP interop scripts: those of ../common.js (connection strings, SAS tokens as the
+// Shared code of the HTTP interop scripts: the functions of ../common.js (connection strings, SAS tokens as the
 // Node SDK mints them) plus the deterministic body pattern shared with JavaHttpListener.java.
 
 // n bytes, byte i = (i * 31) mod 251.
