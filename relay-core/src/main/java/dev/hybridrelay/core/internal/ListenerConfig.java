@@ -26,4 +26,6 @@ public record ListenerConfig(
     int maxMessageSize,
     int maxIncomingMessageSize,
     SSLContext sslContext,
-    Duration acceptDeadline) {}
+    Duration acceptDeadline,
+    dev.hybridrelay.core.RelayRequestHandler requestHandler,
+    int maxConcurrentRequests) {}

@@ -88,7 +88,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     if (countingBytes && msg instanceof ByteBuf buf) {
-      handshakeBytes += buf.readableBytes();
+      handshakeBytes += headBytes(buf);
       if (handshakeBytes > engine.settings.maxHandshakeBytes()) {
         buf.release();
         countingBytes = false;
@@ -101,6 +101,28 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
     super.channelRead(ctx, msg);
   }
+
+  /**
+   * Bytes of {@code buf} up to and including the end of the request head (CRLF CRLF); once the head
+   * has ended, counting stops, so that a request body sent with the head (HTTP request mode) does not
+   * count against the handshake cap.
+   */
+  private int headBytes(ByteBuf buf) {
+    int start = buf.readerIndex();
+    int end = buf.writerIndex();
+    for (int i = start; i < end; i++) {
+      byte b = buf.getByte(i);
+      boolean expected = (headEnd & 1) == 0 ? b == '\r' : b == '\n';
+      headEnd = expected ? headEnd + 1 : (b == '\r' ? 1 : 0);
+      if (headEnd == 4) {
+        countingBytes = false;
+        return i - start + 1;
+      }
+    }
+    return end - start;
+  }
+
+  private int headEnd;
 
   /** Answers with a plain HTTP error if the TLS layer (if any) is up, then closes. */
   private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {

@@ -1,5 +1,6 @@
 package dev.hybridrelay.server.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,9 +26,17 @@ final class HttpRefusal {
    * text {@code body}; a 401 carries {@code WWW-Authenticate: SharedAccessSignature}.
    */
   static FullHttpResponse response(HttpResponseStatus status, String body) {
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+    return response(status, "text/plain; charset=utf-8",
         Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+  }
+
+  /**
+   * A complete error response with {@code status}, a body of {@code contentType}, and
+   * {@code Connection: close}; a 401 carries {@code WWW-Authenticate: SharedAccessSignature}.
+   */
+  static FullHttpResponse response(HttpResponseStatus status, String contentType, ByteBuf body) {
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
     res.headers().set(HttpHeaderNames.CONNECTION, "close");
     if (status.code() == 401) {

@@ -54,6 +54,10 @@ public final class RelayEngine {
   final SecureRandom random = new SecureRandom();
   final ConcurrentMap<String, Rendezvous> rendezvous = new ConcurrentHashMap<>();
   final Set<SplicePair> pairs = ConcurrentHashMap.newKeySet();
+  /** HTTP request-mode exchanges by rendezvous secret, until the listener opens the address. */
+  final ConcurrentMap<String, HttpExchange> httpRendezvous = new ConcurrentHashMap<>();
+  /** HTTP requests in progress on the relay. */
+  final AtomicInteger httpRequests = new AtomicInteger();
   final Set<Channel> channels = ConcurrentHashMap.newKeySet();
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger pendingHandshakes = new AtomicInteger();
@@ -343,6 +347,11 @@ public final class RelayEngine {
 
   public int activeConnectionCount() {
     return pairs.size();
+  }
+
+  /** HTTP requests in progress (request mode). */
+  public int activeHttpRequestCount() {
+    return httpRequests.get();
   }
 
   public void dropControlChannels(int code, String reason) {

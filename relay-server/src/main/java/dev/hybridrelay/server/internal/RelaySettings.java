@@ -29,24 +29,13 @@ public record RelaySettings(
     Duration keepAliveInterval,
     Duration shutdownGracePeriod,
     Consumer<Throwable> fatalErrorHandler,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    Duration httpRequestTimeout,
+    int maxHttpRequests,
+    int maxHttpRequestsPerListener) {
 
   /** How long a relayed leg that sent its Close and half-closed TCP waits for the other side's Close. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
-
-  /** The settings with the default {@link #closeTimeout()}. */
-  public RelaySettings(InetAddress bindAddress, int port, String advertisedHost, List<AuthRule> namespaceRules,
-      List<HybridConnectionDefinition> hybridConnections, boolean autoCreate, SSLContext sslContext,
-      int maxFramePayload, long maxMessageSize, int maxControlMessageSize, Duration handshakeTimeout,
-      int maxHandshakeBytes, int maxConnections, int maxPendingHandshakes, int maxConnectionsPerAddress,
-      int maxListenersPerHybridConnection, Duration acceptTimeout, Duration tokenClockSkew,
-      Duration keepAliveInterval, Duration shutdownGracePeriod, Consumer<Throwable> fatalErrorHandler) {
-    this(bindAddress, port, advertisedHost, namespaceRules, hybridConnections, autoCreate, sslContext,
-        maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout, maxHandshakeBytes,
-        maxConnections, maxPendingHandshakes, maxConnectionsPerAddress, maxListenersPerHybridConnection,
-        acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatalErrorHandler,
-        DEFAULT_CLOSE_TIMEOUT);
-  }
 
   public RelaySettings {
     namespaceRules = List.copyOf(namespaceRules);
