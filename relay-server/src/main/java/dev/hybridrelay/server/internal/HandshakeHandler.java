@@ -308,10 +308,29 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     remote.put("address", ra.getAddress().getHostAddress());
     remote.put("port", ra.getPort());
     String json = root.toString();
-    log.debug("Connection {} to '{}' offered to listener {}", trackingId, hc.name(), listener.trackingId());
+    offer(rv, json, listener, new java.util.HashSet<>());
+  }
+
+  /**
+   * Sends the {@code accept} notification to {@code listener}. A listener whose control channel
+   * closed before the notification could be written (it was closing while it was chosen) never saw
+   * the offer, so it goes to another open listener; 502 only when none is left.
+   */
+  private void offer(Rendezvous rv, String json, ControlChannelHandler listener,
+      java.util.Set<ControlChannelHandler> tried) {
+    tried.add(listener);
+    log.debug("Connection {} to '{}' offered to listener {}", rv.trackingId, rv.hc.name(), listener.trackingId());
     listener.sendAccept(json).addListener(f -> {
-      if (!f.isSuccess()) {
+      if (f.isSuccess()) {
+        return;
+      }
+      ControlChannelHandler next = rv.hc.pickListener(tried);
+      if (next == null) {
         rv.failSender(engine, 502, "The listener could not be notified of the connection.");
+      } else {
+        log.debug("Connection {}: listener {} closed before the offer; trying another", rv.trackingId,
+            listener.trackingId());
+        offer(rv, json, next, tried);
       }
     });
   }

@@ -61,10 +61,18 @@ final class HybridConnection {
   }
 
   /** A listener chosen uniformly at random among the open ones, or {@code null}. */
-  synchronized ControlChannelHandler pickListener() {
+  ControlChannelHandler pickListener() {
+    return pickListener(java.util.Set.of());
+  }
+
+  /**
+   * A listener chosen uniformly at random among the open ones that are not in {@code exclude}
+   * (listeners an offer could not be written to), or {@code null}.
+   */
+  synchronized ControlChannelHandler pickListener(java.util.Set<ControlChannelHandler> exclude) {
     List<ControlChannelHandler> open = new ArrayList<>(listeners.size());
     for (ControlChannelHandler l : listeners) {
-      if (l.isOpen()) {
+      if (l.isOpen() && !exclude.contains(l)) {
         open.add(l);
       }
     }
