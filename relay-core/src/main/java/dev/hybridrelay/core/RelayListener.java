@@ -155,6 +155,7 @@ public final class RelayListener implements Closeable {
     private int maxIncomingMessageSize = 16 << 20;
     private SSLContext sslContext;
     private Duration acceptDeadline = Duration.ofSeconds(20);
+    private RelayProxy proxy = RelayProxy.system();
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -261,6 +262,19 @@ public final class RelayListener implements Closeable {
       return this;
     }
 
+    /**
+     * How to reach the relay: directly, through an HTTP proxy ({@code CONNECT} tunnel) or as the
+     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this listener (control channel, rendezvous,
+     * rejections) opens. Default
+     * {@link RelayProxy#system()}; see {@link RelayProxy} for the environment variables and bypass
+     * lists. A proxy failure while the listener is
+     * online is an ordinary reconnect cause (backoff, {@link RelayListenerEvents#onConnecting}).
+     */
+    public Builder proxy(RelayProxy proxy) {
+      this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
     /** Builds the listener; call {@link RelayListener#open()} next. */
     public RelayListener build() {
       if (entityPath == null) {
@@ -276,7 +290,7 @@ public final class RelayListener implements Closeable {
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
           operationTimeout, keepAliveInterval, tokenValidity, acceptHandler, connectionHandler,
           java.util.List.copyOf(events), backlog, receiveWindow, sendWindow, maxMessageSize,
-          maxIncomingMessageSize, sslContext, acceptDeadline);
+          maxIncomingMessageSize, sslContext, acceptDeadline, proxy.config());
     }
   }
 }

@@ -26,4 +26,5 @@ public record ListenerConfig(
     int maxMessageSize,
     int maxIncomingMessageSize,
     SSLContext sslContext,
-    Duration acceptDeadline) {}
+    Duration acceptDeadline,
+    ProxyConfig proxy) {}
