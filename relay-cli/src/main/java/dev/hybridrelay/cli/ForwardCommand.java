@@ -100,6 +100,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       description = "azbridge compatibility: a hybrid connection with one -T target accepts any numeric port name for it.")
   boolean acceptAnyNumericPortName;
 
+  @picocli.CommandLine.Mixin
+  ProxyOptions proxyOptions = new ProxyOptions();
+
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
   boolean verbose;
 
@@ -120,7 +123,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     Running running;
     try {
-      running = start(plan);
+      running = start(plan, proxyOptions);
     } catch (StartException e) {
       log.error(e.getMessage());
       return e.exitCode;
@@ -347,6 +350,17 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   /** Starts every forwarder of the plan; on failure, stops those already started. */
   static Running start(ForwardPlan plan) throws StartException {
+    return start(plan, new ProxyOptions());
+  }
+
+  /** Starts the plan's forwarders, connecting to the relay as {@code proxyOptions} say. */
+  static Running start(ForwardPlan plan, ProxyOptions proxyOptions) throws StartException {
+    dev.hybridrelay.core.RelayProxy proxy;
+    try {
+      proxy = proxyOptions.relayProxy();
+    } catch (IllegalArgumentException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
     RelayConnectionString cs;
     InetAddress source = null;
     try {
@@ -369,7 +383,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         String hc = e.getKey();
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).acceptAnyNumericPortName(plan.acceptAnyNumericPortName)
-            .listenerCustomizer(lb -> lb.events(new RelayListenerEvents() {
+            .listenerCustomizer(lb -> lb.proxy(proxy).events(new RelayListenerEvents() {
               @Override
               public void onConnecting(Throwable cause) {
                 if (cause != null) {
@@ -416,7 +430,8 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-            .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
+            .port(r.port()).portName(r.effectivePortName()).options(options).events(status)
+            .senderCustomizer(sb -> sb.proxy(proxy)).build();
         try {
           lf.start();
         } catch (BindException ex) {
