@@ -129,13 +129,17 @@ public final class LocalRelayServer implements AutoCloseable {
     return engine.port();
   }
 
-  /** {@code sb://{advertisedHost}:{port}/}, the {@code Endpoint} of connection strings. */
+  /**
+   * {@code sb://{advertisedHost}:{port}/}, the {@code Endpoint} of connection strings; the port is
+   * the {@linkplain Builder#advertisedPort advertised port} when set.
+   */
   public URI endpoint() {
     String host = settings.advertisedHost();
     if (host.indexOf(':') >= 0) {
       host = "[" + host + "]";
     }
-    return URI.create("sb://" + host + ":" + port() + "/");
+    int publicPort = settings.frontend().port() > 0 ? settings.frontend().port() : port();
+    return URI.create("sb://" + host + ":" + publicPort + "/");
   }
 
   /** Whether the server speaks TLS (wss). */
@@ -193,7 +197,7 @@ public final class LocalRelayServer implements AutoCloseable {
     if (entityPath != null) {
       sb.append(";EntityPath=").append(entityPath);
     }
-    if (!isTls()) {
+    if (!settings.publicTls()) {
       sb.append(";UseDevelopmentEmulator=true");
     }
     return sb.toString();
@@ -249,6 +253,9 @@ public final class LocalRelayServer implements AutoCloseable {
     private InetAddress bindAddress;
     private int port = 0;
     private String advertisedHost;
+    private Boolean advertisedTls;
+    private int advertisedPort;
+    private final List<String> trustedProxies = new ArrayList<>();
     private final List<AuthRule> rules = new ArrayList<>();
     private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
     private boolean autoCreate;
@@ -316,6 +323,44 @@ public final class LocalRelayServer implements AutoCloseable {
         throw new IllegalArgumentException("invalid advertised host: " + host);
       }
       this.advertisedHost = host;
+      return this;
+    }
+
+    /**
+     * The port clients connect to when the relay runs behind a reverse proxy (nginx or HAProxy on
+     * 443), written into connection strings and {@code accept} addresses instead of the bound port.
+     * Default: the bound port.
+     */
+    public Builder advertisedPort(int port) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("advertised port must be 1..65535: " + port);
+      }
+      this.advertisedPort = port;
+      return this;
+    }
+
+    /**
+     * The scheme clients use when a reverse proxy terminates TLS in front of a plain relay: {@code
+     * true} writes {@code wss} into {@code accept} addresses and leaves {@code
+     * UseDevelopmentEmulator} out of connection strings. Default: the relay's own ({@code wss} with
+     * {@link #tls}, else {@code ws}).
+     */
+    public Builder advertisedTls(boolean tls) {
+      this.advertisedTls = tls;
+      return this;
+    }
+
+    /**
+     * A reverse proxy in front of the relay (an IP address or CIDR range, e.g. {@code 127.0.0.1/32}
+     * or {@code 10.0.0.0/8}); repeatable. For connections from these addresses the sender's
+     * address given to listeners is taken from {@code X-Forwarded-For} (the right-most entry that is
+     * not a trusted proxy); from any other peer the header is ignored. Default: none.
+     *
+     * @throws IllegalArgumentException for a malformed range
+     */
+    public Builder trustedProxy(String cidr) {
+      new dev.hybridrelay.server.internal.Frontend(null, 0, List.of(cidr)); // validates
+      trustedProxies.add(cidr.trim());
       return this;
     }
 
@@ -582,7 +627,8 @@ public final class LocalRelayServer implements AutoCloseable {
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
-          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal);
+          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal,
+          new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies));
       self[0] = new LocalRelayServer(settings);
       return self[0];
     }

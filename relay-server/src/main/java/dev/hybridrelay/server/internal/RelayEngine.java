@@ -206,7 +206,7 @@ public final class RelayEngine {
   }
 
   String scheme() {
-    return settings.tls() ? "wss" : "ws";
+    return settings.publicTls() ? "wss" : "ws";
   }
 
   String authority() {
@@ -214,7 +214,7 @@ public final class RelayEngine {
     if (h.indexOf(':') >= 0 && !h.startsWith("[")) {
       h = "[" + h + "]";
     }
-    return h + ":" + boundPort;
+    return h + ":" + (settings.frontend().port() > 0 ? settings.frontend().port() : boundPort);
   }
 
   // ---- failures --------------------------------------------------------------------------

@@ -28,14 +28,21 @@ public record RelaySettings(
     Duration tokenClockSkew,
     Duration keepAliveInterval,
     Duration shutdownGracePeriod,
-    Consumer<Throwable> fatalErrorHandler) {
+    Consumer<Throwable> fatalErrorHandler,
+    Frontend frontend) {
 
   public RelaySettings {
     namespaceRules = List.copyOf(namespaceRules);
     hybridConnections = List.copyOf(hybridConnections);
+    frontend = frontend == null ? Frontend.NONE : frontend;
   }
 
   public boolean tls() {
     return sslContext != null;
+  }
+
+  /** The scheme clients use: the reverse proxy's when set, else the relay's own. */
+  public boolean publicTls() {
+    return frontend.tls() != null ? frontend.tls() : tls();
   }
 }

@@ -15,7 +15,7 @@ class FatalErrorPolicyTest {
   RelaySettings settings(List<Throwable> sink) throws Exception {
     return new RelaySettings(InetAddress.getLoopbackAddress(), 0, "localhost", List.of(), List.of(),
         false, null, 1024, 1024, 1024, Duration.ofSeconds(1), 1024, 10, 10, 10, 25,
-        Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, sink::add);
+        Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, sink::add, null);
   }
 
   @Test

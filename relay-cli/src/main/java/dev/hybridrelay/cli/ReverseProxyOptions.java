@@ -1,0 +1,36 @@
+package dev.hybridrelay.cli;
+
+import dev.hybridrelay.server.LocalRelayServer;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code serve}'s reverse-proxy settings: advertised port and scheme, trusted proxies. */
+final class ReverseProxyOptions {
+  private ReverseProxyOptions() {
+  }
+
+  /**
+   * Applies the options to the builder.
+   *
+   * @throws IllegalArgumentException for a bad scheme, port or range (a usage error)
+   */
+  static void apply(LocalRelayServer.Builder b, Integer port, String scheme, List<String> trustedProxies) {
+    if (port != null) {
+      b.advertisedPort(port);
+    }
+    if (scheme != null) {
+      String s = scheme.trim().toLowerCase(Locale.ROOT);
+      if (!s.equals("wss") && !s.equals("ws")) {
+        throw new IllegalArgumentException("--advertised-scheme must be wss or ws, not '" + scheme + "'");
+      }
+      b.advertisedTls(s.equals("wss"));
+    }
+    for (String cidr : trustedProxies) {
+      try {
+        b.trustedProxy(cidr);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--trusted-proxy: " + e.getMessage(), e);
+      }
+    }
+  }
+}
