@@ -379,6 +379,44 @@ class ProxyScenariosTest {
     }
   }
 
+  @ParameterizedTest(name = "tls={0}")
+  @ValueSource(booleans = {false, true})
+  @Timeout(300)
+  void n6JdkProxyProperties(boolean tls) throws Exception {
+    try (RelayFixture relay = relay(tls);
+        SquidProxy squid = SquidProxy.builder().noAuthentication().allowPort(relay.port()).start()) {
+      String cs = relay.connectionString("n6p");
+      String scheme = tls ? "https" : "http";
+      try (EchoListener echo = EchoListener.open(cs, b -> {
+        b.proxy(RelayProxy.none());
+        if (tls) {
+          try {
+            b.sslContext(trust(true));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      })) {
+        relay.awaitListeners("n6p", 1, Duration.ofSeconds(30));
+        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx128m",
+            "-D" + scheme + ".proxyHost=127.0.0.1", "-D" + scheme + ".proxyPort=" + squid.port(),
+            // the JDK always excludes localhost unless the exception list is set and empty
+            "-Dhttp.nonProxyHosts="));
+        if (tls) {
+          jvm.add("-Djavax.net.ssl.trustStore=" + keystore.toAbsolutePath());
+          jvm.add("-Djavax.net.ssl.trustStorePassword=" + new String(TlsScenariosTest.PASSWORD));
+          jvm.add("-Djavax.net.ssl.trustStoreType=PKCS12");
+        }
+        try (dev.hybridrelay.it.support.ChildJvm child = dev.hybridrelay.it.support.ChildJvm.start(
+            dev.hybridrelay.it.support.SystemProxySenderMain.class, "n6-child.log", jvm, cs)) {
+          assertThat(child.awaitLine("ECHO", Duration.ofSeconds(120))).isEqualTo("OK");
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> tunnels(squid, relay.port()) >= 1);
+        Scenarios.pass("N6", "jdk_property=" + scheme + ".proxyHost squid_tunnels=" + tunnels(squid, relay.port()));
+      }
+    }
+  }
+
   @Test
   @Timeout(300)
   void n7NoProxyPasswordKeyOrTokenInDebugLogs() throws Exception {
