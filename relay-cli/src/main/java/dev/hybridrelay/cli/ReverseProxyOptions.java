@@ -4,7 +4,7 @@ import dev.hybridrelay.server.LocalRelayServer;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code serve}'s reverse-proxy settings: advertised port and scheme, trusted proxies. */
+/** {@code serve}'s reverse-proxy settings: advertised port and scheme, trusted proxies, PROXY protocol. */
 final class ReverseProxyOptions {
   private ReverseProxyOptions() {
   }
@@ -14,7 +14,13 @@ final class ReverseProxyOptions {
    *
    * @throws IllegalArgumentException for a bad scheme, port or range (a usage error)
    */
-  static void apply(LocalRelayServer.Builder b, Integer port, String scheme, List<String> trustedProxies) {
+  static void apply(LocalRelayServer.Builder b, Integer port, String scheme, List<String> trustedProxies,
+      boolean proxyProtocol) {
+    if (proxyProtocol && trustedProxies.isEmpty()) {
+      throw new IllegalArgumentException("--proxy-protocol needs --trusted-proxy: the PROXY header is read only "
+          + "from trusted proxies");
+    }
+    b.proxyProtocol(proxyProtocol);
     if (port != null) {
       b.advertisedPort(port);
     }

@@ -58,6 +58,10 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Reverse proxy address or range (repeatable) whose X-Forwarded-For gives the sender's address.")
   List<String> trustedProxies = new ArrayList<>();
 
+  @Option(names = "--proxy-protocol",
+      description = "Connections from --trusted-proxy addresses start with a PROXY protocol v1 header (HAProxy send-proxy).")
+  boolean proxyProtocol;
+
   @Option(names = "--rule", paramLabel = "NAME=KEY[:RIGHTS]",
       description = "SAS rule (repeatable). RIGHTS is a comma list of Listen, Send, Manage "
           + "(default: all three). Without --rule a rule RootManageSharedAccessKey with a random "
@@ -174,7 +178,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (advertisedHost != null) {
       b.advertisedHost(advertisedHost);
     }
-    ReverseProxyOptions.apply(b, advertisedPort, advertisedScheme, trustedProxies);
+    ReverseProxyOptions.apply(b, advertisedPort, advertisedScheme, trustedProxies, proxyProtocol);
     for (String spec : rules) {
       int eq = spec.indexOf('=');
       if (eq <= 0) {

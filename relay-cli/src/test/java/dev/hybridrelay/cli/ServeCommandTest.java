@@ -96,6 +96,7 @@ class ServeCommandTest {
     bad.setErr(new PrintWriter(new StringWriter()));
     assertThat(bad.execute("serve", "--port", "0", "--advertised-scheme", "https")).isEqualTo(2);
     assertThat(bad.execute("serve", "--port", "0", "--trusted-proxy", "10.0.0.0/99")).isEqualTo(2);
+    assertThat(bad.execute("serve", "--port", "0", "--proxy-protocol")).as("needs --trusted-proxy").isEqualTo(2);
   }
 
   @Test

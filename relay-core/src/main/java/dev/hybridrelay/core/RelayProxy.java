@@ -124,7 +124,7 @@ public final class RelayProxy {
       uri = new URI(s);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("Malformed proxy URL " + redact(s)
-          + "; expected http://[user:password@]host:port (percent-encode @ and : in the password)");
+          + "; expected http://[user:password@]host:port (percent-encode @ : / # ? and spaces in the user and password)");
     }
     String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http")) {
@@ -133,7 +133,7 @@ public final class RelayProxy {
     }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("No host in proxy URL " + redact(s)
-          + "; expected http://[user:password@]host:port (percent-encode @ and : in the password)");
+          + "; expected http://[user:password@]host:port (percent-encode @ : / # ? and spaces in the user and password)");
     }
     String path = uri.getRawPath();
     if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null) {

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * N8: the relay behind a real nginx / HAProxy that terminates TLS, run from the repository's
  * {@code deploy/} files: accept addresses and connection strings name the public port and wss, the
  * forwarder chain carries 64 MiB byte-exact, and listeners see the client's address from {@code
- * X-Forwarded-For} because the proxy is a trusted proxy (not the proxy's address, not a spoofed
- * header).
+ * X-Forwarded-For} (or, with HAProxy's {@code send-proxy}, from the PROXY protocol header) because
+ * the proxy is a trusted proxy (not the proxy's address, not a spoofed header).
  */
 class ReverseProxyScenariosTest {
   static final long BIG = 64L << 20;
@@ -45,7 +45,8 @@ class ReverseProxyScenariosTest {
     Assumptions.assumeTrue(missing == null, () -> "Skipping the reverse-proxy scenario: " + missing);
     int front = ReverseProxy.freePort();
     try (RelayFixture relay = RelayFixture.start(b -> b.advertisedPort(front).advertisedTls(true)
-            .trustedProxy(ReverseProxy.PROXY_SOURCE + "/32"));
+            .trustedProxy(ReverseProxy.PROXY_SOURCE + "/32")
+            .proxyProtocol(kind == ReverseProxy.Kind.HAPROXY_PROXY_PROTOCOL));
         ReverseProxy proxy = ReverseProxy.start(kind, front, relay.port());
         TcpEcho target = TcpEcho.start()) {
       String cs = relay.connectionString("n8");

@@ -256,6 +256,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private Boolean advertisedTls;
     private int advertisedPort;
     private final List<String> trustedProxies = new ArrayList<>();
+    private boolean proxyProtocol;
     private final List<AuthRule> rules = new ArrayList<>();
     private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
     private boolean autoCreate;
@@ -359,8 +360,19 @@ public final class LocalRelayServer implements AutoCloseable {
      * @throws IllegalArgumentException for a malformed range
      */
     public Builder trustedProxy(String cidr) {
-      new dev.hybridrelay.server.internal.Frontend(null, 0, List.of(cidr)); // validates
+      new dev.hybridrelay.server.internal.Frontend(null, 0, List.of(cidr), false); // validates
       trustedProxies.add(cidr.trim());
+      return this;
+    }
+
+    /**
+     * Connections from {@linkplain #trustedProxy trusted proxies} start with a PROXY protocol
+     * version 1 header (HAProxy's {@code send-proxy}); its source address is the sender's address
+     * given to listeners. A trusted proxy's connection without a valid header is dropped; other
+     * peers send none. Default: off.
+     */
+    public Builder proxyProtocol(boolean enabled) {
+      this.proxyProtocol = enabled;
       return this;
     }
 
@@ -623,12 +635,17 @@ public final class LocalRelayServer implements AutoCloseable {
           t.start();
         }
       };
+      if (proxyProtocol && trustedProxies.isEmpty()) {
+        throw new IllegalStateException("proxyProtocol(true) needs trustedProxy(...): the PROXY header is read "
+            + "only from trusted proxies");
+      }
       RelaySettings settings = new RelaySettings(bind, port, host, nsRules, hcs, autoCreate,
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
           acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal,
-          new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies));
+          new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies,
+              proxyProtocol));
       self[0] = new LocalRelayServer(settings);
       return self[0];
     }

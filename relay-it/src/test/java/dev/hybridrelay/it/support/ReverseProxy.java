@@ -28,8 +28,11 @@ public final class ReverseProxy implements AutoCloseable {
   /** The source address of the proxy's connections to the relay. */
   public static final String PROXY_SOURCE = "127.0.0.3";
 
-  /** Which proxy. */
-  public enum Kind { NGINX, HAPROXY }
+  /**
+   * Which proxy: nginx or HAProxy with {@code X-Forwarded-For}, or HAProxy sending a PROXY protocol
+   * header instead (the relay then needs {@code proxyProtocol(true)}).
+   */
+  public enum Kind { NGINX, HAPROXY, HAPROXY_PROXY_PROTOCOL }
 
   private final Path dir;
   private final int port;
@@ -117,7 +120,12 @@ public final class ReverseProxy implements AutoCloseable {
       String cfg = Files.readString(deploy.resolve("haproxy/hybridrelay.cfg"));
       cfg = replace(cfg, "bind :443 ssl crt /etc/ssl/hybridrelay/relay.pem",
           "bind 127.0.0.1:" + port + " ssl crt " + pem);
-      cfg = replace(cfg, "server relay 127.0.0.1:9090", "server relay 127.0.0.1:" + relayPort + " source " + PROXY_SOURCE);
+      String server = "server relay 127.0.0.1:" + relayPort + " source " + PROXY_SOURCE;
+      if (kind == Kind.HAPROXY_PROXY_PROTOCOL) {
+        cfg = replace(cfg, "    option forwardfor\n", "");
+        server += " send-proxy";
+      }
+      cfg = replace(cfg, "server relay 127.0.0.1:9090", server);
       Files.writeString(dir.resolve("haproxy.cfg"), cfg);
       cmd = List.of(executable("haproxy"), "-db", "-f", dir.resolve("haproxy.cfg").toString());
     }

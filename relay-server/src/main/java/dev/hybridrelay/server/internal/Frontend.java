@@ -16,10 +16,11 @@ import java.util.List;
  * @param port the public port, or 0 for the bound port
  * @param trustedProxies CIDR ranges ({@code 10.0.0.0/8}, {@code 127.0.0.1/32}, {@code ::1/128}) of
  *     the proxies in front of the relay
+ * @param proxyProtocol whether connections from trusted proxies start with a PROXY protocol v1 header
  */
-public record Frontend(Boolean tls, int port, List<String> trustedProxies) {
+public record Frontend(Boolean tls, int port, List<String> trustedProxies, boolean proxyProtocol) {
   /** No reverse proxy. */
-  public static final Frontend NONE = new Frontend(null, 0, List.of());
+  public static final Frontend NONE = new Frontend(null, 0, List.of(), false);
 
   public Frontend {
     trustedProxies = List.copyOf(trustedProxies);
@@ -29,10 +30,17 @@ public record Frontend(Boolean tls, int port, List<String> trustedProxies) {
   }
 
   /**
-   * The sender's address: the TCP peer, or, when the peer is a trusted proxy, the right-most
+   * The sender's address: the TCP peer (or the source of its PROXY header), or, when that is a
+   * trusted proxy, the right-most
    * {@code X-Forwarded-For} entry that is not itself a trusted proxy (port 0: the header has
    * none). Malformed entries stop the walk at the last trusted hop.
    */
+  public InetSocketAddress clientAddress(io.netty.channel.Channel channel, HttpHeaders headers) {
+    InetSocketAddress proxied = channel.attr(ProxyProtocolHandler.SOURCE).get();
+    return clientAddress(proxied != null ? proxied : (InetSocketAddress) channel.remoteAddress(), headers);
+  }
+
+  /** As {@link #clientAddress(io.netty.channel.Channel, HttpHeaders)} for a known peer. */
   public InetSocketAddress clientAddress(InetSocketAddress peer, HttpHeaders headers) {
     if (trustedProxies.isEmpty() || peer == null || !trusted(peer.getAddress())) {
       return peer;

@@ -297,8 +297,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ObjectNode headers = accept.putObject("connectHeaders");
     connectHeaders(req).forEach(headers::put);
     ObjectNode remote = accept.putObject("remoteEndpoint");
-    InetSocketAddress ra = engine.settings.frontend().clientAddress(
-        (InetSocketAddress) ctx.channel().remoteAddress(), req.headers());
+    InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
     remote.put("address", ra.getAddress().getHostAddress());
     remote.put("port", ra.getPort());
     String json = root.toString();

@@ -125,6 +125,9 @@ public final class RelayEngine {
 
   private void initPipeline(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
+    if (settings.frontend().proxyProtocol()) {
+      p.addLast("proxy-protocol", new ProxyProtocolHandler(settings.frontend()));
+    }
     if (settings.tls()) {
       SSLEngine engine = settings.sslContext().createSSLEngine();
       engine.setUseClientMode(false);

@@ -25,7 +25,7 @@ class FrontendTest {
 
   @Test
   void onlyTrustedPeersMaySetTheAddress() {
-    Frontend f = new Frontend(true, 443, List.of("10.0.0.0/8", "::1/128"));
+    Frontend f = new Frontend(true, 443, List.of("10.0.0.0/8", "::1/128"), false);
     assertThat(client(f, "10.1.2.3", xff("198.51.100.9"))).isEqualTo("198.51.100.9");
     assertThat(client(f, "192.0.2.1", xff("198.51.100.9"))).as("untrusted peer").isEqualTo("192.0.2.1");
     assertThat(client(Frontend.NONE, "10.1.2.3", xff("198.51.100.9"))).as("no trusted proxies").isEqualTo("10.1.2.3");
@@ -42,9 +42,9 @@ class FrontendTest {
 
   @Test
   void malformedRangesAreRefused() {
-    assertThatThrownBy(() -> new Frontend(null, 0, List.of("10.0.0.0/33")))
+    assertThatThrownBy(() -> new Frontend(null, 0, List.of("10.0.0.0/33"), false))
         .hasMessageContaining("Malformed trusted proxy range '10.0.0.0/33'");
-    assertThatThrownBy(() -> new Frontend(null, 0, List.of("proxy.example.com")))
+    assertThatThrownBy(() -> new Frontend(null, 0, List.of("proxy.example.com"), false))
         .hasMessageContaining("Malformed trusted proxy range");
   }
 }
