@@ -45,6 +45,12 @@ class ExamplesTest {
     assertThat(OkHttpOverRelay.call()).isEqualTo("200 hello from behind the relay, you asked for inventory.internal");
   }
 
+  @Test
+  void jdkHttpHandlerServedThroughRequestModeAndCalledByStockClients() throws Exception {
+    assertThat(JdkHttpOverRelay.call())
+        .isEqualTo("200 hello GET /inventory?sku=7 | 200 hello GET /inventory?sku=8");
+  }
+
   /**
    * Needs PostgreSQL on 127.0.0.1:5432 with user postgres, password postgres, database postgres
    * (CI installs it); skipped when nothing listens there.

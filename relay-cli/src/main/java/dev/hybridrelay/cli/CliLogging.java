@@ -18,6 +18,14 @@ final class CliLogging {
     setLevel("dev.hybridrelay", own);
   }
 
+  /** Sets the project's loggers to a level by name (LogLevel of the configuration file); others at most INFO. */
+  static void configure(String levelName) {
+    Level own = Level.toLevel(levelName, Level.INFO);
+    setLevel(Logger.ROOT_LOGGER_NAME, own.isGreaterOrEqual(Level.INFO) ? own : Level.INFO);
+    setLevel("hybridrelay", own);
+    setLevel("dev.hybridrelay", own);
+  }
+
   static void setLevel(String logger, Level level) {
     Logger l = LoggerFactory.getLogger(logger);
     if (l instanceof ch.qos.logback.classic.Logger) {

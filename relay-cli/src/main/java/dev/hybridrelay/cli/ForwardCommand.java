@@ -4,19 +4,23 @@ import dev.hybridrelay.core.RelayAuthorizationException;
 import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListenerEvents;
-import dev.hybridrelay.socket.ForwardOptions;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
+import dev.hybridrelay.forward.ForwardOptions;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
+import dev.hybridrelay.forward.UdpLocalForwarder;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,13 +39,16 @@ import picocli.CommandLine.Option;
  * <pre>
  * hybridrelay forward -x "$CS" -L 13389/rdp:myhc            # cloud side: 127.0.0.1:13389 → hc myhc, port name rdp
  * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
+ * hybridrelay forward -x "$CS" -L 5353U:dns                 # UDP: 127.0.0.1:5353 → hc dns, port name 5353U
+ * hybridrelay forward -x "$CS" -T dns:10.0.0.2:5353U         # UDP: hc dns, port name 5353U → 10.0.0.2:5353
  * hybridrelay forward -f forward.yml
  * </pre>
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Forwards TCP ports over a relay, compatible with azbridge.",
+    description = {"Forwards TCP ports and Unix sockets over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
-        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target."},
+        "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target.",
+        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U)."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  stopped normally",
         "  1  runtime failure (a local port could not be bound, a listener failed)",
@@ -61,11 +68,13 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   String connectionString;
 
   @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
-      description = "Local forward (cloud side); repeatable. Default bind address: loopback.")
+      description = "Local forward (cloud side); repeatable. Default bind address: loopback. "
+          + "Also local_socket[/port_name]:hc_name for a Unix socket file.")
   List<String> localSpecs = new ArrayList<>();
 
   @Option(names = {"-T", "-R"}, paramLabel = "hc_name:[port_name/]host:port",
-      description = "Remote forward (edge side); repeatable. Default port name: the port number.")
+      description = "Remote forward (edge side); repeatable. Default port name: the port number. "
+          + "Also hc_name:[port_name/]local_socket for a Unix socket file.")
   List<String> remoteSpecs = new ArrayList<>();
 
   @Option(names = "-K", paramLabel = "RULE", description = "Shared access rule name (overrides the connection string's).")
@@ -84,6 +93,14 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "-b", paramLabel = "ADDRESS", description = "Source address for connections to targets.")
   String sourceAddress;
 
+  @Option(names = {"-a", "--keep-alive-interval"}, paramLabel = "SECONDS",
+      description = "Keep-alive interval of the -T listeners' control connection, as azbridge. Default 30.")
+  Integer keepAliveSeconds;
+
+  @Option(names = "-o", paramLabel = "Key:value",
+      description = "A configuration file key, as azbridge (e.g. -o GatewayPorts:true); repeatable.")
+  List<String> configOptions = new ArrayList<>();
+
   @Option(names = "--status-interval", paramLabel = "SECONDS", description = "Seconds between summary lines; 0: none. Default 60.")
   Integer statusIntervalSeconds;
 
@@ -96,9 +113,22 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "--write-timeout", paramLabel = "SECONDS", description = "Abort when a write blocks this long. Default 60.")
   Integer writeTimeoutSeconds;
 
-  @Option(names = "--accept-any-numeric-port-name",
-      description = "azbridge compatibility: a hybrid connection with one -T target accepts any numeric port name for it.")
+  @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
+      description = "Close UDP flows idle this long; 0: never. Default 240, as azbridge.")
+  Integer udpIdleTimeoutSeconds;
+
+  @Option(names = "--strict-port-names",
+      description = "Port names must match exactly. Default, as azbridge: a hybrid connection with one -T target "
+          + "accepts any numeric port name for it.")
+  boolean strictPortNames;
+
+  /** Earlier opt-in to the lone-target rule, which is now the default; accepted and ignored. */
+  @Option(names = "--accept-any-numeric-port-name", hidden = true)
   boolean acceptAnyNumericPortName;
+
+  @Option(names = "--socket-mode", paramLabel = "OCTAL",
+      description = "Permissions of Unix socket files that -L listens on, e.g. 660. Default: as the umask leaves them.")
+  String socketMode;
 
   @picocli.CommandLine.Mixin
   ProxyOptions proxyOptions = new ProxyOptions();
@@ -120,6 +150,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     } catch (ForwardConfigException e) {
       System.err.println("hybridrelay forward: " + e.getMessage());
       return EXIT_USAGE;
+    }
+    if (plan.logLevel != null && !verbose && !quiet) {
+      CliLogging.configure(plan.logLevel);
+    }
+    for (String w : plan.warnings) {
+      log.warn(w);
     }
     Running running;
     try {
@@ -145,6 +181,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     ForwardPlan plan = new ForwardPlan();
     if (configFile != null) {
       ForwardConfigFile.read(configFile, plan, environment);
+    }
+    for (String o : configOptions) {
+      ForwardConfigFile.readOption(o, plan, environment);
+    }
+    if (keepAliveSeconds != null) {
+      if (keepAliveSeconds < 1 || keepAliveSeconds > 3600) {
+        throw new ForwardConfigException("-a: must be 1-3600 seconds, was " + keepAliveSeconds);
+      }
+      plan.keepAliveInterval = Duration.ofSeconds(keepAliveSeconds);
     }
     if (connectionString != null) {
       plan.connectionString = connectionString;
@@ -186,15 +231,35 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (writeTimeoutSeconds != null) {
       plan.writeTimeout = Duration.ofSeconds(nonNegative("--write-timeout", writeTimeoutSeconds));
     }
-    plan.acceptAnyNumericPortName |= acceptAnyNumericPortName;
+    if (udpIdleTimeoutSeconds != null) {
+      plan.udpIdleTimeout = Duration.ofSeconds(nonNegative("--udp-idle-timeout", udpIdleTimeoutSeconds));
+    }
+    plan.strictPortNames |= strictPortNames;
+    if (socketMode != null) {
+      plan.socketMode = socketMode("--socket-mode", socketMode);
+    }
     for (String s : localSpecs) {
-      plan.localRules.add(ForwardSpecs.parseLocal(s));
+      plan.localRules.addAll(ForwardSpecs.parseLocalList(s));
     }
     for (String s : remoteSpecs) {
-      plan.remoteRules.add(ForwardSpecs.parseRemote(s));
+      plan.remoteRules.addAll(ForwardSpecs.parseRemoteList(s));
     }
     validate(plan);
     return plan;
+  }
+
+  /** An octal file mode such as {@code 660} or {@code 0600} as permissions. */
+  static Set<PosixFilePermission> socketMode(String origin, String text) throws ForwardConfigException {
+    if (!text.matches("0?[0-7]{3}")) {
+      throw new ForwardConfigException(origin + ": expected an octal file mode such as 600 or 660, was '" + text + "'");
+    }
+    int mode = Integer.parseInt(text, 8);
+    StringBuilder rwx = new StringBuilder();
+    String letters = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++) {
+      rwx.append((mode & (1 << (8 - i))) != 0 ? letters.charAt(i) : '-');
+    }
+    return PosixFilePermissions.fromString(rwx.toString());
   }
 
   private static int nonNegative(String option, int value) throws ForwardConfigException {
@@ -208,20 +273,22 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (plan.localRules.isEmpty() && plan.remoteRules.isEmpty()) {
       throw new ForwardConfigException("nothing to forward: give -L and/or -T (or LocalForward/RemoteForward in -f)");
     }
-    if (plan.connectionString == null || plan.connectionString.isBlank()) {
+    boolean everyRuleHasItsOwn = plan.localRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()))
+        && plan.remoteRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()));
+    if ((plan.connectionString == null || plan.connectionString.isBlank()) && !everyRuleHasItsOwn) {
       throw new ForwardConfigException("no connection string: give -x, set AzureRelayConnectionString in the "
           + "configuration file, or set HYBRIDRELAY_CONNECTION_STRING");
     }
-    RelayConnectionString cs = connectionString(plan);
-    if (cs.entityPath() != null) {
-      for (ForwardPlan.LocalRule r : plan.localRules) {
-        requireEntity(cs, r.hybridConnection(), r.origin());
-      }
-      for (ForwardPlan.RemoteRule r : plan.remoteRules) {
-        requireEntity(cs, r.hybridConnection(), r.origin());
-      }
+    for (ForwardPlan.LocalRule r : plan.localRules) {
+      requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
+    }
+    for (ForwardPlan.RemoteRule r : plan.remoteRules) {
+      requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
     }
     for (ForwardPlan.LocalRule r : plan.localRules) {
+      if (r.isUnixSocket()) {
+        continue;
+      }
       InetAddress a = bindAddress(plan, r);
       if (!plan.gatewayPorts && !a.isLoopbackAddress()) {
         throw new ForwardConfigException(r.origin() + ": binding " + a.getHostAddress() + " makes the port reachable "
@@ -239,11 +306,32 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
+  private static boolean hasOwnConnectionString(ForwardPlan plan, String hc) {
+    return plan.hybridConnectionStrings.containsKey(hc.toLowerCase(java.util.Locale.ROOT));
+  }
+
   private static void requireEntity(RelayConnectionString cs, String hc, String origin) throws ForwardConfigException {
-    if (!cs.entityPath().equalsIgnoreCase(hc)) {
+    if (cs.entityPath() != null && !cs.entityPath().equalsIgnoreCase(hc)) {
       throw new ForwardConfigException(origin + ": the connection string is for hybrid connection '" + cs.entityPath()
           + "' (EntityPath), so it cannot forward '" + hc + "'; remove EntityPath or use that name");
     }
+  }
+
+  /**
+   * The connection string for hybrid connection {@code hc}: its own ({@code ConnectionString} of an
+   * azbridge configuration entry), else the global one with the -E/-K/-k/-S style overrides applied.
+   */
+  static RelayConnectionString connectionString(ForwardPlan plan, String hc) throws ForwardConfigException {
+    String own = plan.hybridConnectionStrings.get(hc.toLowerCase(java.util.Locale.ROOT));
+    if (own != null) {
+      try {
+        return RelayConnectionString.parse(own);
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException(plan.hybridConnectionStringOrigins.get(hc.toLowerCase(java.util.Locale.ROOT))
+            + ": " + ForwardConfigFile.withoutValues(e.getMessage()));
+      }
+    }
+    return connectionString(plan);
   }
 
   static RelayConnectionString connectionString(ForwardPlan plan) throws ForwardConfigException {
@@ -251,7 +339,21 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     try {
       cs = RelayConnectionString.parse(plan.connectionString);
     } catch (IllegalArgumentException e) {
-      throw new ForwardConfigException(plan.connectionStringOrigin + ": " + e.getMessage());
+      throw new ForwardConfigException(plan.connectionStringOrigin + ": " + ForwardConfigFile.withoutValues(e.getMessage()));
+    }
+    if (plan.endpoint != null) {
+      try {
+        cs = cs.toBuilder().endpoint(plan.endpoint).build();
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException("AzureRelayEndpoint: " + e.getMessage());
+      }
+    }
+    if (plan.sharedAccessSignature != null) {
+      try {
+        cs = cs.toBuilder().sharedAccessKey(null, null).sharedAccessSignature(plan.sharedAccessSignature).build();
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException("AzureRelaySharedAccessSignature: " + e.getMessage());
+      }
     }
     if (plan.sharedAccessKeyName != null || plan.sharedAccessKey != null) {
       String name = plan.sharedAccessKeyName != null ? plan.sharedAccessKeyName : cs.sharedAccessKeyName();
@@ -279,6 +381,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   static ForwardOptions options(ForwardPlan plan) {
     ForwardOptions.Builder b = ForwardOptions.builder();
+    if (plan.udpIdleTimeout != null) {
+      b.udpIdleTimeout(plan.udpIdleTimeout);
+    }
     if (plan.maxConnections != null) {
       b.maxConnections(plan.maxConnections);
     }
@@ -287,6 +392,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (plan.writeTimeout != null) {
       b.writeTimeout(plan.writeTimeout);
+    }
+    if (plan.connectTimeout != null) {
+      b.relayConnectTimeout(plan.connectTimeout);
     }
     return b.build();
   }
@@ -305,6 +413,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   static final class Running implements AutoCloseable {
     final List<RemoteForwarder> remotes = new ArrayList<>();
     final List<LocalForwarder> locals = new ArrayList<>();
+    final List<UdpLocalForwarder> udpLocals = new ArrayList<>();
     private final CountDownLatch failed = new CountDownLatch(1);
     private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
     private ScheduledExecutorService summary;
@@ -341,11 +450,27 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (LocalForwarder l : locals) {
         l.close();
       }
+      for (UdpLocalForwarder l : udpLocals) {
+        l.close();
+      }
       for (RemoteForwarder r : remotes) {
         r.close();
       }
       failed.countDown();
     }
+  }
+
+  private static RelayConnectionString connectionStringForStart(ForwardPlan plan, String hc) throws StartException {
+    try {
+      return connectionString(plan, hc);
+    } catch (ForwardConfigException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
+  }
+
+  private static dev.hybridrelay.core.RelayListener.Builder keepAlive(ForwardPlan plan,
+      dev.hybridrelay.core.RelayListener.Builder lb) {
+    return plan.keepAliveInterval == null ? lb : lb.keepAliveInterval(plan.keepAliveInterval);
   }
 
   /** Starts every forwarder of the plan; on failure, stops those already started. */
@@ -361,10 +486,8 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     } catch (IllegalArgumentException e) {
       throw new StartException(EXIT_USAGE, e.getMessage(), e);
     }
-    RelayConnectionString cs;
     InetAddress source = null;
     try {
-      cs = connectionString(plan);
       if (plan.sourceAddress != null) {
         source = ForwardSpecs.checkSourceAddress(plan.sourceAddressOrigin, plan.sourceAddress);
       }
@@ -381,9 +504,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       }
       for (Map.Entry<String, List<ForwardPlan.RemoteRule>> e : byHc.entrySet()) {
         String hc = e.getKey();
+        RelayConnectionString cs = connectionStringForStart(plan, hc);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
-            .sourceAddress(source).acceptAnyNumericPortName(plan.acceptAnyNumericPortName)
-            .listenerCustomizer(lb -> lb.proxy(proxy).events(new RelayListenerEvents() {
+            .sourceAddress(source).strictPortNames(plan.strictPortNames)
+            .listenerCustomizer(lb -> keepAlive(plan, lb).proxy(proxy).events(new RelayListenerEvents() {
               @Override
               public void onConnecting(Throwable cause) {
                 if (cause != null) {
@@ -405,8 +529,13 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
                 }
               }
             }));
+        UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
-          b.target(r.effectivePortName(), r.host(), r.port());
+          if (r.isUnixSocket()) {
+            b.unixSocketTarget(r.effectivePortName(), Path.of(r.socketPath()));
+          } else {
+            b.target(r.effectivePortName(), r.host(), r.port());
+          }
         }
         RemoteForwarder rf = b.build();
         try {
@@ -423,15 +552,34 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         running.remotes.add(rf);
       }
       for (ForwardPlan.LocalRule r : plan.localRules) {
+        RelayConnectionString cs = connectionStringForStart(plan, r.hybridConnection());
+        boolean anonymous = plan.anonymousHybridConnections.contains(r.hybridConnection().toLowerCase(java.util.Locale.ROOT));
+        if (r.isUnixSocket()) {
+          LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
+              .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
+              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
+              .portName(r.effectivePortName()).options(options).events(status).build();
+          try {
+            lf.start();
+          } catch (IOException | IllegalArgumentException ex) {
+            throw new StartException(EXIT_FAILURE, r.origin() + ": " + ex.getMessage(), ex);
+          }
+          running.locals.add(lf);
+          continue;
+        }
         InetAddress bind;
         try {
           bind = bindAddress(plan, r);
         } catch (ForwardConfigException ex) {
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
+        if (r.udp()) {
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy));
+          continue;
+        }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-            .port(r.port()).portName(r.effectivePortName()).options(options).events(status)
-            .senderCustomizer(sb -> sb.proxy(proxy)).build();
+            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
+            .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
           lf.start();
         } catch (BindException ex) {
@@ -449,6 +597,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (!plan.statusInterval.isZero()) {
       List<Supplier<ForwardStats>> stats = new ArrayList<>();
       running.locals.forEach(l -> stats.add(l::stats));
+      running.udpLocals.forEach(l -> stats.add(l::stats));
       running.remotes.forEach(r -> stats.add(r::stats));
       running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hybridrelay-forward-summary");

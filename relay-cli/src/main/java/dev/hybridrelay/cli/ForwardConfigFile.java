@@ -1,72 +1,78 @@
 package dev.hybridrelay.cli;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hybridrelay.cli.YamlTree.MapNode;
+import dev.hybridrelay.cli.YamlTree.Node;
+import dev.hybridrelay.cli.YamlTree.Scalar;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Reads the YAML configuration of {@code hybridrelay forward} ({@code -f config.yml}). The keys follow
- * azbridge's configuration file:
+ * Reads the YAML configuration of {@code hybridrelay forward} ({@code -f config.yml}) and
+ * {@code -o Key:value} options. azbridge's configuration files are read unchanged: its keys in the
+ * current PascalCase form and in the older snake_case form ({@code relay_name}, {@code bind_address},
+ * {@code port}, {@code host}, {@code hostport}, {@code local_socket}), with {@code Bindings} lists:
  *
  * <pre>
  * AzureRelayConnectionString: ${HYBRIDRELAY_CONNECTION_STRING}
- * AzureRelaySharedAccessKeyName: send-listen     # optional, overrides the connection string's
- * AzureRelaySharedAccessKey: ${RELAY_KEY}        # optional, overrides the connection string's
  * GatewayPorts: false
- * BindAddress: 10.0.0.5                          # source address of connections to targets
- * StatusInterval: 60                             # seconds between summaries, 0 = none
- * MaxConnections: 1000
- * IdleTimeout: 0                                 # seconds, 0 = none
- * WriteTimeout: 60                               # seconds, 0 = none
- * AcceptAnyNumericPortName: false
+ * KeepAliveInterval: 30
  * LocalForward:
- *   - BindAddress: 127.0.0.1
+ *   - RelayName: myhc
+ *     BindAddress: 127.0.0.1
  *     BindPort: 13389
  *     PortName: rdp
- *     RelayName: myhc
+ *   - RelayName: app
+ *     BindLocalSocket: /run/app/app.sock
  * RemoteForward:
  *   - RelayName: myhc
- *     PortName: rdp
- *     Host: 10.1.2.3
- *     HostPort: 3389
+ *     Bindings:
+ *       - { Host: 10.1.2.3, HostPort: 3389, PortName: rdp }
+ *       - { LocalSocket: /run/ssh.sock, PortName: ssh }
  * </pre>
  *
- * Keys match case-insensitively. Every string value may use {@code ${NAME}} to insert the
- * environment variable {@code NAME}; an unset variable is an error. Every error names the file, the
- * line and the key path, for example {@code config.yml line 7: LocalForward[1].BindPort: must be
- * 1-65535, was 70000}. Values of secret keys never appear in messages.
+ * The project's own keys ({@code StatusInterval}, {@code MaxConnections}, {@code IdleTimeout},
+ * {@code WriteTimeout}, {@code StrictPortNames}, {@code SocketMode}) sit beside them. Keys match
+ * case-insensitively and with or without underscores. Every string value may use {@code ${NAME}}
+ * to insert the environment variable {@code NAME}; an unset variable is an error. Unknown keys are
+ * errors; azbridge keys this tool does not implement are errors, or warnings where ignoring them
+ * changes nothing that matters (see {@link #warnOnly}). Every message names the file, the line and
+ * the key path, for example {@code config.yml line 7: LocalForward[1].BindPort: must be 1-65535, was
+ * 70000}. Values of secret keys never appear in messages.
  */
-final class ForwardConfigFile {
-  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
-  private static final List<String> TOP_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKeyName",
-      "AzureRelaySharedAccessKey", "GatewayPorts", "BindAddress", "StatusInterval", "MaxConnections", "IdleTimeout",
-      "WriteTimeout", "AcceptAnyNumericPortName", "LocalForward", "RemoteForward");
-  private static final List<String> LOCAL_KEYS = List.of("BindAddress", "BindPort", "PortName", "RelayName");
-  private static final List<String> REMOTE_KEYS = List.of("RelayName", "PortName", "Host", "HostPort");
-  private static final List<String> SECRET_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKey");
+final class ForwardConfigFile extends ConfigReader {
+  static final List<String> AZBRIDGE_TOP_KEYS = List.of("AddressFamily", "AzureRelayConnectionString",
+      "AzureRelayEndpoint", "AzureRelaySharedAccessKeyName", "AzureRelaySharedAccessKey",
+      "AzureRelaySharedAccessSignature", "BindAddress", "ClearAllForwardings", "ConnectionAttempts", "ConnectTimeout",
+      "ExitOnForwardFailure", "GatewayPorts", "KeepAliveInterval", "LocalForward", "LogLevel", "LogFileName",
+      "RemoteForward");
+  static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "WriteTimeout",
+      "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode");
+  private static final List<String> TOP_KEYS = concat(AZBRIDGE_TOP_KEYS, OWN_TOP_KEYS);
+  private static final List<String> LOCAL_BINDING_KEYS = List.of("BindAddress", "BindPort", "PortName",
+      "BindLocalSocket", "HostName", "RemoteHostName", "NoAuthentication");
+  private static final List<String> LOCAL_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
+      LOCAL_BINDING_KEYS);
+  private static final List<String> REMOTE_BINDING_KEYS = List.of("Host", "HostPort", "PortName", "LocalSocket",
+      "Http", "Insecure");
+  private static final List<String> REMOTE_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
+      REMOTE_BINDING_KEYS);
+  /** azbridge's older snake_case names whose PascalCase form is not just the words joined. */
+  private static final Map<String, String> LOCAL_ALIASES = Map.of("port", "BindPort", "localsocket", "BindLocalSocket");
+  private static final List<String> SECRET_KEYS = List.of("AzureRelayConnectionString", "AzureRelaySharedAccessKey",
+      "AzureRelaySharedAccessSignature", "ConnectionString");
 
-  private final String fileName;
-  private final Function<String, String> env;
-
-  private ForwardConfigFile(String fileName, Function<String, String> env) {
-    this.fileName = fileName;
-    this.env = env;
+  private ForwardConfigFile(String fileName, boolean option, Function<String, String> env) {
+    super(fileName, option, env, SECRET_KEYS);
   }
 
   /** Reads {@code file} into {@code plan}, using the process environment for {@code ${...}}. */
@@ -85,117 +91,52 @@ final class ForwardConfigFile {
     } catch (IOException e) {
       throw new ForwardConfigException(name + ": cannot read: " + e.getMessage());
     }
-    new ForwardConfigFile(name, env).parse(new java.io.StringReader(text), plan);
-  }
-
-  // --- a YAML tree that remembers lines ---
-
-  private abstract static class Node {
-    final int line;
-
-    Node(int line) {
-      this.line = line;
-    }
-  }
-
-  private static final class Scalar extends Node {
-    final String text;
-    final boolean isNull;
-
-    Scalar(int line, String text, boolean isNull) {
-      super(line);
-      this.text = text;
-      this.isNull = isNull;
-    }
-  }
-
-  private static final class MapNode extends Node {
-    final Map<String, Node> values = new LinkedHashMap<>();
-    final Map<String, Integer> keyLines = new LinkedHashMap<>();
-
-    MapNode(int line) {
-      super(line);
-    }
-  }
-
-  private static final class ListNode extends Node {
-    final List<Node> items = new ArrayList<>();
-
-    ListNode(int line) {
-      super(line);
-    }
-  }
-
-  private void parse(Reader reader, ForwardPlan plan) throws ForwardConfigException {
-    Node root;
-    try (JsonParser p = new YAMLFactory().createParser(reader)) {
-      JsonToken t = p.nextToken();
-      if (t == null) {
-        throw new ForwardConfigException(fileName + ": the file is empty");
-      }
-      root = readNode(p, t);
-    } catch (JsonProcessingException e) {
-      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      String msg = e.getOriginalMessage();
-      throw new ForwardConfigException(fileName + (line > 0 ? " line " + line : "") + ": not valid YAML: "
-          + (msg == null ? "" : msg.lines().findFirst().orElse("")));
-    } catch (IOException e) {
-      throw new ForwardConfigException(fileName + ": cannot read: " + e.getMessage());
-    }
+    Node root = YamlTree.parse(new StringReader(text), name);
+    ForwardConfigFile f = new ForwardConfigFile(name, false, env);
     if (!(root instanceof MapNode)) {
-      throw error(root.line, "(top level)", "expected a mapping of keys such as LocalForward and RemoteForward");
+      throw f.error(root.line, "(top level)", "expected a mapping of keys such as LocalForward and RemoteForward");
     }
-    apply((MapNode) root, plan);
+    f.apply((MapNode) root, plan);
   }
 
-  private Node readNode(JsonParser p, JsonToken t) throws IOException, ForwardConfigException {
-    int line = p.currentTokenLocation().getLineNr();
-    switch (t) {
-      case START_OBJECT: {
-        MapNode m = new MapNode(line);
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-          String key = p.currentName();
-          int keyLine = p.currentTokenLocation().getLineNr();
-          Node value = readNode(p, p.nextToken());
-          if (m.values.containsKey(key)) {
-            throw error(keyLine, key, "appears twice (also on line " + m.keyLines.get(key) + ")");
-          }
-          m.values.put(key, value);
-          m.keyLines.put(key, keyLine);
-        }
-        return m;
-      }
-      case START_ARRAY: {
-        ListNode l = new ListNode(line);
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-          l.items.add(readNode(p, t));
-        }
-        return l;
-      }
-      case VALUE_NULL:
-        return new Scalar(line, null, true);
-      default:
-        return new Scalar(line, p.getText(), false);
+  /**
+   * Applies azbridge's {@code -o Key:value}: one top-level key of the configuration file, the value
+   * after the first {@code :}.
+   */
+  static void readOption(String option, ForwardPlan plan, Function<String, String> env) throws ForwardConfigException {
+    int colon = option.indexOf(':');
+    if (colon <= 0) {
+      throw new ForwardConfigException("-o " + option + ": expected Key:value, for example -o GatewayPorts:true");
     }
+    String key = option.substring(0, colon).trim();
+    String value = option.substring(colon + 1).trim();
+    ForwardConfigFile f = new ForwardConfigFile("-o", true, env);
+    String canonical = canonical(key, TOP_KEYS, Map.of());
+    if ("LocalForward".equals(canonical) || "RemoteForward".equals(canonical)) {
+      throw f.error(1, key, "give forwards with -L and -T (or in a file with -f), not with -o");
+    }
+    MapNode m = new MapNode(1);
+    m.values.put(key, new Scalar(1, value, value.isEmpty()));
+    m.keyLines.put(key, 1);
+    f.apply(m, plan);
   }
 
   // --- mapping onto the plan ---
 
   private void apply(MapNode root, ForwardPlan plan) throws ForwardConfigException {
-    checkKeys(root, "", TOP_KEYS);
+    checkKeys(root, "", TOP_KEYS, Map.of());
     for (Map.Entry<String, Node> e : root.values.entrySet()) {
-      String key = canonical(e.getKey(), TOP_KEYS);
+      String key = canonical(e.getKey(), TOP_KEYS, Map.of());
       Node v = e.getValue();
       int line = root.keyLines.get(e.getKey());
       switch (key) {
         case "AzureRelayConnectionString":
           plan.connectionString = string(v, key, line);
-          plan.connectionStringOrigin = fileName + " line " + line + ": " + key;
-          try {
-            dev.hybridrelay.core.RelayConnectionString.parse(plan.connectionString);
-          } catch (IllegalArgumentException ex) {
-            throw error(line, key, ex.getMessage());
-          }
+          plan.connectionStringOrigin = where(line, key);
+          checkConnectionString(plan.connectionString, line, key);
+          break;
+        case "AzureRelayEndpoint":
+          plan.endpoint = string(v, key, line);
           break;
         case "AzureRelaySharedAccessKeyName":
           plan.sharedAccessKeyName = string(v, key, line);
@@ -203,16 +144,52 @@ final class ForwardConfigFile {
         case "AzureRelaySharedAccessKey":
           plan.sharedAccessKey = string(v, key, line);
           break;
+        case "AzureRelaySharedAccessSignature":
+          plan.sharedAccessSignature = string(v, key, line);
+          break;
+        case "AddressFamily": {
+          String s = string(v, key, line).trim().toLowerCase(Locale.ROOT);
+          if (!s.equals("any")) {
+            throw error(line, key, "'" + s + "' is not supported; this tool uses any address family "
+                + "(remove the key or set it to any; use IPv4 or IPv6 addresses in the rules instead)");
+          }
+          break;
+        }
+        case "ClearAllForwardings":
+          if (bool(v, key)) {
+            throw error(line, key, "true is not supported; remove the forwards you do not want instead");
+          }
+          break;
+        case "ConnectionAttempts":
+          integer(v, key, 1, 10);
+          warnOnly(plan, line, key, "ignored: the forwarders try once at start, and a remote forwarder's listener "
+              + "reconnects by itself after that");
+          break;
+        case "ConnectTimeout": {
+          int s = integer(v, key, 0, 120);
+          plan.connectTimeout = s == 0 ? null : Duration.ofSeconds(s);
+          break;
+        }
+        case "ExitOnForwardFailure":
+          if (!bool(v, key)) {
+            warnOnly(plan, line, key, "false is ignored: the tool always stops when a forward cannot be set up");
+          }
+          break;
         case "GatewayPorts":
           plan.gatewayPorts = bool(v, key);
           break;
+        case "KeepAliveInterval":
+          plan.keepAliveInterval = Duration.ofSeconds(integer(v, key, 1, 3600));
+          break;
+        case "LogLevel":
+          plan.logLevel = logLevel(string(v, key, line), line, key);
+          break;
+        case "LogFileName":
+          throw error(line, key, "not supported: the tool logs to standard error; redirect it, "
+              + "for example 2>>forward.log");
         case "BindAddress": {
           String s = string(v, key, line);
-          try {
-            ForwardSpecs.checkSourceAddress(where(line, key), s);
-          } catch (ForwardConfigException ex) {
-            throw new ForwardConfigException(ex.getMessage());
-          }
+          ForwardSpecs.checkSourceAddress(where(line, key), s);
           plan.sourceAddress = s;
           plan.sourceAddressOrigin = where(line, key);
           break;
@@ -220,242 +197,246 @@ final class ForwardConfigFile {
         case "StatusInterval":
           plan.statusInterval = seconds(v, key);
           break;
-        case "MaxConnections": {
-          int n = integer(v, key, 1, 1_000_000);
-          plan.maxConnections = n;
+        case "MaxConnections":
+          plan.maxConnections = integer(v, key, 1, 1_000_000);
           break;
-        }
         case "IdleTimeout":
           plan.idleTimeout = seconds(v, key);
           break;
         case "WriteTimeout":
           plan.writeTimeout = seconds(v, key);
           break;
-        case "AcceptAnyNumericPortName":
-          plan.acceptAnyNumericPortName = bool(v, key);
+        case "StrictPortNames":
+          plan.strictPortNames = bool(v, key);
           break;
-        case "LocalForward":
+        case "AcceptAnyNumericPortName": // the earlier opt-in; the rule is on unless strict
+          plan.strictPortNames = !bool(v, key);
+          break;
+        case "SocketMode":
+          plan.socketMode = ForwardCommand.socketMode(where(line, key), string(v, key, line).trim());
+          break;
+        case "LocalForward": {
           int i = 0;
           for (MapNode m : entries(v, key)) {
-            plan.localRules.add(localRule(m, key + "[" + i++ + "]"));
+            localEntry(m, key + "[" + i++ + "]", plan);
           }
           break;
-        case "RemoteForward":
-          int j = 0;
+        }
+        case "RemoteForward": {
+          int i = 0;
           for (MapNode m : entries(v, key)) {
-            plan.remoteRules.add(remoteRule(m, key + "[" + j++ + "]"));
+            remoteEntry(m, key + "[" + i++ + "]", plan);
           }
           break;
+        }
         default:
           throw new AssertionError(key);
       }
     }
   }
 
-  private ForwardPlan.LocalRule localRule(MapNode m, String path) throws ForwardConfigException {
-    checkKeys(m, path + ".", LOCAL_KEYS);
-    String bind = optionalString(m, "BindAddress", path);
-    Integer port = optionalInt(m, "BindPort", path, 1, 65535);
-    String portName = optionalString(m, "PortName", path);
-    String hc = optionalString(m, "RelayName", path);
-    if (port == null) {
-      throw error(m.line, path + ".BindPort", "missing; the local TCP port to listen on (1-65535)");
-    }
+  private void localEntry(MapNode m, String path, ForwardPlan plan) throws ForwardConfigException {
+    checkKeys(m, path + ".", LOCAL_KEYS, LOCAL_ALIASES);
+    String hc = optionalString(m, "RelayName", path, LOCAL_ALIASES);
     if (hc == null) {
       throw error(m.line, path + ".RelayName", "missing; the hybrid connection to forward to");
     }
-    check(m, "RelayName", path, s -> ForwardSpecs.checkHybridConnection("", s));
-    if (portName != null) {
-      check(m, "PortName", path, s -> ForwardSpecs.checkPortName("", s));
+    check(m, "RelayName", path, LOCAL_ALIASES, s -> ForwardSpecs.checkHybridConnection("", s));
+    entryConnectionString(m, path, hc, plan, LOCAL_ALIASES);
+    Node bindings = value(m, "Bindings", LOCAL_ALIASES);
+    if (bindings == null) {
+      localBinding(m, path, hc, plan);
+      return;
     }
-    if (bind != null) {
-      check(m, "BindAddress", path, s -> ForwardSpecs.checkBindAddress("", s));
+    for (String k : List.of("BindAddress", "BindPort", "PortName", "BindLocalSocket")) {
+      if (actualKey(m, k, LOCAL_ALIASES) != null) {
+        throw error(m.keyLines.get(actualKey(m, k, LOCAL_ALIASES)), path + "." + k,
+            "give either Bindings or " + k + " on the entry, not both");
+      }
     }
-    return new ForwardPlan.LocalRule(bind, port, portName, hc, fileName + " line " + m.line + ": " + path);
+    boolean anonymous = optionalBool(m, "NoAuthentication", path, LOCAL_ALIASES);
+    int i = 0;
+    for (MapNode b : entries(bindings, path + ".Bindings")) {
+      String bp = path + ".Bindings[" + i++ + "]";
+      checkKeys(b, bp + ".", LOCAL_BINDING_KEYS, LOCAL_ALIASES);
+      localBinding(b, bp, hc, plan);
+      if (anonymous) {
+        plan.anonymousHybridConnections.add(hc.toLowerCase(Locale.ROOT));
+      }
+    }
   }
 
-  private ForwardPlan.RemoteRule remoteRule(MapNode m, String path) throws ForwardConfigException {
-    checkKeys(m, path + ".", REMOTE_KEYS);
-    String hc = optionalString(m, "RelayName", path);
-    String portName = optionalString(m, "PortName", path);
-    String host = optionalString(m, "Host", path);
-    Integer port = optionalInt(m, "HostPort", path, 1, 65535);
+  private void localBinding(MapNode m, String path, String hc, ForwardPlan plan) throws ForwardConfigException {
+    Map<String, String> a = LOCAL_ALIASES;
+    String bind = optionalString(m, "BindAddress", path, a);
+    Integer port = optionalInt(m, "BindPort", path, a, -65535, 65535);
+    String socket = optionalString(m, "BindLocalSocket", path, a);
+    String portName = optionalString(m, "PortName", path, a);
+    if (optionalBool(m, "NoAuthentication", path, a)) {
+      plan.anonymousHybridConnections.add(hc.toLowerCase(Locale.ROOT));
+    }
+    if (portName != null) {
+      check(m, "PortName", path, a, s -> ForwardSpecs.checkPortName("", s));
+    }
+    String origin = where(m.line, path);
+    if (socket != null) {
+      if (port != null || bind != null) {
+        throw error(m.line, path, "BindLocalSocket cannot be combined with BindPort or BindAddress");
+      }
+      check(m, "BindLocalSocket", path, a, s -> ForwardSpecs.checkSocketPath("", s));
+      plan.localRules.add(ForwardPlan.LocalRule.unixSocket(socket, portName, hc, origin));
+      return;
+    }
+    if (port == null) {
+      throw error(m.line, path + ".BindPort", "missing; the local TCP port to listen on (1-65535), "
+          + "or BindLocalSocket for a Unix socket");
+    }
+    if (port == 0) {
+      throw error(m.keyLines.get(actualKey(m, "BindPort", a)), path + ".BindPort", "must be 1-65535, was 0");
+    }
+    if (bind != null) {
+      check(m, "BindAddress", path, a, s -> ForwardSpecs.checkBindAddress("", s));
+    }
+    if (port < 0) { // azbridge: a negative port is UDP
+      plan.localRules.add(UdpRules.local(origin, bind, -port, portName, hc));
+      return;
+    }
+    plan.localRules.add(new ForwardPlan.LocalRule(bind, port, portName, hc, origin));
+  }
+
+  private void remoteEntry(MapNode m, String path, ForwardPlan plan) throws ForwardConfigException {
+    checkKeys(m, path + ".", REMOTE_KEYS, Map.of());
+    String hc = optionalString(m, "RelayName", path, Map.of());
     if (hc == null) {
       throw error(m.line, path + ".RelayName", "missing; the hybrid connection to listen on");
     }
-    if (port == null) {
-      throw error(m.line, path + ".HostPort", "missing; the target TCP port (1-65535)");
+    check(m, "RelayName", path, Map.of(), s -> ForwardSpecs.checkHybridConnection("", s));
+    entryConnectionString(m, path, hc, plan, Map.of());
+    Node bindings = value(m, "Bindings", Map.of());
+    if (bindings == null) {
+      remoteBinding(m, path, hc, plan);
+      return;
     }
-    check(m, "RelayName", path, s -> ForwardSpecs.checkHybridConnection("", s));
+    for (String k : REMOTE_BINDING_KEYS) {
+      if (actualKey(m, k, Map.of()) != null) {
+        throw error(m.keyLines.get(actualKey(m, k, Map.of())), path + "." + k,
+            "give either Bindings or " + k + " on the entry, not both");
+      }
+    }
+    int i = 0;
+    for (MapNode b : entries(bindings, path + ".Bindings")) {
+      String bp = path + ".Bindings[" + i++ + "]";
+      checkKeys(b, bp + ".", REMOTE_BINDING_KEYS, Map.of());
+      remoteBinding(b, bp, hc, plan);
+    }
+  }
+
+  private void remoteBinding(MapNode m, String path, String hc, ForwardPlan plan) throws ForwardConfigException {
+    Map<String, String> a = Map.of();
+    String portName = optionalString(m, "PortName", path, a);
+    String host = optionalString(m, "Host", path, a);
+    Integer port = optionalInt(m, "HostPort", path, a, -65535, 65535);
+    String socket = optionalString(m, "LocalSocket", path, a);
+    if (optionalBool(m, "Http", path, a)) {
+      throw error(m.keyLines.get(actualKey(m, "Http", a)), path + ".Http",
+          "HTTP forwarding (azbridge's -H) is not supported yet; forward the port as TCP instead");
+    }
+    if (optionalBool(m, "Insecure", path, a)) {
+      throw error(m.keyLines.get(actualKey(m, "Insecure", a)), path + ".Insecure",
+          "not supported: it applies to HTTPS forwarding (-H), which this tool does not do");
+    }
     if (portName != null) {
-      check(m, "PortName", path, s -> ForwardSpecs.checkPortName("", s));
+      check(m, "PortName", path, a, s -> ForwardSpecs.checkPortName("", s));
+    }
+    String origin = where(m.line, path);
+    if (socket != null) {
+      if (port != null || host != null) {
+        throw error(m.line, path, "LocalSocket cannot be combined with Host or HostPort");
+      }
+      check(m, "LocalSocket", path, a, s -> ForwardSpecs.checkSocketPath("", s));
+      plan.remoteRules.add(ForwardPlan.RemoteRule.unixSocket(hc, portName, socket, origin));
+      return;
+    }
+    if (port == null) {
+      throw error(m.line, path + ".HostPort", "missing; the target TCP port (1-65535), or LocalSocket for a "
+          + "Unix socket");
+    }
+    if (port == 0) {
+      throw error(m.keyLines.get(actualKey(m, "HostPort", a)), path + ".HostPort", "must be 1-65535, was 0");
     }
     if (host != null) {
-      check(m, "Host", path, s -> ForwardSpecs.checkHost("", s));
+      check(m, "Host", path, a, s -> ForwardSpecs.checkHost("", s));
     }
-    return new ForwardPlan.RemoteRule(hc, portName, host == null ? "localhost" : host, port,
-        fileName + " line " + m.line + ": " + path);
+    String h = host == null ? "localhost" : host;
+    if (port < 0) { // azbridge: a negative port is UDP
+      plan.remoteRules.add(UdpRules.remote(origin, hc, portName, h, -port));
+      return;
+    }
+    plan.remoteRules.add(new ForwardPlan.RemoteRule(hc, portName, h, port, origin));
   }
 
-  // --- value helpers ---
-
-  private interface Check {
-    void check(String value) throws ForwardConfigException;
-  }
-
-  /** Runs a spec check and re-words its message with file, line and key. */
-  private void check(MapNode m, String key, String path, Check c) throws ForwardConfigException {
-    String actual = actualKey(m, key);
-    String value = expand(((Scalar) m.values.get(actual)).text, m.keyLines.get(actual), path + "." + key);
-    try {
-      c.check(value);
-    } catch (ForwardConfigException e) {
-      String msg = e.getMessage();
-      if (msg.startsWith(": ")) {
-        msg = msg.substring(2);
-      }
-      throw error(m.keyLines.get(actual), path + "." + key, msg);
-    }
-  }
-
-  private void checkKeys(MapNode m, String prefix, List<String> known) throws ForwardConfigException {
-    for (String k : m.values.keySet()) {
-      if (canonical(k, known) == null) {
-        throw error(m.keyLines.get(k), prefix + k, "unknown key; known keys here: " + String.join(", ", known));
-      }
-    }
-  }
-
-  private static String canonical(String key, List<String> known) {
-    for (String k : known) {
-      if (k.equalsIgnoreCase(key)) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private static String actualKey(MapNode m, String key) {
-    for (String k : m.values.keySet()) {
-      if (k.equalsIgnoreCase(key)) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private List<MapNode> entries(Node v, String key) throws ForwardConfigException {
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return List.of();
-    }
-    if (!(v instanceof ListNode)) {
-      throw error(v.line, key, "expected a list of entries (lines starting with '- ')");
-    }
-    List<MapNode> out = new ArrayList<>();
-    int i = 0;
-    for (Node n : ((ListNode) v).items) {
-      if (!(n instanceof MapNode)) {
-        throw error(n.line, key + "[" + i + "]", "expected an entry with keys such as RelayName");
-      }
-      out.add((MapNode) n);
-      i++;
-    }
-    return out;
-  }
-
-  private String optionalString(MapNode m, String key, String path) throws ForwardConfigException {
-    String actual = actualKey(m, key);
+  /** azbridge's per-entry {@code ConnectionString}: overrides the global one for this hybrid connection. */
+  private void entryConnectionString(MapNode m, String path, String hc, ForwardPlan plan, Map<String, String> aliases)
+      throws ForwardConfigException {
+    String actual = actualKey(m, "ConnectionString", aliases);
     if (actual == null) {
-      return null;
+      return;
     }
-    Node v = m.values.get(actual);
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return null;
+    int line = m.keyLines.get(actual);
+    String cs = string(m.values.get(actual), path + ".ConnectionString", line);
+    checkConnectionString(cs, line, path + ".ConnectionString");
+    String k = hc.toLowerCase(Locale.ROOT);
+    String before = plan.hybridConnectionStrings.get(k);
+    if (before != null && !before.equals(cs)) {
+      throw error(line, path + ".ConnectionString", "hybrid connection '" + hc + "' has another ConnectionString "
+          + "in an earlier entry; give it once");
     }
-    return string(v, path + "." + key, m.keyLines.get(actual));
+    plan.hybridConnectionStrings.put(k, cs);
+    plan.hybridConnectionStringOrigins.put(k, where(line, path + ".ConnectionString"));
   }
 
-  private Integer optionalInt(MapNode m, String key, String path, int min, int max) throws ForwardConfigException {
-    String actual = actualKey(m, key);
-    if (actual == null) {
-      return null;
-    }
-    Node v = m.values.get(actual);
-    if (v instanceof Scalar && ((Scalar) v).isNull) {
-      return null;
-    }
-    return integer(v, path + "." + key, min, max);
-  }
-
-  private String string(Node v, String key, int line) throws ForwardConfigException {
-    if (!(v instanceof Scalar) || ((Scalar) v).isNull) {
-      throw error(v.line, key, "expected a single value");
-    }
-    return expand(((Scalar) v).text, line, key);
-  }
-
-  private int integer(Node v, String key, int min, int max) throws ForwardConfigException {
-    String s = string(v, key, v.line).trim();
-    long n;
+  private void checkConnectionString(String cs, int line, String key) throws ForwardConfigException {
     try {
-      n = Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw error(v.line, key, "must be a whole number " + min + "-" + max + ", was '" + s + "'");
+      dev.hybridrelay.core.RelayConnectionString.parse(cs);
+    } catch (IllegalArgumentException ex) {
+      throw error(line, key, ex.getMessage());
     }
-    if (n < min || n > max) {
-      throw error(v.line, key, "must be " + min + "-" + max + ", was " + n);
-    }
-    return (int) n;
   }
 
-  private Duration seconds(Node v, String key) throws ForwardConfigException {
-    return Duration.ofSeconds(integer(v, key, 0, 31_536_000));
-  }
-
-  private boolean bool(Node v, String key) throws ForwardConfigException {
-    String s = string(v, key, v.line).trim().toLowerCase(Locale.ROOT);
-    switch (s) {
-      case "true":
-      case "yes":
-      case "on":
-        return true;
-      case "false":
-      case "no":
-      case "off":
-        return false;
+  /** azbridge's LogLevel as a logback level name. */
+  private String logLevel(String value, int line, String key) throws ForwardConfigException {
+    switch (value.trim().toUpperCase(Locale.ROOT)) {
+      case "QUIET":
+        return "OFF";
+      case "FATAL":
+      case "ERROR":
+        return "ERROR";
+      case "INFO":
+        return "INFO";
+      case "VERBOSE":
+      case "DEBUG":
+      case "DEBUG1":
+        return "DEBUG";
+      case "DEBUG2":
+      case "DEBUG3":
+        return "TRACE";
       default:
-        throw error(v.line, key, "must be true or false, was '" + s + "'");
+        throw error(line, key, "must be one of QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2, DEBUG3, "
+            + "was '" + value + "'");
     }
   }
 
-  private String expand(String text, int line, String key) throws ForwardConfigException {
-    if (text == null || text.indexOf("${") < 0) {
-      return text;
-    }
-    Matcher m = ENV.matcher(text);
-    StringBuilder sb = new StringBuilder();
-    while (m.find()) {
-      String value = env.apply(m.group(1));
-      if (value == null) {
-        throw error(line, key, "environment variable " + m.group(1) + " is not set");
-      }
-      m.appendReplacement(sb, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(sb);
-    return sb.toString();
+  /**
+   * An azbridge key that this tool does not implement but whose absence changes nothing that
+   * matters: a warning at start, never an error.
+   */
+  private void warnOnly(ForwardPlan plan, int line, String key, String message) {
+    plan.warnings.add(where(line, key) + ": " + message);
   }
 
-  private String where(int line, String key) {
-    return fileName + " line " + line + ": " + key;
-  }
-
-  private ForwardConfigException error(int line, String key, String message) {
-    String k = key;
-    for (String secret : SECRET_KEYS) {
-      if (key.equalsIgnoreCase(secret) && message.contains("was '")) {
-        message = message.substring(0, message.indexOf("was '")) + "(value not shown)";
-      }
-    }
-    return new ForwardConfigException(where(line, k) + ": " + message);
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
   }
 }

@@ -1,10 +1,10 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.ForwardOutcome;
-import dev.hybridrelay.socket.ForwardStats;
-import dev.hybridrelay.socket.ForwardedConnection;
-import dev.hybridrelay.socket.internal.ForwardLog;
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardOutcome;
+import dev.hybridrelay.forward.ForwardStats;
+import dev.hybridrelay.forward.ForwardedConnection;
+import dev.hybridrelay.forward.internal.ForwardLog;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -19,17 +19,24 @@ import org.slf4j.LoggerFactory;
  * L-3 closed 127.0.0.1:53422 -&gt; hc 'db' port 'postgres': 1.2 KiB to relay, 5.6 KiB from relay, 1.20 s, clean
  * summary: 2 active, 120 forwarded, 3 refused, 1 failed; 12.3 MiB to relay, 45.6 MiB from relay
  * </pre>
+ *
+ * UDP flows have their own lines, see {@link UdpRules#describe}.
  */
 final class ForwardStatus implements ForwardEvents {
   static final Logger LOG = LoggerFactory.getLogger("hybridrelay.forward");
 
   @Override
   public void onOpened(ForwardedConnection c) {
-    LOG.info("{} open   {} (tracking id {})", c.id(), describe(c), c.trackingId());
+    LOG.info("{} open   {} (tracking id {})", c.id(), UdpRules.isFlow(c) ? UdpRules.describe(c) : describe(c),
+        c.trackingId());
   }
 
   @Override
   public void onClosed(ForwardedConnection c) {
+    if (UdpRules.isFlow(c)) {
+      LOG.info(UdpRules.closedLine(c));
+      return;
+    }
     ForwardOutcome o = c.outcome().orElse(ForwardOutcome.CLOSED);
     String how = o == ForwardOutcome.CLOSED ? "clean" : "aborted: " + o.name().toLowerCase(java.util.Locale.ROOT)
         + c.failure().map(f -> " (" + f.getMessage() + ")").orElse("");
@@ -39,9 +46,9 @@ final class ForwardStatus implements ForwardEvents {
 
   private static String describe(ForwardedConnection c) {
     if (c.id().startsWith("R")) {
-      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.tcpPeer());
+      return "hc '" + c.hybridConnection() + "' port '" + c.portName() + "' -> " + ForwardLog.peer(c.peer());
     }
-    return ForwardLog.peer(c.tcpPeer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
+    return ForwardLog.peer(c.peer()) + " -> hc '" + c.hybridConnection() + "' port '" + c.portName() + "'";
   }
 
   /** One summary line over all forwarders. */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hybridrelay", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Hybrid Relay for Java: tools for the Azure Relay Hybrid Connections protocol.",
-    subcommands = {ForwardCommand.class, DemoCommand.class, ServeCommand.class})
+    subcommands = {ForwardCommand.class, ConnectCommand.class, ListenCommand.class, DemoCommand.class,
+        ServeCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

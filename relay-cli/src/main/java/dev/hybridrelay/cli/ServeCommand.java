@@ -112,6 +112,19 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--handshake-timeout", paramLabel = "DURATION", description = "Handshake deadline (default 10s).")
   String handshakeTimeout;
 
+  @Option(names = "--http-request-timeout", paramLabel = "DURATION",
+      description = "HTTP request mode: wait for a listener's response, and longest idle response body "
+          + "(default 60s, as the service); over it the sender gets 504.")
+  String httpRequestTimeout;
+
+  @Option(names = "--max-http-requests", paramLabel = "N",
+      description = "HTTP requests in progress on the relay (default 1000); more get 503.")
+  Integer maxHttpRequests;
+
+  @Option(names = "--max-http-requests-per-listener", paramLabel = "N",
+      description = "HTTP requests in progress per listener (default 100); more get 503.")
+  Integer maxHttpRequestsPerListener;
+
   @Option(names = "--keep-alive", paramLabel = "DURATION", description = "Control-channel ping interval (default 30s).")
   String keepAlive;
 
@@ -235,6 +248,15 @@ public final class ServeCommand implements Callable<Integer> {
     if (handshakeTimeout != null) {
       b.handshakeTimeout(duration("--handshake-timeout", handshakeTimeout));
     }
+    if (httpRequestTimeout != null) {
+      b.httpRequestTimeout(duration("--http-request-timeout", httpRequestTimeout));
+    }
+    if (maxHttpRequests != null) {
+      b.maxHttpRequests(maxHttpRequests);
+    }
+    if (maxHttpRequestsPerListener != null) {
+      b.maxHttpRequestsPerListener(maxHttpRequestsPerListener);
+    }
     if (keepAlive != null) {
       b.keepAliveInterval(duration("--keep-alive", keepAlive));
     }
@@ -276,6 +298,9 @@ public final class ServeCommand implements Callable<Integer> {
   static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
+      if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
+        return Duration.ofSeconds(Long.parseLong(t));
+      }
       if (t.startsWith("pt") || t.startsWith("p")) {
         return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
       }

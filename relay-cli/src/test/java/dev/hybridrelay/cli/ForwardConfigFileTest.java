@@ -54,7 +54,7 @@ class ForwardConfigFileTest {
         "MaxConnections: 50",
         "IdleTimeout: 600",
         "WriteTimeout: 20",
-        "AcceptAnyNumericPortName: true",
+        "StrictPortNames: true",
         "LocalForward:",
         "  - BindAddress: 127.0.0.1",
         "    BindPort: 15432",
@@ -78,7 +78,7 @@ class ForwardConfigFileTest {
     assertThat(p.maxConnections).isEqualTo(50);
     assertThat(p.idleTimeout).isEqualTo(Duration.ofSeconds(600));
     assertThat(p.writeTimeout).isEqualTo(Duration.ofSeconds(20));
-    assertThat(p.acceptAnyNumericPortName).isTrue();
+    assertThat(p.strictPortNames).isTrue();
     assertThat(p.localRules).hasSize(2);
     assertThat(p.localRules.get(0).bindAddress()).isEqualTo("127.0.0.1");
     assertThat(p.localRules.get(0).port()).isEqualTo(15432);
@@ -96,7 +96,8 @@ class ForwardConfigFileTest {
   @Test
   void unknownKey() throws Exception {
     assertThat(error("LocalForward:\n  - BindPort: 1\n    RelayName: hc\n    Portname: x\n    Hots: y\n"))
-        .isEqualTo("line 5: LocalForward[0].Hots: unknown key; known keys here: BindAddress, BindPort, PortName, RelayName");
+        .isEqualTo("line 5: LocalForward[0].Hots: unknown key; known keys here: RelayName, ConnectionString, Bindings, "
+            + "BindAddress, BindPort, PortName, BindLocalSocket, HostName, RemoteHostName, NoAuthentication");
     assertThat(error("GatewayPort: true\n")).startsWith("line 1: GatewayPort: unknown key; known keys here: ");
   }
 
@@ -194,5 +195,183 @@ class ForwardConfigFileTest {
     new CommandLine(cmd).parseArgs("-x", CS, "-T", "hc:web/10.0.0.1:80", "-T", "hc:web/10.0.0.2:80");
     assertThatThrownBy(cmd::plan).hasMessage("-T hc:web/10.0.0.2:80: port name 'web' on hybrid connection 'hc' "
         + "is already forwarded by -T hc:web/10.0.0.1:80");
+  }
+
+  /** azbridge's current form: every key of its CONFIG.md, PascalCase, with Bindings lists. */
+  @Test
+  void azbridgeFileWithEveryKeyInPascalCase() throws Exception {
+    String other = "Endpoint=sb://other.example.com/;SharedAccessKeyName=own;SharedAccessKey=b3du";
+    ForwardPlan p = read(String.join("\n",
+        "---",
+        "AddressFamily: any",
+        "AzureRelayConnectionString: ${RELAY_CS}",
+        "AzureRelayEndpoint: sb://override.example.com/",
+        "AzureRelaySharedAccessKeyName: listen",
+        "AzureRelaySharedAccessKey: ${RELAY_KEY}",
+        "BindAddress: 127.0.0.1",
+        "ClearAllForwardings: false",
+        "ConnectionAttempts: 3",
+        "ConnectTimeout: 20",
+        "ExitOnForwardFailure: true",
+        "GatewayPorts : no",
+        "KeepAliveInterval: 15",
+        "LogLevel: VERBOSE",
+        "LocalForward:",
+        "  # RDP to remote machine abcxyz",
+        "  - BindAddress: 127.0.10.1",
+        "    HostName: abcxyz.intra-de.example.com",
+        "    BindPort: 3389",
+        "    RelayName: abcxyzrdp",
+        "  - RelayName: myrelay",
+        "    ConnectionString: \"" + other + "\"",
+        "    NoAuthentication: true",
+        "    Bindings:",
+        "      - BindAddress: 127.0.8.1",
+        "        BindPort: 5671",
+        "        PortName: amqps",
+        "        RemoteHostName: broker.corp.example.com",
+        "      - BindLocalSocket: /run/amqp/amqp.sock",
+        "        PortName: amqp",
+        "RemoteForward:",
+        "  - RelayName: abcxyzrdp",
+        "    HostPort: 3389",
+        "  - RelayName: sockets",
+        "    LocalSocket: /run/app/app.sock",
+        "  - RelayName: brokers",
+        "    Bindings:",
+        "      - Host: broker.corp.example.com",
+        "        HostPort: 5671",
+        "        PortName: amqps",
+        "        Insecure: false",
+        "        Http: false",
+        "      - LocalSocket: /run/amqp.sock",
+        "        PortName: amqp",
+        ""));
+    assertThat(p.connectionString).isEqualTo(CS);
+    assertThat(p.endpoint).isEqualTo("sb://override.example.com/");
+    assertThat(p.sharedAccessKeyName).isEqualTo("listen");
+    assertThat(p.sharedAccessKey).isEqualTo("canary-key-value");
+    assertThat(p.sourceAddress).isEqualTo("127.0.0.1");
+    assertThat(p.connectTimeout).isEqualTo(Duration.ofSeconds(20));
+    assertThat(p.gatewayPorts).isFalse();
+    assertThat(p.keepAliveInterval).isEqualTo(Duration.ofSeconds(15));
+    assertThat(p.logLevel).isEqualTo("DEBUG");
+    assertThat(p.warnings).singleElement().asString().contains("line 9: ConnectionAttempts: ignored");
+    assertThat(p.localRules).extracting(ForwardPlan.LocalRule::hybridConnection)
+        .containsExactly("abcxyzrdp", "myrelay", "myrelay");
+    assertThat(p.localRules.get(0).bindAddress()).isEqualTo("127.0.10.1");
+    assertThat(p.localRules.get(0).effectivePortName()).isEqualTo("3389");
+    assertThat(p.localRules.get(1).port()).isEqualTo(5671);
+    assertThat(p.localRules.get(1).effectivePortName()).isEqualTo("amqps");
+    assertThat(p.localRules.get(1).origin()).endsWith("line 25: LocalForward[1].Bindings[0]");
+    assertThat(p.localRules.get(2).socketPath()).isEqualTo("/run/amqp/amqp.sock");
+    assertThat(p.localRules.get(2).effectivePortName()).isEqualTo("amqp");
+    assertThat(p.hybridConnectionStrings).containsEntry("myrelay", other);
+    assertThat(p.anonymousHybridConnections).containsExactly("myrelay");
+    assertThat(p.remoteRules).extracting(ForwardPlan.RemoteRule::hybridConnection)
+        .containsExactly("abcxyzrdp", "sockets", "brokers", "brokers");
+    assertThat(p.remoteRules.get(0).host()).isEqualTo("localhost");
+    assertThat(p.remoteRules.get(1).socketPath()).isEqualTo("/run/app/app.sock");
+    assertThat(p.remoteRules.get(1).effectivePortName()).isEqualTo("/run/app/app.sock");
+    assertThat(p.remoteRules.get(2).host()).isEqualTo("broker.corp.example.com");
+    assertThat(p.remoteRules.get(2).effectivePortName()).isEqualTo("amqps");
+    assertThat(p.remoteRules.get(3).socketPath()).isEqualTo("/run/amqp.sock");
+  }
+
+  /** azbridge's older form: snake_case keys (relay_name, bind_address, port, host, hostport, local_socket). */
+  @Test
+  void azbridgeFileInTheOlderSnakeCaseForm() throws Exception {
+    ForwardPlan p = read(String.join("\n",
+        "---",
+        "AzureRelayConnectionString: ${RELAY_CS}",
+        "GatewayPorts : no",
+        "LocalForward:",
+        "  - bind_address: 127.0.10.2",
+        "    hostname: defijk.intra-us.example.com",
+        "    port: 3389",
+        "    relay_name: defijk-rdp",
+        "  - local_socket: /run/app.sock",
+        "    relay_name: app",
+        "RemoteForward:",
+        "  - relay_name: abcxyz-rdp",
+        "    hostport: 3389",
+        "  - relay_name: defijk-rdp",
+        "    host: defijk.intra-us.example.com",
+        "    hostport: 3389",
+        "  - relay_name: app",
+        "    local_socket: /run/app/app.sock",
+        ""));
+    assertThat(p.localRules).hasSize(2);
+    assertThat(p.localRules.get(0).bindAddress()).isEqualTo("127.0.10.2");
+    assertThat(p.localRules.get(0).port()).isEqualTo(3389);
+    assertThat(p.localRules.get(0).hybridConnection()).isEqualTo("defijk-rdp");
+    assertThat(p.localRules.get(1).socketPath()).isEqualTo("/run/app.sock");
+    assertThat(p.remoteRules).hasSize(3);
+    assertThat(p.remoteRules.get(0).host()).isEqualTo("localhost");
+    assertThat(p.remoteRules.get(0).port()).isEqualTo(3389);
+    assertThat(p.remoteRules.get(1).host()).isEqualTo("defijk.intra-us.example.com");
+    assertThat(p.remoteRules.get(2).socketPath()).isEqualTo("/run/app/app.sock");
+  }
+
+  @Test
+  void azbridgeKeysThatAreNotSupportedAreErrorsOrWarnings() throws Exception {
+    assertThat(error("LogFileName: forward.log\n")).isEqualTo("line 1: LogFileName: not supported: the tool logs to "
+        + "standard error; redirect it, for example 2>>forward.log");
+    assertThat(error("AddressFamily: inet6\n")).startsWith("line 1: AddressFamily: 'inet6' is not supported");
+    assertThat(error("ClearAllForwardings: true\n")).startsWith("line 1: ClearAllForwardings: true is not supported");
+    assertThat(error("RemoteForward:\n  - RelayName: web\n    Http: true\n    HostPort: 80\n"))
+        .startsWith("line 3: RemoteForward[0].Http: HTTP forwarding (azbridge's -H) is not supported yet");
+    assertThat(error("RemoteForward:\n  - RelayName: web\n    Insecure: yes\n    HostPort: 443\n"))
+        .startsWith("line 3: RemoteForward[0].Insecure: not supported");
+    assertThat(error("LogLevel: LOUD\n")).startsWith("line 1: LogLevel: must be one of QUIET, FATAL");
+    assertThat(error("ConnectTimeout: 500\n")).isEqualTo("line 1: ConnectTimeout: must be 0-120, was 500");
+    assertThat(read("ExitOnForwardFailure: false\n").warnings).singleElement().asString()
+        .endsWith("line 1: ExitOnForwardFailure: false is ignored: the tool always stops when a forward cannot be set up");
+    assertThat(error("LocalForward:\n  - RelayName: a\n    BindPort: 1\n    Bindings:\n      - BindPort: 2\n"))
+        .isEqualTo("line 3: LocalForward[0].BindPort: give either Bindings or BindPort on the entry, not both");
+    assertThat(error("LocalForward:\n  - RelayName: a\n    BindPort: 1\n    BindLocalSocket: /run/a.sock\n"))
+        .isEqualTo("line 2: LocalForward[0]: BindLocalSocket cannot be combined with BindPort or BindAddress");
+    assertThat(error("LocalForward:\n  - RelayName: a\n    ConnectionString: Endpoint=sb://x/;Nonsense=1\n    BindPort: 1\n"))
+        .startsWith("line 3: LocalForward[0].ConnectionString: The connection string contains unknown parameter");
+  }
+
+  /** azbridge writes UDP as a negative port; recognised here and refused until UDP forwarding exists. */
+  @Test
+  void negativePortsAreUdpRulesAsInAzbridge() throws Exception {
+    ForwardPlan local = read("LocalForward:\n  - RelayName: dns\n    BindPort: -5353\n");
+    assertThat(local.localRules).hasSize(1);
+    assertThat(local.localRules.get(0).udp()).isTrue();
+    assertThat(local.localRules.get(0).port()).isEqualTo(5353);
+    assertThat(local.localRules.get(0).effectivePortName()).isEqualTo("5353U");
+    ForwardPlan remote = read("RemoteForward:\n  - RelayName: dns\n    Host: 10.0.0.53\n    HostPort: -53\n");
+    assertThat(remote.remoteRules).hasSize(1);
+    assertThat(remote.remoteRules.get(0).udp()).isTrue();
+    assertThat(remote.remoteRules.get(0).host()).isEqualTo("10.0.0.53");
+    assertThat(remote.remoteRules.get(0).effectivePortName()).isEqualTo("53U");
+  }
+
+  @Test
+  void dashOAndDashAAsInAzbridge() throws Exception {
+    ForwardCommand cmd = new ForwardCommand();
+    new CommandLine(cmd).parseArgs("-x", CS, "-o", "GatewayPorts:yes", "-o", "KeepAliveInterval:10", "-o",
+        "StrictPortNames:true", "-L", "0.0.0.0:8080:hc", "-T", "hc:22");
+    ForwardPlan p = cmd.plan();
+    assertThat(p.gatewayPorts).isTrue();
+    assertThat(p.keepAliveInterval).isEqualTo(Duration.ofSeconds(10));
+    assertThat(p.strictPortNames).isTrue();
+    ForwardCommand a = new ForwardCommand();
+    new CommandLine(a).parseArgs("-x", CS, "-o", "KeepAliveInterval:10", "-a", "45", "-T", "hc:22");
+    assertThat(a.plan().keepAliveInterval).isEqualTo(Duration.ofSeconds(45));
+    ForwardCommand bad = new ForwardCommand();
+    new CommandLine(bad).parseArgs("-x", CS, "-o", "GatewayPort:yes", "-T", "hc:22");
+    assertThatThrownBy(bad::plan).hasMessageStartingWith("-o GatewayPort: unknown key; known keys here: AddressFamily");
+    ForwardCommand secret = new ForwardCommand();
+    new CommandLine(secret).parseArgs("-x", CS, "-o", "AzureRelayConnectionString:canary-key-value", "-T", "hc:22");
+    assertThatThrownBy(secret::plan).hasMessageStartingWith("-o AzureRelayConnectionString: ")
+        .hasMessageNotContaining("canary-key-value");
+    ForwardCommand forwards = new ForwardCommand();
+    new CommandLine(forwards).parseArgs("-x", CS, "-o", "LocalForward:8080", "-T", "hc:22");
+    assertThatThrownBy(forwards::plan).hasMessage("-o LocalForward: give forwards with -L and -T (or in a file with -f), "
+        + "not with -o");
   }
 }

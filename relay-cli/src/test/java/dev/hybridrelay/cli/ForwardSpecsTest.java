@@ -59,7 +59,7 @@ class ForwardSpecsTest {
   @Test
   void localErrors() {
     assertThatThrownBy(() -> ForwardSpecs.parseLocal("8080")).hasMessage(
-        "-L 8080: expected [bind_address:]port[/port_name]:hc_name, for example -L 13389/rdp:myhc");
+        "-L 8080: expected [bind_address:]port[/port_name]:hc_name, for example -L 13389/rdp:myhc, or local_socket:hc_name");
     assertThatThrownBy(() -> ForwardSpecs.parseLocal("8080:")).hasMessageContaining("expected");
     assertThatThrownBy(() -> ForwardSpecs.parseLocal("70000:hc")).hasMessage("-L 70000:hc: the port must be 1-65535, was 70000");
     assertThatThrownBy(() -> ForwardSpecs.parseLocal("0:hc")).hasMessageContaining("must be 1-65535, was 0");
@@ -115,7 +115,7 @@ class ForwardSpecsTest {
   @Test
   void remoteErrors() {
     assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc")).hasMessage(
-        "-T hc: expected hc_name:[port_name/]host:port, for example -T myhc:rdp/10.0.0.5:3389");
+        "-T hc: expected hc_name:[port_name/]host:port, for example -T myhc:rdp/10.0.0.5:3389, or hc_name:[port_name/]local_socket");
     assertThatThrownBy(() -> ForwardSpecs.parseRemote(":host:22")).hasMessageContaining("expected hc_name");
     assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc:host:99999")).hasMessage(
         "-T hc:host:99999: the target port must be 1-65535, was 99999");
@@ -125,5 +125,49 @@ class ForwardSpecsTest {
     assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc:/host:22")).hasMessageContaining("port name after '/' is empty");
     assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc:[zz::1]:22")).hasMessageContaining("not a valid IPv6");
     assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc::22")).hasMessageContaining("target host is empty");
+  }
+
+  @Test
+  void localUnixSocket() throws Exception {
+    ForwardPlan.LocalRule r = ForwardSpecs.parseLocal("/run/app/app.sock:hc");
+    assertThat(r.isUnixSocket()).isTrue();
+    assertThat(r.socketPath()).isEqualTo("/run/app/app.sock");
+    assertThat(r.effectivePortName()).isEqualTo("/run/app/app.sock");
+    assertThat(r.hybridConnection()).isEqualTo("hc");
+    ForwardPlan.LocalRule named = ForwardSpecs.parseLocal("/run/app/app.sock/web:hc");
+    assertThat(named.socketPath()).isEqualTo("/run/app/app.sock");
+    assertThat(named.effectivePortName()).isEqualTo("web");
+    assertThat(ForwardSpecs.parseLocal("app.sock:hc").socketPath()).isEqualTo("app.sock");
+    assertThat(ForwardSpecs.parseLocal("./sockets/app:hc").socketPath()).isEqualTo("./sockets/app");
+  }
+
+  @Test
+  void remoteUnixSocket() throws Exception {
+    ForwardPlan.RemoteRule r = ForwardSpecs.parseRemote("hc:/run/app/app.sock");
+    assertThat(r.isUnixSocket()).isTrue();
+    assertThat(r.socketPath()).isEqualTo("/run/app/app.sock");
+    assertThat(r.effectivePortName()).isEqualTo("/run/app/app.sock");
+    ForwardPlan.RemoteRule named = ForwardSpecs.parseRemote("hc:web//run/app/app.sock");
+    assertThat(named.socketPath()).isEqualTo("/run/app/app.sock");
+    assertThat(named.effectivePortName()).isEqualTo("web");
+    assertThat(ForwardSpecs.parseRemote("hc:./app.sock").socketPath()).isEqualTo("./app.sock");
+    assertThat(ForwardSpecs.parseRemote("hc:web/app.sock").socketPath()).isEqualTo("app.sock");
+  }
+
+  @Test
+  void unixSocketPathTooLong() {
+    String path = "/run/" + "x".repeat(110) + ".sock";
+    assertThatThrownBy(() -> ForwardSpecs.parseLocal(path + ":hc"))
+        .hasMessageContaining("-L " + path + ":hc: The Unix socket path '" + path + "' is 120 bytes long; the limit is");
+    assertThatThrownBy(() -> ForwardSpecs.parseRemote("hc:" + path)).hasMessageContaining("sun_path");
+  }
+
+  @Test
+  void severalBindingsSeparatedBySemicolons() throws Exception {
+    assertThat(ForwardSpecs.parseLocalList("8080;8443/tls;/run/a.sock:hc"))
+        .extracting(ForwardPlan.LocalRule::effectivePortName).containsExactly("8080", "tls", "/run/a.sock");
+    assertThat(ForwardSpecs.parseRemoteList("hc:80;tls/10.0.0.5:443;/run/a.sock"))
+        .extracting(ForwardPlan.RemoteRule::effectivePortName).containsExactly("80", "tls", "/run/a.sock");
+    assertThatThrownBy(() -> ForwardSpecs.parseLocalList("8080;;8443:hc")).hasMessageContaining("empty binding");
   }
 }

@@ -133,6 +133,61 @@ class ProxyOptionsTest {
     }
   }
 
+  @Test
+  @Timeout(300)
+  void connectAndListenThroughSquid() throws Exception {
+    String missing = SquidProxy.unavailableReason();
+    if (missing != null && System.getenv("CI") != null) {
+      throw new AssertionError("CI is set but squid cannot run: " + missing);
+    }
+    Assumptions.assumeTrue(missing == null, () -> "Skipping connect/listen through Squid: " + missing);
+    String password = "CliProxyCanary-93Qm";
+    LocalRelayServer relay = LocalRelayServer.builder().port(0).rule("cli", LocalRelayServer.Builder.randomKey())
+        .autoCreate(true).build().start();
+    try (SquidProxy squid = SquidProxy.builder().user("dave", password).allowPort(relay.port()).start();
+         dev.hybridrelay.core.RelayListener echo = dev.hybridrelay.core.RelayListener
+             .builder(relay.connectionString("cli", "px-echo")).proxy(RelayProxy.parse(squid.url("dave", password)))
+             .connectionHandler(c -> {
+               try (c) {
+                 c.getInputStream().transferTo(c.getOutputStream());
+                 c.shutdownOutput();
+               } catch (Exception ignored) {
+                 // the sender asserts
+               }
+             }).build()) {
+      echo.open();
+      byte[] data = new byte[4 << 20];
+      new Random(17).nextBytes(data);
+      ConnectCommand connect = new ConnectCommand();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      connect.stdin = new java.io.ByteArrayInputStream(data);
+      connect.stdout = out;
+      connect.stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+      connect.common.environment = name -> null;
+      int code = new CommandLine(connect).execute("-x", relay.connectionString("cli"), "--hc", "px-echo",
+          "--proxy", squid.url("dave", password));
+      assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+      assertThat(sha256(out.toByteArray())).isEqualTo(sha256(data));
+      // listen with a wrong proxy password: a clear error, no password
+      ListenCommand listen = new ListenCommand();
+      ByteArrayOutputStream lerr = new ByteArrayOutputStream();
+      listen.stdin = new java.io.ByteArrayInputStream(new byte[0]);
+      listen.stdout = new ByteArrayOutputStream();
+      listen.stderr = new PrintStream(lerr, true, StandardCharsets.UTF_8);
+      listen.common.environment = name -> null;
+      int lcode = new CommandLine(listen).execute("-x", relay.connectionString("cli"), "--hc", "px-l",
+          "--proxy", squid.url("dave", "bad" + password));
+      String msg = lerr.toString(StandardCharsets.UTF_8);
+      assertThat(lcode).isEqualTo(ExitCodes.FAILURE);
+      assertThat(msg).contains("Proxy " + squid.address() + " refused the credentials of user 'dave' (407")
+          .doesNotContain(password);
+      assertThat(squid.accessLog()).filteredOn(l -> l.contains("TCP_TUNNEL/200")).isNotEmpty();
+    } finally {
+      relay.shutdown(Duration.ofSeconds(1));
+    }
+  }
+
   static String sha256(byte[] b) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }

@@ -112,6 +112,8 @@ class ServeCommandTest {
     assertThat(ServeCommand.duration("x", "500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(ServeCommand.duration("x", "5m")).isEqualTo(Duration.ofMinutes(5));
     assertThat(ServeCommand.duration("x", "PT1M")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(ServeCommand.duration("x", "5")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ServeCommand.duration("x", "45")).isEqualTo(Duration.ofSeconds(45));
   }
 
   static String token(String keyName, String key, String resource) throws Exception {

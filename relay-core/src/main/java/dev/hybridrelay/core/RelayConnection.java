@@ -29,7 +29,8 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link #shutdownOutput()} sends Close 1000 "Shutdown" and keeps reading, as the .NET SDK's
  *       {@code Shutdown()}: the peer reads end-of-stream, and may go on writing.
- *   <li>The input returns -1 once the peer has shut down its output or closed cleanly (Close 1000).
+ *   <li>The input returns -1 once the peer has shut down its output or closed cleanly (see "Close
+ *       codes" below).
  *   <li>{@link #close()} queues Close 1000 after the written data and returns once that reached
  *       the socket (at most 5 seconds); the close handshake then completes in the background and the
  *       connection is aborted if it has not within 5 seconds. It is idempotent and unblocks pending
@@ -38,6 +39,25 @@ import java.util.Optional;
  *       never a clean end of stream. Likewise, if the peer or the relay fails, reads and writes
  *       here throw {@link java.net.SocketException} instead of reporting a clean end.
  * </ul>
+ *
+ * <h2>Close codes</h2>
+ * What the peer's Close frame means for the input, after the data that arrived before it has been
+ * read:
+ * <ul>
+ *   <li><b>1000</b> (Normal Closure), at any time: end-of-stream (-1). Our output stays usable
+ *       until {@link #shutdownOutput()} or {@link #close()}, as after a TCP half-close.
+ *   <li><b>1001</b> (Going Away) once our output is shut down ({@link #shutdownOutput()} or
+ *       {@link #close()} sent our Close 1000 first): end-of-stream (-1), as 1000. Peers such as the
+ *       official Java SDK's listener answer our Close with 1001 after they have received and echoed
+ *       everything.
+ *   <li><b>1001 before our output is shut down</b>, and <b>any other code</b> (1002, 1006 for a
+ *       TCP drop without a Close, 1008, 1009, 1011, application codes 4000–4999, …): a reset. Reads
+ *       throw {@link java.net.SocketException} ("Connection reset: the peer closed with code …") and
+ *       writes fail; the peer will not take what we would send next.
+ * </ul>
+ * {@link #closeStatus()} reports the peer's code and reason in either case, with
+ * {@link RelayCloseStatus#clean()} telling which rule applied. Our own Close frames are always
+ * 1000: "Shutdown" from {@link #shutdownOutput()}, "Normal Closure" from {@link #close()}.
  *
  * <h2>Threads</h2>
  * The streams may be used from one reading and one writing thread at the same time; all other

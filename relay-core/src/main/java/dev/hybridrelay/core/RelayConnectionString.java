@@ -66,15 +66,19 @@ public final class RelayConnectionString {
           "The connection string is empty. Expected Endpoint=sb://host/;SharedAccessKeyName=...;SharedAccessKey=...");
     }
     Builder b = new Builder();
-    for (String segment : connectionString.split(";")) {
+    String[] segments = connectionString.split(";");
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
       if (segment.isBlank()) {
         continue;
       }
       int eq = segment.indexOf('=');
       if (eq <= 0) {
-        String shown = eq == 0 ? "(a segment starting with '=')" : "'" + abbreviate(segment) + "'";
-        throw new IllegalArgumentException("The connection string segment " + shown
-            + " is not of the form Key=Value; the value is empty or missing.");
+        // The segment is not quoted: a segment without '=' may be (part of) a key or signature.
+        String shown = eq == 0 ? "starts with '='" : "has no '='";
+        throw new IllegalArgumentException("The connection string's segment " + (i + 1) + " of "
+            + segments.length + " (" + segment.length() + " characters) " + shown
+            + ", so its key or value is missing; every segment must be Key=Value, separated by ';'.");
       }
       String key = segment.substring(0, eq).trim();
       String value = segment.substring(eq + 1);
@@ -108,8 +112,12 @@ public final class RelayConnectionString {
           b.useDevelopmentEmulator = Boolean.parseBoolean(value.trim());
           break;
         default:
-          throw new IllegalArgumentException("The connection string contains unknown parameter '"
-              + abbreviate(key) + "'. Known keys: Endpoint, EntityPath, SharedAccessKeyName, SharedAccessKey, "
+          // Quote the key only when it looks like a key name: a misplaced ';' can turn part of a
+          // key or signature into a "key", which must not reach a log.
+          String shownKey = key.matches("[A-Za-z][A-Za-z ]{0,31}") ? "'" + key + "'"
+              : "of " + key.length() + " characters (not shown: it does not look like a key name)";
+          throw new IllegalArgumentException("The connection string contains unknown parameter "
+              + shownKey + ". Known keys: Endpoint, EntityPath, SharedAccessKeyName, SharedAccessKey, "
               + "SharedAccessSignature, OperationTimeout, Authentication, UseDevelopmentEmulator.");
       }
     }

@@ -46,9 +46,14 @@ import javax.net.ssl.SSLContext;
  * {@link AcceptHandler} decides first. At most {@link Builder#backlog backlog} accepted connections
  * wait for {@link #accept()}; further senders are rejected with 503 until the application catches up.
  *
+ * <h2>HTTP requests</h2>
+ * Plain HTTP requests that senders send to the hybrid connection ({@code https://{namespace}/{hc}/…})
+ * go to the {@link Builder#requestHandler request handler}, concurrently with accepts; without one
+ * they are answered 501.
+ *
  * <h2>Threads</h2>
  * All methods are thread-safe. The listener uses daemon threads named {@code hybridrelay-listener-…}
- * (supervisor, event and accept threads), the shared I/O threads {@code hybridrelay-io-…} (which
+ * (supervisor, event, accept and HTTP request threads), the shared I/O threads {@code hybridrelay-io-…} (which
  * serve its control channel and its connections) and the shared {@code hybridrelay-timer-…};
  * {@link #close()} ends every one of them (the I/O threads about a second later, once no connection
  * uses them). Event callbacks run
@@ -156,6 +161,8 @@ public final class RelayListener implements Closeable {
     private SSLContext sslContext;
     private Duration acceptDeadline = Duration.ofSeconds(20);
     private RelayProxy proxy = RelayProxy.system();
+    private RelayRequestHandler requestHandler;
+    private int maxConcurrentRequests = 64;
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -264,14 +271,36 @@ public final class RelayListener implements Closeable {
 
     /**
      * How to reach the relay: directly, through an HTTP proxy ({@code CONNECT} tunnel) or as the
-     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this listener (control channel, rendezvous,
-     * rejections) opens. Default
-     * {@link RelayProxy#system()}; see {@link RelayProxy} for the environment variables and bypass
-     * lists. A proxy failure while the listener is
-     * online is an ordinary reconnect cause (backoff, {@link RelayListenerEvents#onConnecting}).
+     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this listener opens
+     * (control channel, rendezvous, rejections, request-mode rendezvous). Default {@link
+     * RelayProxy#system()}; see {@link RelayProxy} for the environment variables and bypass lists. A
+     * proxy failure while the listener is online is an ordinary reconnect cause (backoff, {@link
+     * RelayListenerEvents#onConnecting}).
      */
     public Builder proxy(RelayProxy proxy) {
       this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
+    /**
+     * Answers plain HTTP requests sent to the hybrid connection (request mode), beside accepted
+     * connections; see {@link RelayRequestHandler} for threads, limits and failures. Without one,
+     * every HTTP request is answered 501 "Not Implemented" (and logged).
+     */
+    public Builder requestHandler(RelayRequestHandler handler) {
+      this.requestHandler = handler;
+      return this;
+    }
+
+    /**
+     * Threads that run the {@link #requestHandler request handler} at once (default 64); further
+     * requests wait in a queue of 1,024, beyond which they are answered 503.
+     */
+    public Builder maxConcurrentRequests(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxConcurrentRequests <= 0: " + max);
+      }
+      this.maxConcurrentRequests = max;
       return this;
     }
 
@@ -290,7 +319,8 @@ public final class RelayListener implements Closeable {
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
           operationTimeout, keepAliveInterval, tokenValidity, acceptHandler, connectionHandler,
           java.util.List.copyOf(events), backlog, receiveWindow, sendWindow, maxMessageSize,
-          maxIncomingMessageSize, sslContext, acceptDeadline, proxy.config());
+          maxIncomingMessageSize, sslContext, acceptDeadline, requestHandler, maxConcurrentRequests,
+          proxy.config());
     }
   }
 }

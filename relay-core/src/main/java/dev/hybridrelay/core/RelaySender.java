@@ -182,9 +182,9 @@ public final class RelaySender {
 
     /**
      * How to reach the relay: directly, through an HTTP proxy ({@code CONNECT} tunnel) or as the
-     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this sender opens. Default
-     * {@link RelayProxy#system()}; see {@link RelayProxy} for the environment variables and bypass
-     * lists.
+     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this sender opens.
+     * Default {@link RelayProxy#system()}; see {@link RelayProxy} for the environment variables and
+     * bypass lists.
      */
     public Builder proxy(RelayProxy proxy) {
       this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");

@@ -2,12 +2,12 @@ package dev.hybridrelay.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hybridrelay.forward.ForwardEvents;
+import dev.hybridrelay.forward.ForwardFailure;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.it.support.RelayFixture;
 import dev.hybridrelay.it.support.Scenarios;
-import dev.hybridrelay.socket.ForwardFailure;
-import dev.hybridrelay.socket.ForwardEvents;
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -81,6 +81,9 @@ class ForwarderSecurityTest {
       List<ForwardFailure> refusals = new CopyOnWriteArrayList<>();
       RemoteForwarder remote = RemoteForwarder.builder(relay.connectionString("s9"))
           .hybridConnection("s9").target("web", "127.0.0.1", allowed.port())
+          // strict: under the default lone-target rule the numeric names below would reach the one
+          // allowed target (never a sentinel), which this scenario would count as a leak
+          .strictPortNames(true)
           .events(new ForwardEvents() {
             @Override
             public void onRefused(ForwardFailure failure) {

@@ -485,13 +485,19 @@ class SecurityScenariosTest {
             Duration.ofSeconds(5))) {
           RawWebSocket.HandshakeResponse r = ws.handshake(q, h);
           String line = r.statusLine() + " " + r.headers();
+          // The signature must not be echoed (a token without "sig=" has none to leak; its
+          // prefix "SharedAccessSignature" is the 401's WWW-Authenticate challenge).
+          int sigAt = token == null ? -1 : token.indexOf("sig=");
           if (line.contains("Exception") || line.contains("\tat ")
-              || (token != null && token.length() > 40 && line.contains(
-                  token.substring(token.indexOf("sig=") + 4, token.indexOf("sig=") + 20)))) {
+              || (sigAt >= 0 && token.length() >= sigAt + 20
+                  && line.contains(token.substring(sigAt + 4, sigAt + 20)))) {
             leaks++;
           }
           if (r.status() != (Integer) c[4]) {
             failures.add(e.getKey() + ":" + r.status() + "!=" + c[4]);
+          }
+          if (r.status() == 401 && !"SharedAccessSignature".equals(r.header("WWW-Authenticate"))) {
+            failures.add(e.getKey() + ":401 without WWW-Authenticate");
           }
           if (r.status() == 101) {
             ws.sendClose(1000, "");

@@ -48,9 +48,16 @@ import org.slf4j.LoggerFactory;
  * {@code listen} (listener control channel), {@code connect} or none (sender), {@code accept}
  * (rendezvous, address from the {@code accept} notification). Hybrid connection names may contain
  * {@code /}: a sender path is split by the <em>longest registered name</em> that is a whole-segment
- * prefix; a listener must name the hybrid connection exactly. Names are case-insensitive. HTTP
- * request relaying (the {@code request} mode) is not supported yet: plain HTTP requests to a hybrid
- * connection get 501, other paths 404.
+ * prefix; a listener must name the hybrid connection exactly. Names are case-insensitive.
+ *
+ * <p>HTTP request mode: plain HTTP requests to {@code /{hybrid-connection}[/…]} on the same port go
+ * to one listener as {@code request} messages (inline up to 64 KiB, else over a rendezvous socket with
+ * {@code sb-hc-action=request}), bodies streaming both ways with backpressure; keep-alive, chunked
+ * bodies, HEAD and {@code Expect: 100-continue} are supported. Relay errors there have a JSON body
+ * {@code {"error":{"code","message"}}} and no {@code Via}: 401/403 {@code TokenMissingOrInvalid}
+ * (401 with {@code WWW-Authenticate: SharedAccessSignature}), 404 (unknown hybrid connection or no
+ * listener), 502 (listener failed), 503 (limits), 504 after {@link Builder#httpRequestTimeout}. A
+ * request to {@code /} gets 404.
  *
  * <h2>Threads</h2>
  * I/O runs on daemon threads named {@code hybridrelay-server-N-boss-*} and
@@ -218,6 +225,11 @@ public final class LocalRelayServer implements AutoCloseable {
     return engine.activeConnectionCount();
   }
 
+  /** HTTP requests (request mode) in progress: received and not yet completely answered. */
+  public int activeHttpRequestCount() {
+    return engine.activeHttpRequestCount();
+  }
+
   /**
    * Open TCP connections from {@code address}, all kinds, as counted for
    * {@link Builder#maxConnectionsPerAddress} (0 if none).
@@ -274,7 +286,11 @@ public final class LocalRelayServer implements AutoCloseable {
     private Duration tokenClockSkew = Duration.ofMinutes(5);
     private Duration keepAliveInterval = Duration.ofSeconds(30);
     private Duration shutdownGracePeriod = Duration.ofSeconds(5);
+    private Duration closeTimeout = RelaySettings.DEFAULT_CLOSE_TIMEOUT;
     private Consumer<Throwable> fatalErrorHandler;
+    private Duration httpRequestTimeout = Duration.ofSeconds(60);
+    private int maxHttpRequests = 1_000;
+    private int maxHttpRequestsPerListener = 100;
 
     private static final class HcConfig {
       final String name;
@@ -593,12 +609,53 @@ public final class LocalRelayServer implements AutoCloseable {
     }
 
     /**
+     * How long a relayed connection's end that sent its Close frame and then shut down its TCP
+     * output (FIN, or TLS {@code close_notify} then FIN, as Jetty's WebSocket client does) is kept
+     * open for the other side's Close (default 30 s). Until then the relay still forwards the other
+     * side's data and its Close to it (RFC 6455 section 5.5.1); afterwards both ends are closed, so
+     * that half-closed sockets do not linger.
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive("closeTimeout", timeout);
+      return this;
+    }
+
+    /**
      * Called, on the I/O thread and at most once, with the first {@link java.lang.Error} raised on
      * an I/O thread. Must not block. Default: log at ERROR and close the server asynchronously.
      * A process that embeds the relay as its main job may halt instead.
      */
     public Builder fatalErrorHandler(Consumer<Throwable> handler) {
       this.fatalErrorHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * HTTP request mode: how long the relay waits for a listener's response head, counted from the
+     * last request-body byte forwarded, and how long a response body may stay idle (default 60 s,
+     * the service's fixed value). Over it the sender gets 504 {@code GatewayTimeout} (or, once the
+     * response head was sent, its connection is dropped).
+     */
+    public Builder httpRequestTimeout(Duration timeout) {
+      this.httpRequestTimeout = positive("httpRequestTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * HTTP requests in progress on the whole relay (default 1,000); one more is answered 503
+     * {@code ServerBusy}. Each in-progress request holds at most 64 KiB of buffered body.
+     */
+    public Builder maxHttpRequests(int max) {
+      this.maxHttpRequests = positive("maxHttpRequests", max);
+      return this;
+    }
+
+    /**
+     * HTTP requests in progress per listener control channel (default 100); a request routed to a
+     * listener that has this many is answered 503 {@code ServerBusy}.
+     */
+    public Builder maxHttpRequestsPerListener(int max) {
+      this.maxHttpRequestsPerListener = positive("maxHttpRequestsPerListener", max);
       return this;
     }
 
@@ -643,7 +700,8 @@ public final class LocalRelayServer implements AutoCloseable {
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
-          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal,
+          acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal, closeTimeout,
+          httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener,
           new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies,
               proxyProtocol));
       self[0] = new LocalRelayServer(settings);

@@ -181,12 +181,13 @@ class StatusCodeTest {
     RawWs root = RawWs.request(relay.uri("/"), "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
     assertThat(root.status).isEqualTo(404);
     RawWs hc = RawWs.request(relay.uri("/known"), "GET /known/x HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
-    assertThat(hc.status).isEqualTo(501);
+    assertThat(hc.status).isEqualTo(401); // request mode: no token
+    assertThat(hc.headers).containsEntry("www-authenticate", "SharedAccessSignature");
     RawWs noUpgrade = RawWs.request(relay.uri("/"),
         "GET /$hc/known?sb-hc-action=listen HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
     assertThat(noUpgrade.status).isEqualTo(400);
     RawWs requestMode = handshake("known?sb-hc-action=request", RelayFixture.token("known"));
-    assertThat(requestMode.status).isEqualTo(501);
+    assertThat(requestMode.status).isEqualTo(403); // no such rendezvous address
   }
 
   @Test

@@ -55,8 +55,11 @@ import java.util.Optional;
  * <h2>Semantics</h2>
  * The streams behave as a TCP socket's: bytes arrive in order, unmodified, without message
  * boundaries; the input returns -1 after the peer's {@link #shutdownOutput()} or {@link #close()}
- * (both are WebSocket Close 1000 on the wire), but a peer or relay failure makes reads throw a
- * {@link SocketException}, never a clean end. {@code SO_TIMEOUT} makes a read throw
+ * (both are WebSocket Close 1000 on the wire), and after a peer's Close 1001 that answers our own
+ * {@link #shutdownOutput()} or {@link #close()} (as the official Java SDK's listener does); any other
+ * close code, a 1001 while our output is open, and a peer or relay failure make reads throw a
+ * {@link SocketException} after the data that arrived before, never a clean end (the rule of
+ * {@link RelayConnection}, "Close codes"; {@link #getCloseStatus()} tells the code and reason). {@code SO_TIMEOUT} makes a read throw
  * {@link java.net.SocketTimeoutException} and the socket stays usable. {@link #close()} from another
  * thread unblocks a blocked read or write, which then throws {@code SocketException}. Closing either
  * stream closes the socket. With {@code SO_LINGER} on and a timeout of 0, {@link #close()} aborts the

@@ -92,6 +92,50 @@ public final class RawWebSocket implements Closeable {
     return new RawWebSocket(s, host + ":" + port);
   }
 
+  /**
+   * Opens a TCP connection (TCP_NODELAY on) to {@code host:port} and runs the TLS handshake over it
+   * with {@code tls} (host name verified), for {@code wss} peers.
+   */
+  public static RawWebSocket connectTls(String host, int port, javax.net.ssl.SSLContext tls,
+      Duration timeout) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+      javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+          .createSocket(s, host, port, true);
+      javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+      params.setEndpointIdentificationAlgorithm("HTTPS");
+      ssl.setSSLParameters(params);
+      ssl.setSoTimeout((int) timeout.toMillis());
+      ssl.startHandshake();
+      return new RawWebSocket(ssl, host + ":" + port);
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a connection to the host and port of a {@code ws://} or {@code wss://} URI ({@code tls}
+   * is used for {@code wss} only).
+   */
+  public static RawWebSocket connect(java.net.URI uri, javax.net.ssl.SSLContext tls, Duration timeout)
+      throws IOException {
+    boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+    int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
+    return secure ? connectTls(uri.getHost(), port, tls, timeout) : connect(uri.getHost(), port, timeout);
+  }
+
+  /**
+   * Sends a Close frame and then shuts down the output (TCP FIN; over TLS {@code close_notify},
+   * then FIN), without waiting for the peer's Close, as Jetty's WebSocket client does.
+   */
+  public void sendCloseAndShutdownOutput(int code, String reason) throws IOException {
+    sendClose(code, reason);
+    socket.shutdownOutput();
+  }
+
   /** The underlying socket. */
   public Socket socket() {
     return socket;
@@ -394,6 +438,11 @@ public final class RawWebSocket implements Closeable {
     /** Close code of a Close frame (1005 if it has none). */
     public int closeCode() {
       return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+    }
+
+    /** Close reason of a Close frame (empty if it has none). */
+    public String closeReason() {
+      return payload.length > 2 ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.hybridrelay.benchmarks.e2e;
 
+import dev.hybridrelay.forward.ForwardOptions;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.server.LocalRelayServer;
-import dev.hybridrelay.socket.ForwardOptions;
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
 import java.net.InetAddress;
 
 /**
@@ -38,7 +38,7 @@ public final class ChainNode {
       }
       case "forward-T" -> {
         RemoteForwarder f = RemoteForwarder.builder(args[1]).hybridConnection(args[2])
-            .target(args[3], Integer.parseInt(args[4])).acceptAnyNumericPortName(true)
+            .target(args[3], Integer.parseInt(args[4]))
             .options(OPTIONS).build();
         f.start();
         long deadline = System.nanoTime() + 20_000_000_000L;

@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * the loop wakes it as the queue drains.
  *
  * <p><b>Closing.</b> {@code shutdownOutput} queues Close 1000 "Shutdown" after the data. The peer's
- * Close 1000 is end-of-stream for the input; any other close code, a TCP drop, a keep-alive timeout or
- * a too-big message is a failure: reads and writes then throw {@link SocketException} and the input
- * never reports a clean end. Locks are never held while calling into Java-WebSocket methods that
+ * Close is end-of-stream for the input ({@link #endsCleanly}) when its code is 1000, or 1001 once our
+ * output is shut down (the answer of peers such as the official Java SDK's listener to our Close);
+ * any other close code (1001 before our half-close included), a TCP drop, a keep-alive timeout or a
+ * too-big message is a failure: reads then return what arrived before it and throw {@link
+ * SocketException}, writes throw, and the input never reports a clean end. Locks are never held while calling into Java-WebSocket methods that
  * synchronize on the engine (close paths), which call back into this class.
  */
 public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Handler,
@@ -77,6 +79,8 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
   private volatile boolean inputShutdown;
   private volatile boolean closedLocally;
   private volatile boolean peerClosedCleanly;
+  /** The peer's non-clean Close was answered with ours: the close handshake is complete, not broken. */
+  private volatile boolean peerCloseAnswered;
   private volatile boolean finished;
   private volatile boolean finishing;
   private volatile IOException failure;
@@ -179,10 +183,24 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
     }
   }
 
+  /**
+   * The close-code rule of every relayed connection (sockets and forwarders inherit it): the peer's
+   * Close ends the input cleanly (-1 after the data that arrived before it) when its code is 1000
+   * (Normal Closure) at any time, or 1001 (Going Away) once our output is shut down, that is after
+   * {@link #shutdownOutput()} or {@link #close()} queued our Close: the peer received everything
+   * and is done as well. Any other code, and 1001 while we may still send, is an abort: the peer
+   * does not take what we would send next.
+   */
+  static boolean endsCleanly(int code, boolean ourOutputShutdown) {
+    return code == 1000 || (code == 1001 && ourOutputShutdown);
+  }
+
   @Override
   public void onPeerClose(int code, String reason) {
-    closeStatus = new RelayCloseStatus(code, reason == null ? "" : reason, code == 1000);
-    if (code != 1000) {
+    boolean clean = endsCleanly(code, outputShutdown);
+    closeStatus = new RelayCloseStatus(code, reason == null ? "" : reason, clean);
+    if (!clean) {
+      peerCloseAnswered = true;
       fail(new SocketException("Connection reset: the peer closed with code " + code
           + (reason == null || reason.isEmpty() ? "" : " (" + Redaction.text(reason) + ")")));
       ws.closeNow(code, reason);
@@ -668,7 +686,11 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
       return false;
     }
     if (failure != null) {
-      ws.abort();
+      // After the peer's Close, answered at once, the relay ends TCP (the socket drops it if not
+      // within its linger time); a reset now could overtake our answer. Any other failure: reset.
+      if (!peerCloseAnswered) {
+        ws.abort();
+      }
       return false;
     }
     sendOurClose("Normal Closure");

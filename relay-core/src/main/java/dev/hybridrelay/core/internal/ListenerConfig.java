@@ -27,4 +27,6 @@ public record ListenerConfig(
     int maxIncomingMessageSize,
     SSLContext sslContext,
     Duration acceptDeadline,
+    dev.hybridrelay.core.RelayRequestHandler requestHandler,
+    int maxConcurrentRequests,
     ProxyConfig proxy) {}

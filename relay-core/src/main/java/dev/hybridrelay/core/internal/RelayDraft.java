@@ -65,6 +65,18 @@ final class RelayDraft extends Draft_6455 {
   private boolean baseDecodes;
 
 
+  /** With {@link #streamBinaryFragments()}: binary fragments are handed over one by one. */
+  private volatile boolean streamBinary;
+  private boolean inStreamedBinary;
+
+  /**
+   * Binary messages are delivered fragment by fragment ({@link RelayWebSocket#binaryFragment}) instead
+   * of assembled; the frame cap still applies to each frame, there is no message cap.
+   */
+  void streamBinaryFragments() {
+    streamBinary = true;
+  }
+
   RelayDraft(int maxMessageSize, List<String> offeredProtocols) {
     super(Collections.emptyList(), protocols(offeredProtocols), maxMessageSize);
     this.maxMessageSize = maxMessageSize;
@@ -274,6 +286,12 @@ final class RelayDraft extends Draft_6455 {
     }
     if ((socket.hasPeerClosed() || socket.hasFailedLocally()) && op != Opcode.PING && op != Opcode.PONG) {
       return; // nothing may follow a Close, nor an oversized message
+    }
+    if (streamBinary && (op == Opcode.BINARY || (op == Opcode.CONTINUOUS && inStreamedBinary))) {
+      // Streaming: each fragment goes to the socket's handler as it arrives, never assembled.
+      inStreamedBinary = !frame.isFin();
+      socket.binaryFragment(frame.getPayloadData(), frame.isFin());
+      return;
     }
     if (op == Opcode.CONTINUOUS || ((op == Opcode.TEXT || op == Opcode.BINARY) && !frame.isFin())) {
       if (op != Opcode.CONTINUOUS) {

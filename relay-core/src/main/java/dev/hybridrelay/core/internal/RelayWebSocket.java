@@ -69,6 +69,13 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
 
     void onBinary(ByteBuffer data);
 
+    /**
+     * One fragment of a binary message, when the socket streams fragments
+     * ({@link RelayWebSocket#streamBinaryFragments()}); {@code fin} marks the message's last one.
+     * The buffer is the handler's.
+     */
+    default void onBinaryFragment(ByteBuffer data, boolean fin) {}
+
     /** The peer's Close frame arrived; nothing was echoed yet. */
     void onPeerClose(int code, String reason);
 
@@ -384,6 +391,31 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   boolean sendBinary(ByteBuffer data) {
     try {
       engine.send(data);
+      return true;
+    } catch (WebsocketNotConnectedException e) {
+      return false;
+    }
+  }
+
+  /** Binary messages arrive fragment by fragment through {@link Handler#onBinaryFragment}. Before {@link #open}. */
+  void streamBinaryFragments() {
+    draft().streamBinaryFragments();
+  }
+
+  void binaryFragment(ByteBuffer data, boolean fin) {
+    Handler h = handler;
+    if (h != null) {
+      h.onBinaryFragment(data, fin);
+    }
+  }
+
+  /**
+   * Sends one fragment of a binary message (the first one opens it, {@code fin} ends it); false if the
+   * socket is no longer open.
+   */
+  boolean sendBinaryFragment(ByteBuffer data, boolean fin) {
+    try {
+      engine.sendFragmentedFrame(org.java_websocket.enums.Opcode.BINARY, data, fin);
       return true;
     } catch (WebsocketNotConnectedException e) {
       return false;

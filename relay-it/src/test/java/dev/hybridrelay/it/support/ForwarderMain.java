@@ -1,7 +1,7 @@
 package dev.hybridrelay.it.support;
 
-import dev.hybridrelay.socket.LocalForwarder;
-import dev.hybridrelay.socket.RemoteForwarder;
+import dev.hybridrelay.forward.LocalForwarder;
+import dev.hybridrelay.forward.RemoteForwarder;
 
 /**
  * Child-process forwarder (L3). Args: {@code local <connectionString> <hc> <portName>} prints

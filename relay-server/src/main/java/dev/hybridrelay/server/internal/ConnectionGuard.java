@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -86,7 +88,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     if (countingBytes && msg instanceof ByteBuf buf) {
-      handshakeBytes += buf.readableBytes();
+      handshakeBytes += headBytes(buf);
       if (handshakeBytes > engine.settings.maxHandshakeBytes()) {
         buf.release();
         countingBytes = false;
@@ -100,17 +102,35 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     super.channelRead(ctx, msg);
   }
 
+  /**
+   * Bytes of {@code buf} up to and including the end of the request head (CRLF CRLF); once the head
+   * has ended, counting stops, so that a request body sent with the head (HTTP request mode) does not
+   * count against the handshake cap.
+   */
+  private int headBytes(ByteBuf buf) {
+    int start = buf.readerIndex();
+    int end = buf.writerIndex();
+    for (int i = start; i < end; i++) {
+      byte b = buf.getByte(i);
+      boolean expected = (headEnd & 1) == 0 ? b == '\r' : b == '\n';
+      headEnd = expected ? headEnd + 1 : (b == '\r' ? 1 : 0);
+      if (headEnd == 4) {
+        countingBytes = false;
+        return i - start + 1;
+      }
+    }
+    return end - start;
+  }
+
+  private int headEnd;
+
   /** Answers with a plain HTTP error if the TLS layer (if any) is up, then closes. */
   private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
     pendingDone();
     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
     boolean httpStillThere = ctx.pipeline().get("http") != null;
     if (httpStillThere && (ssl == null || ssl.handshakeFuture().isSuccess())) {
-      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-          Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-      res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-      res.headers().set(HttpHeaderNames.CONNECTION, "close");
+      FullHttpResponse res = HttpRefusal.response(status, text);
       // Written from the tail so that the HTTP codec encodes it.
       ctx.channel().writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
       ctx.executor().schedule(() -> RelayEngine.abort(ctx.channel()), 1, TimeUnit.SECONDS);
@@ -139,6 +159,22 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
       deadline.cancel(false);
       deadline = null;
     }
+  }
+
+  /**
+   * The peer shut down its output (FIN; with TLS usually after {@code close_notify}). A relayed leg
+   * decides for itself ({@link SplicePair#inputShutdown}); every other connection (a handshake in
+   * progress, a control channel) ends here once what was written to it is flushed.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      ChannelPipeline p = ctx.pipeline();
+      if (p.get(StreamSpliceHandler.class) == null && p.get(SpliceHandler.class) == null) {
+        RelayEngine.closeAfterFlush(ctx.channel());
+      }
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   @Override

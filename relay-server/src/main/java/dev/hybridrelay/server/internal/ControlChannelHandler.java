@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A listener's control channel after the upgrade. Runs on the channel's event loop.
  *
- * <p>Inbound: text JSON only ({@code renewToken}; {@code injectFault} is ignored). Close codes the
+ * <p>Inbound: text JSON ({@code renewToken}, HTTP {@code response}s; {@code injectFault} is
+ * ignored) and the binary body message that follows a {@code response} with {@code body: true}. Close codes the
  * relay uses: 1008 for a malformed message, an unknown command, a rejected renewal or an expired
- * token; 1009 for a message over {@code maxControlMessageSize}; 1003 for a binary message; 1001 on
+ * token; 1009 for a message over {@code maxControlMessageSize} (or an inline response body over
+ * 64 KiB); 1003 for a binary message that follows no response; 1001 on
  * shutdown. Keep-alive: a Ping after {@code keepAliveInterval} of silence, and the connection is
  * dropped if nothing arrives within another interval. Client Pings are answered; unsolicited Pongs
  * count as traffic.
@@ -54,6 +56,18 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   private long lastReadNanos = System.nanoTime();
   private boolean pingOutstanding;
   private CompositeByteBuf fragments;
+  /** HTTP requests sent to this listener and not yet answered on this channel, by request id. */
+  private final java.util.concurrent.ConcurrentMap<String, HttpExchange> http =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger httpActive =
+      new java.util.concurrent.atomic.AtomicInteger();
+  /** The exchange whose inline response body is arriving, or null. */
+  private HttpExchange responseTarget;
+  private boolean skipBinary;
+  /** The last message was a response without body: one binary message after it is tolerated. */
+  private boolean afterBodylessResponse;
+  private boolean inBinary;
+  private long binaryBytes;
 
   ControlChannelHandler(RelayEngine engine, HybridConnection hc, String trackingId, long expiresAt,
       java.util.Set<String> hosts) {
@@ -118,6 +132,133 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     return ctx.channel().writeAndFlush(new TextWebSocketFrame(json));
   }
 
+  // ---- HTTP request mode --------------------------------------------------------------
+
+  /** Counts one more HTTP request in progress unless {@code max} are. */
+  boolean tryAcquireHttp(int max) {
+    while (true) {
+      int n = httpActive.get();
+      if (n >= max) {
+        return false;
+      }
+      if (httpActive.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Registers {@code x} under {@code preferred} or, if taken, a fresh id; returns the id. */
+  String registerHttp(HttpExchange x, String preferred) {
+    String id = preferred;
+    while (http.putIfAbsent(id, x) != null) {
+      id = engine.errors.trackingId(null);
+    }
+    return id;
+  }
+
+  /** The exchange ended: forget it and free its slot. */
+  void httpDone(HttpExchange x) {
+    http.remove(x.id, x);
+    httpActive.decrementAndGet();
+  }
+
+  /**
+   * Sends a {@code request} message (and its inline body, owned by this call) back-to-back, in one
+   * task on this channel's loop so that no other control message comes between them.
+   */
+  void sendHttpRequest(HttpExchange x, String json, ByteBuf body) {
+    ChannelHandlerContext c = ctx;
+    Runnable send = () -> {
+      if (!isOpen()) {
+        if (body != null) {
+          body.release();
+        }
+        x.postListenerFailure("The listener disconnected before the request could be delivered.");
+        return;
+      }
+      c.write(new TextWebSocketFrame(json));
+      if (body != null) {
+        c.write(new BinaryWebSocketFrame(body));
+      }
+      c.flush();
+    };
+    try {
+      c.executor().execute(engine.guarded(send));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (body != null) {
+        body.release();
+      }
+      x.postListenerFailure("The listener disconnected before the request could be delivered.");
+    }
+  }
+
+  private void onHttpResponse(JsonNode r) {
+    if (!r.isObject()) {
+      closeWith(1008, "Malformed response message");
+      return;
+    }
+    String rid = r.path("requestId").asText(null);
+    HttpExchange x = rid == null ? null : http.get(rid);
+    boolean body = r.path("body").asBoolean(false);
+    if (x == null) {
+      log.debug("Listener {} answered an unknown or finished HTTP request", trackingId);
+      skipBinary = body;
+      afterBodylessResponse = !body;
+      return;
+    }
+    if (body) {
+      responseTarget = x;
+      binaryBytes = 0;
+    } else {
+      http.remove(rid, x);
+      afterBodylessResponse = true;
+    }
+    x.postResponseHead(r, false);
+  }
+
+  private void onBinaryFrame(WebSocketFrame frame, boolean first) {
+    if (first && responseTarget == null && !skipBinary) {
+      if (!afterBodylessResponse) {
+        closeWith(1003, "Binary messages on the control channel must follow a response with body");
+        return;
+      }
+      // hyco-https sends an empty binary message after a response with "body": false
+      skipBinary = true;
+    }
+    afterBodylessResponse = false;
+    boolean fin = frame.isFinalFragment();
+    inBinary = !fin;
+    if (skipBinary || responseTarget == null) {
+      if (fin) {
+        skipBinary = false;
+      }
+      return;
+    }
+    HttpExchange x = responseTarget;
+    binaryBytes += frame.content().readableBytes();
+    int max = Math.max(HttpExchange.INLINE_LIMIT, engine.settings.maxControlMessageSize());
+    if (binaryBytes > max) {
+      responseTarget = null;
+      http.remove(x.id, x);
+      x.postListenerFailure("The listener's inline response body is larger than " + max + " bytes.");
+      closeWith(1009, "Inline response body larger than " + max + " bytes");
+      return;
+    }
+    x.postResponseBody(frame.content().retainedDuplicate(), fin, false);
+    if (fin) {
+      responseTarget = null;
+      http.remove(x.id, x);
+    }
+  }
+
+  private void failPendingHttp() {
+    for (HttpExchange x : http.values()) {
+      x.postListenerFailure("The listener disconnected before it responded.");
+    }
+    http.clear();
+    responseTarget = null;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastReadNanos = System.nanoTime();
@@ -134,7 +275,9 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       } else if (frame instanceof CloseWebSocketFrame close) {
         onClose(close);
       } else if (frame instanceof BinaryWebSocketFrame) {
-        closeWith(1003, "Binary messages are not supported on the control channel");
+        onBinaryFrame(frame, true);
+      } else if (frame instanceof ContinuationWebSocketFrame && inBinary) {
+        onBinaryFrame(frame, false);
       } else if (frame instanceof TextWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
         onText(frame);
       }
@@ -176,6 +319,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void handleMessage(ByteBuf content) {
+    afterBodylessResponse = false;
     JsonNode node;
     try {
       node = engine.json.readTree(new ByteBufInputStream(content.duplicate()));
@@ -193,6 +337,8 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       renew(token.asText());
+    } else if (node.has("response")) {
+      onHttpResponse(node.get("response"));
     } else if (node.has("injectFault")) {
       log.debug("Ignoring injectFault from listener {}", trackingId);
     } else {
@@ -274,6 +420,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       keepAliveTask.cancel(false);
     }
     releaseFragments();
+    failPendingHttp();
     log.info("Listener {} disconnected from '{}' ({} listener(s) left)", trackingId, hc.name(),
         hc.listenerCount());
     super.channelInactive(ctx);

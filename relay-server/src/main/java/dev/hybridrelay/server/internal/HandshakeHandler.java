@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes one HTTP/1.1 request: {@code /$hc/{hc}[/{suffix}]} WebSocket upgrades with
- * {@code sb-hc-action} = {@code listen}, {@code connect} (or none) and {@code accept}; everything
- * else gets a plain HTTP error. Runs on the connection's event loop. A sender's request stays here
+ * {@code sb-hc-action} = {@code listen}, {@code connect} (or none), {@code accept} and
+ * {@code request}; plain HTTP requests to {@code /{hc}[/…]} are handed to {@link HttpRelayHandler}
+ * (request mode); everything else gets a plain HTTP error. Runs on the connection's event loop. A sender's request stays here
  * (its 101 not yet written) until the rendezvous is decided.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -60,6 +61,15 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest req && request == null && !req.decoderResult().isFailure()
+        && HttpRelayHandler.isRelayedRequest(req)) {
+      // Request mode: this connection carries plain HTTP requests from now on.
+      routed = true;
+      HttpRelayHandler relay = new HttpRelayHandler(engine);
+      ctx.pipeline().replace(this, "http-relay", relay);
+      relay.channelRead(ctx.pipeline().context(relay), msg);
+      return;
+    }
     try {
       if (msg instanceof HttpRequest req) {
         if (req.decoderResult().isFailure()) {
@@ -131,13 +141,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     boolean upgrade = WebSocketUpgrade.isWebSocketUpgrade(req);
     if (!path.startsWith(HC_PREFIX)) {
       String trimmed = trimSlashes(path);
-      if (!upgrade && !trimmed.isEmpty() && engine.registry.resolve(trimmed).hc() != null) {
-        refuse(ctx, 501, "HTTP request relaying (the Hybrid Connections 'request' mode) is not "
-            + "supported by this local relay yet. Use WebSocket connections to /$hc/" + trimmed + ".");
-      } else {
-        refuse(ctx, 404, "Not found. This local relay serves Hybrid Connections WebSocket endpoints "
-            + "at /$hc/{hybrid-connection}[/{suffix}] (sb-hc-action=listen|connect|accept).");
-      }
+      refuse(ctx, 404, "Not found. This local relay serves Hybrid Connections WebSocket endpoints "
+          + "at /$hc/{hybrid-connection}[/{suffix}] (sb-hc-action=listen|connect|accept|request) and "
+          + "HTTP requests at /{hybrid-connection}[/...]"
+          + (trimmed.isEmpty() ? "." : "; WebSocket upgrades to /" + trimmed + " are not relayed."));
       return;
     }
     String hcPath = trimSlashes(path.substring(HC_PREFIX.length()));
@@ -169,9 +176,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     } else if (action.equals("accept")) {
       rendezvous(ctx, req, query);
     } else if (action.equals("request")) {
-      refuse(ctx, 501, "The Hybrid Connections 'request' mode is not supported by this local relay yet.");
+      httpRendezvous(ctx, req, query);
     } else {
-      refuse(ctx, 400, "Unsupported sb-hc-action (expected listen, connect or accept).");
+      refuse(ctx, 400, "Unsupported sb-hc-action (expected listen, connect, accept or request).");
     }
   }
 
@@ -329,6 +336,22 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       out.put(nv[0], nv[1]);
     }
     return out;
+  }
+
+  // ---- HTTP request rendezvous ---------------------------------------------------------------
+
+  private void httpRendezvous(ChannelHandlerContext ctx, HttpRequest req, Query query) {
+    String secret = query.first(SECRET_PARAM);
+    HttpExchange x = secret == null ? null : engine.httpRendezvous.remove(secret);
+    if (x == null) {
+      refuseTracked(ctx, 403, "The rendezvous address is not valid: it is unknown, expired or "
+          + "already used.", engine.errors.trackingId(query.first("sb-hc-id")), "");
+      return;
+    }
+    HttpRendezvousHandler handler = new HttpRendezvousHandler(engine, x);
+    WebSocketUpgrade.complete(ctx, req, null, engine.settings.maxFramePayload(), "http-rendezvous", handler);
+    x.postRendezvousOpened(ctx.channel());
+    log.debug("HTTP request {}: the listener opened its rendezvous connection", x.id);
   }
 
   // ---- accept / reject (rendezvous) ----------------------------------------------------------

@@ -19,6 +19,15 @@ final class Query {
 
   /** Parses {@code raw} (may be null); names and values are form-decoded ({@code +} = space). */
   static Query parse(String raw) {
+    return parse(raw, false);
+  }
+
+  /**
+   * As {@link #parse(String)}; with {@code lenient}, a pair whose escapes do not decode (for example
+   * {@code %b8}, not UTF-8) keeps its raw text as name and value instead of failing (HTTP request
+   * mode passes application queries through unchanged).
+   */
+  static Query parse(String raw, boolean lenient) {
     List<Pair> pairs = new ArrayList<>();
     if (raw != null && !raw.isEmpty()) {
       for (String part : raw.split("&", -1)) {
@@ -27,8 +36,20 @@ final class Query {
           continue;
         }
         int eq = part.indexOf('=');
-        String name = PercentCodec.decode(eq < 0 ? part : part.substring(0, eq), true);
-        String value = eq < 0 ? null : PercentCodec.decode(part.substring(eq + 1), true);
+        String rawName = eq < 0 ? part : part.substring(0, eq);
+        String rawValue = eq < 0 ? null : part.substring(eq + 1);
+        String name;
+        String value;
+        try {
+          name = PercentCodec.decode(rawName, true);
+          value = rawValue == null ? null : PercentCodec.decode(rawValue, true);
+        } catch (IllegalArgumentException e) {
+          if (!lenient) {
+            throw e;
+          }
+          name = rawName;
+          value = rawValue;
+        }
         pairs.add(new Pair(part, name, value));
       }
     }
@@ -53,6 +74,27 @@ final class Query {
         continue;
       }
       sb.append(p.raw).append('&');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The query an HTTP request-mode listener sees: every raw pair except {@code sb-hc-*=value} pairs
+   * (a bare {@code sb-hc-…} key without {@code =} survives, empty pairs too, as the service does);
+   * empty if nothing is left.
+   */
+  String httpQuery() {
+    StringBuilder sb = new StringBuilder();
+    boolean first = true;
+    for (Pair p : pairs) {
+      if (p.value != null && p.name.toLowerCase(Locale.ROOT).startsWith("sb-hc-")) {
+        continue;
+      }
+      if (!first) {
+        sb.append('&');
+      }
+      first = false;
+      sb.append(p.raw);
     }
     return sb.toString();
   }

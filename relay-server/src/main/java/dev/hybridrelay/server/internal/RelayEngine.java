@@ -54,6 +54,10 @@ public final class RelayEngine {
   final SecureRandom random = new SecureRandom();
   final ConcurrentMap<String, Rendezvous> rendezvous = new ConcurrentHashMap<>();
   final Set<SplicePair> pairs = ConcurrentHashMap.newKeySet();
+  /** HTTP request-mode exchanges by rendezvous secret, until the listener opens the address. */
+  final ConcurrentMap<String, HttpExchange> httpRendezvous = new ConcurrentHashMap<>();
+  /** HTTP requests in progress on the relay. */
+  final AtomicInteger httpRequests = new AtomicInteger();
   final Set<Channel> channels = ConcurrentHashMap.newKeySet();
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger pendingHandshakes = new AtomicInteger();
@@ -94,6 +98,10 @@ public final class RelayEngine {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
+          // A peer's FIN is an event, not the end of the channel: a relayed leg that sent its Close
+          // and then half-closed must still receive the other side's Close (ConnectionGuard ends every
+          // other kind of connection at its FIN, as before).
+          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -342,6 +350,11 @@ public final class RelayEngine {
 
   public int activeConnectionCount() {
     return pairs.size();
+  }
+
+  /** HTTP requests in progress (request mode). */
+  public int activeHttpRequestCount() {
+    return httpRequests.get();
   }
 
   public void dropControlChannels(int code, String reason) {

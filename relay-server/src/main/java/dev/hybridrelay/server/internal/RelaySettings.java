@@ -29,7 +29,14 @@ public record RelaySettings(
     Duration keepAliveInterval,
     Duration shutdownGracePeriod,
     Consumer<Throwable> fatalErrorHandler,
+    Duration closeTimeout,
+    Duration httpRequestTimeout,
+    int maxHttpRequests,
+    int maxHttpRequestsPerListener,
     Frontend frontend) {
+
+  /** How long a relayed leg that sent its Close and half-closed TCP waits for the other side's Close. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   public RelaySettings {
     namespaceRules = List.copyOf(namespaceRules);

@@ -90,6 +90,14 @@ final class SpliceHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      pair.inputShutdown(side);
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
     // This leg's writability governs how fast the other leg may read.
     pair.peer(side).config().setAutoRead(ctx.channel().isWritable());

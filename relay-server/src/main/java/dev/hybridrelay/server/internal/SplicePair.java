@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.AttributeKey;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -13,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * A sender WebSocket spliced to a listener's rendezvous WebSocket. Close frames are forwarded
  * per direction (half-close); once both directions have forwarded their Close, both TCP
  * connections are closed. A leg that drops without a Close aborts the other leg (RST).
+ *
+ * <p>A leg that sends its Close and then shuts down its TCP output (FIN, or TLS {@code close_notify}
+ * then FIN: Jetty's WebSocket client does so without waiting for the reply) stays open for writing:
+ * the other side's data and Close are still forwarded to it (RFC 6455 section 5.5.1), for at most
+ * the close timeout; then both legs are closed. A FIN without a Close is a drop, as before.
  *
  * <pre>
  *   sender ──frames──▶ [SpliceHandler SENDER] ──write──▶ listener leg
@@ -34,6 +41,7 @@ final class SplicePair {
   private final AtomicInteger legsClosed = new AtomicInteger();
   private final AtomicBoolean terminated = new AtomicBoolean();
   private volatile boolean closing;
+  private volatile ScheduledFuture<?> halfClosedTimer;
   // Streaming forwarders (both legs on one I/O thread), or null with SpliceHandler.
   private StreamSpliceHandler senderIn;
   private StreamSpliceHandler listenerIn;
@@ -136,6 +144,32 @@ final class SplicePair {
     RelayEngine.abort(listener);
   }
 
+  /**
+   * {@code side}'s peer shut down its TCP output. After its Close that is a half-close: the leg is
+   * kept for writing until the other side's Close went through, at most the close timeout.
+   * Without a Close before it, or while the relay is closing both legs, the leg ends now (its
+   * pending writes flushed first); {@link #legClosed} then aborts the other leg if no Close passed.
+   */
+  void inputShutdown(Side side) {
+    Channel ch = channel(side);
+    if (closing || !closeForwarded(side).get()) {
+      RelayEngine.closeAfterFlush(ch);
+      return;
+    }
+    if (senderCloseForwarded.get() && listenerCloseForwarded.get()) {
+      return; // forwardClose closes both once the last Close is flushed
+    }
+    long timeout = engine.settings.closeTimeout().toNanos();
+    halfClosedTimer = ch.eventLoop().schedule(engine.guarded(() -> {
+      if (ch.isOpen()) {
+        log.debug("Connection {}: no Close from the {} leg within {} ms after the {} leg half-closed; "
+            + "closing", trackingId, side == Side.SENDER ? "listener" : "sender",
+            TimeUnit.NANOSECONDS.toMillis(timeout), side == Side.SENDER ? "sender" : "listener");
+        RelayEngine.closeAfterFlush(ch);
+      }
+    }), timeout, TimeUnit.NANOSECONDS);
+  }
+
   /** A leg's TCP connection ended: mirror a missing Close as an abort on the other leg. */
   void legClosed(Side side) {
     Channel peer = peer(side);
@@ -150,6 +184,10 @@ final class SplicePair {
             side == Side.SENDER ? "sender" : "listener");
         RelayEngine.abort(peer);
       }
+    }
+    ScheduledFuture<?> timer = halfClosedTimer;
+    if (timer != null) {
+      timer.cancel(false);
     }
     if (legsClosed.incrementAndGet() >= 2 && terminated.compareAndSet(false, true)) {
       engine.pairs.remove(this);

@@ -399,6 +399,14 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      pair.inputShutdown(side);
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
     pair.peer(side).config().setAutoRead(ctx.channel().isWritable());
     super.channelWritabilityChanged(ctx);

@@ -97,14 +97,13 @@ final class WebSocketUpgrade {
     p.remove(HttpServerCodec.class);
   }
 
-  /** Writes a complete non-101 response (reason phrase already sanitized) and closes. */
+  /**
+   * Writes a complete non-101 response (reason phrase already sanitized; built by {@link
+   * HttpRefusal#response}, so a 401 carries {@code WWW-Authenticate}) and closes.
+   */
   static void refuse(ChannelHandlerContext ctx, int status, String reason, String body) {
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        new HttpResponseStatus(status, RelayErrors.sanitize(reason)),
-        Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-    res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-    res.headers().set(HttpHeaderNames.CONNECTION, "close");
+    FullHttpResponse res = HttpRefusal.response(
+        new HttpResponseStatus(status, RelayErrors.sanitize(reason)), body);
     ConnectionGuard guard = ctx.pipeline().get(ConnectionGuard.class);
     if (guard != null) {
       guard.requestReceived();

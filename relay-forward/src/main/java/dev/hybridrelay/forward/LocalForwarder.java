@@ -1,0 +1,535 @@
+package dev.hybridrelay.forward;
+
+import dev.hybridrelay.core.RelayConnectException;
+import dev.hybridrelay.core.RelayConnection;
+import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelaySender;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardThreads;
+import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.TcpSockets;
+import dev.hybridrelay.forward.internal.UnixSockets;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cloud side of port forwarding, like {@code ssh -L} or {@code azbridge -L}: listens on a local
+ * TCP port (or a Unix domain socket file, {@link Builder#unixSocket(Path)}) and forwards every accepted connection through the relay to the {@link RemoteForwarder}
+ * listening on a hybrid connection.
+ *
+ * <pre>{@code
+ * LocalForwarder forwarder = LocalForwarder.builder(connectionString)
+ *     .hybridConnection("db")
+ *     .port(15432)                 // listens on 127.0.0.1:15432
+ *     .portName("postgres")        // must match the remote forwarder's target name
+ *     .build();
+ * forwarder.start();
+ * ...
+ * forwarder.close();               // graceful, bounded by ForwardOptions.closeTimeout
+ * }</pre>
+ *
+ * <h2>Per connection</h2>
+ * One relay connection per TCP connection. The forwarder writes the azbridge preamble (version 1.0,
+ * stream mode, the port name) and waits for the 3-byte reply; only {@code [1,0,0]} starts
+ * forwarding. If the relay refuses (no listener, credentials), the remote forwarder does not know the
+ * port name (it closes without reply), or anything else fails before forwarding, the TCP client is
+ * reset and the reason is logged at WARN and reported to {@link ForwardEvents#onRefused}. Then bytes
+ * are pumped both ways with half-close and abort semantics described in {@link ForwardOutcome}.
+ *
+ * <h2>Binding</h2>
+ * The default bind address is the loopback address: only this machine can use the forwarded port.
+ * Binding a wider address makes the port reachable for anyone who can reach this host.
+ *
+ * <h2>Threads</h2>
+ * One accept thread ({@code hybridrelay-forward-accept-…}) and, while connections are being set up,
+ * pooled threads ({@code hybridrelay-forward-handshake-…}, ended after 2 idle seconds) for their
+ * handshakes (relay connect and preamble). Once
+ * established, a connection is pumped by the shared I/O threads ({@code hybridrelay-io-…}) without a
+ * thread of its own. All daemon threads. All methods are thread-safe.
+ */
+public final class LocalForwarder implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);
+
+  private final RelayConnector connector;
+  private final String hybridConnection;
+  private final InetAddress bindAddress;
+  private final int port;
+  private final Path unixSocket;
+  private final Set<PosixFilePermission> socketPermissions;
+  private final String configuredPortName;
+  private final ForwardOptions options;
+  private final ForwardTracker tracker;
+  private final Object lock = new Object();
+  private ServerSocketChannel serverSocket;
+  private SocketAddress boundAddress;
+  private Object socketFileKey;
+  private volatile String portName;
+  private volatile boolean closed;
+
+  private LocalForwarder(Builder b) {
+    this.options = b.options;
+    this.bindAddress = b.bindAddress != null ? b.bindAddress : InetAddress.getLoopbackAddress();
+    this.port = b.port;
+    this.unixSocket = b.unixSocket;
+    this.socketPermissions = b.socketPermissions;
+    if (unixSocket != null && (b.port != 0 || b.bindAddress != null)) {
+      throw new IllegalArgumentException("A local forwarder listens on a TCP port or on a Unix socket, not both");
+    }
+    this.configuredPortName = b.portName;
+    if (b.connector != null) {
+      this.connector = b.connector;
+      this.hybridConnection = b.hybridConnection;
+    } else if (b.sender != null) {
+      this.connector = b.sender::connect;
+      String path = b.sender.address().getPath();
+      this.hybridConnection = path.startsWith("/") ? path.substring(1) : path;
+    } else {
+      String hc = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
+      if (hc == null) {
+        throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
+            + "EntityPath=... to the connection string");
+      }
+      RelaySender.Builder sb = RelaySender.builder(b.connectionString).entityPath(hc)
+          .connectTimeout(options.relayConnectTimeout())
+          .maxMessageSize(options.bufferSize());
+      if (b.senderCustomizer != null) {
+        b.senderCustomizer.accept(sb);
+      }
+      this.connector = sb.build()::connect;
+      this.hybridConnection = hc;
+    }
+    this.tracker = new ForwardTracker("L", options, b.events);
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(String connectionString) {
+    return new Builder(RelayConnectionString.parse(connectionString));
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(RelayConnectionString connectionString) {
+    return new Builder(Objects.requireNonNull(connectionString, "connectionString"));
+  }
+
+  /** A builder that opens relay connections with {@code sender}, which fixes the hybrid connection. */
+  public static Builder builder(RelaySender sender) {
+    Builder b = new Builder(null);
+    b.sender = Objects.requireNonNull(sender, "sender");
+    return b;
+  }
+
+  /**
+   * Binds the local port or socket file and starts accepting. Returns at once; connections are
+   * forwarded on their own threads.
+   *
+   * <p>A Unix socket file that exists is replaced only if it is a socket nothing accepts on (left
+   * behind by a crash); see {@link Builder#unixSocket(Path)}.
+   *
+   * @throws java.net.BindException if the port is taken, the address is not local, or the socket
+   *     file is in use or is not a socket
+   * @throws IllegalArgumentException if the socket path is longer than the system allows
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() throws IOException {
+    synchronized (lock) {
+      if (closed || serverSocket != null) {
+        throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
+      }
+      ServerSocketChannel ss;
+      String acceptName;
+      if (unixSocket != null) {
+        ss = UnixSockets.listen(unixSocket, socketPermissions);
+        boundAddress = UnixDomainSocketAddress.of(unixSocket);
+        socketFileKey = UnixSockets.fileKey(unixSocket);
+        portName = configuredPortName != null ? configuredPortName : unixSocket.toString();
+        acceptName = "accept-unix-" + unixSocket.getFileName();
+      } else {
+        ss = TcpSockets.listen(bindAddress, port);
+        boundAddress = ss.getLocalAddress();
+        int bound = ((InetSocketAddress) boundAddress).getPort();
+        portName = configuredPortName != null ? configuredPortName : Integer.toString(bound);
+        acceptName = "accept-" + bound;
+      }
+      serverSocket = ss;
+      SocketAddress where = boundAddress;
+      ForwardThreads.newThread(acceptName, () -> acceptLoop(ss, where)).start();
+      log.info("Forwarding {} to hybrid connection '{}' port name '{}'", ForwardLog.peer(where), hybridConnection,
+          portName);
+    }
+  }
+
+  private void acceptLoop(ServerSocketChannel ss, SocketAddress where) {
+    while (ss.isOpen()) {
+      SocketChannel socket;
+      try {
+        socket = ss.accept();
+      } catch (IOException e) {
+        if (ss.isOpen()) {
+          log.warn("Accepting on {} failed: {}", ForwardLog.peer(where), e.toString());
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+        continue;
+      }
+      if (!tracker.tryReserve()) {
+        String why = tracker.isClosing() ? "the forwarder is closing"
+            : "the limit of " + options.maxConnections() + " concurrent connections is reached";
+        SocketAddress p = peerOf(socket, where);
+        refuse(socket, p, "Refused connection from " + ForwardLog.peer(p) + ": " + why, null);
+        continue;
+      }
+      String id = tracker.nextId();
+      SocketAddress p = peerOf(socket, where);
+      try {
+        ForwardThreads.handshake(() -> handle(id, socket, p));
+      } catch (RuntimeException | OutOfMemoryError e) {
+        tracker.release();
+        refuse(socket, p, "Could not start a thread for " + ForwardLog.peer(p), e);
+      }
+    }
+  }
+
+  /** A TCP client's address; for a Unix socket client (which has none) the socket file listened on. */
+  private static SocketAddress peerOf(SocketChannel socket, SocketAddress where) {
+    if (where instanceof UnixDomainSocketAddress) {
+      return where;
+    }
+    try {
+      return socket.getRemoteAddress();
+    } catch (IOException e) {
+      return where;
+    }
+  }
+
+  private void handle(String id, SocketChannel socket, SocketAddress peerAddress) {
+    String peer = ForwardLog.peer(peerAddress);
+    String name = portName;
+    boolean pumping = false;
+    try (ForwardTracker.Handshake handshake = tracker.handshake(socket)) {
+      if (!(peerAddress instanceof UnixDomainSocketAddress)) {
+        TcpSockets.configure(socket);
+      }
+      RelayConnection relay;
+      try {
+        relay = connector.connect(options.relayConnectTimeout());
+      } catch (RelayConnectException e) {
+        refuse(socket, peerAddress, id + " " + peer + ": the relay refused the connection to hybrid connection '"
+            + hybridConnection + "': " + e.getMessage(), e);
+        return;
+      } catch (IOException | RuntimeException e) {
+        refuse(socket, peerAddress, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
+            + "' through the relay: " + e, e);
+        return;
+      }
+      handshake.relay(relay);
+      Preamble.ReplyKind reply;
+      try {
+        relay.setReadTimeout(options.handshakeTimeout());
+        Preamble.writeRequest(relay.getOutputStream(), Preamble.MODE_STREAM, name);
+        reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
+        relay.setReadTimeout(Duration.ZERO);
+      } catch (SocketTimeoutException e) {
+        relay.abort();
+        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+            + "' did not answer the preamble for port name '" + name + "' within "
+            + options.handshakeTimeout().toSeconds() + " s — is it an azbridge-compatible forwarder?", e);
+        return;
+      } catch (IOException e) {
+        relay.abort();
+        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+            + "' failed the connection for port name '" + name + "' before accepting it (it could not reach"
+            + " its target, or it failed): " + e.getMessage(), e);
+        return;
+      }
+      if (reply != Preamble.ReplyKind.OK) {
+        if (reply == Preamble.ReplyKind.CLOSED_WITHOUT_REPLY) {
+          closeQuietly(relay);
+        } else {
+          relay.abort();
+        }
+        refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
+        return;
+      }
+      if (handshake.isAborted()) {
+        relay.abort();
+        ForwardPump.resetSocket(socket);
+        return;
+      }
+      ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, peerAddress, relay);
+      pumping = true;
+      log.debug("{} opened: {} -> hybrid connection '{}' port name '{}' (tracking id {})", id, peer,
+          hybridConnection, name, relay.trackingId());
+      handshake.finished();
+      pump.runOnCurrentThread();
+    } finally {
+      if (!pumping) {
+        tracker.release();
+      }
+    }
+  }
+
+  private String describe(Preamble.ReplyKind reply, String name) {
+    switch (reply) {
+      case CLOSED_WITHOUT_REPLY:
+        return "the remote forwarder on hybrid connection '" + hybridConnection + "' refused port name '" + name
+            + "' — check that its -T rule uses the same port name (for example -T " + hybridConnection + ":"
+            + name + "/host:port)";
+      case UNSUPPORTED_VERSION:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' does not support preamble version 1.0 (reply 0,0,0)";
+      case DATAGRAM_REQUIRED:
+        return "the remote forwarder on hybrid connection '" + hybridConnection + "' forwards port name '" + name
+            + "' to a UDP target; this forwarder only does TCP (reply 0,0,1)";
+      case STREAM_REQUIRED:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' expected stream mode (reply 0,0,255)";
+      default:
+        return "the remote forwarder on hybrid connection '" + hybridConnection
+            + "' sent an unknown preamble reply; is it an azbridge-compatible forwarder?";
+    }
+  }
+
+  private void refuse(SocketChannel socket, SocketAddress peer, String message, Throwable cause) {
+    log.warn(message);
+    ForwardPump.resetSocket(socket);
+    tracker.refused(new ForwardFailure(hybridConnection, portName, ForwardLog.peer(peer), message, cause));
+  }
+
+  private static void closeQuietly(RelayConnection relay) {
+    try {
+      relay.close();
+    } catch (IOException | RuntimeException e) {
+      relay.abort();
+    }
+  }
+
+  /** The bound TCP address; {@code null} before {@link #start()} and for a Unix socket. */
+  public InetSocketAddress localAddress() {
+    synchronized (lock) {
+      return boundAddress instanceof InetSocketAddress ? (InetSocketAddress) boundAddress : null;
+    }
+  }
+
+  /** The Unix socket file listened on, or {@code null} for a TCP port. */
+  public Path unixSocket() {
+    return unixSocket;
+  }
+
+  /** The bound port; -1 before {@link #start()}. */
+  public int localPort() {
+    InetSocketAddress a = localAddress();
+    return a == null ? -1 : a.getPort();
+  }
+
+  /** The hybrid connection name. */
+  public String hybridConnection() {
+    return hybridConnection;
+  }
+
+  /**
+   * The port name sent in the preamble: as configured, else the local port number as text (known
+   * after {@link #start()} when the port is 0).
+   */
+  public String portName() {
+    String p = portName;
+    if (p != null || configuredPortName != null) {
+      return p != null ? p : configuredPortName;
+    }
+    if (unixSocket != null) {
+      return unixSocket.toString();
+    }
+    return port == 0 ? null : Integer.toString(port);
+  }
+
+  /** The options in force. */
+  public ForwardOptions options() {
+    return options;
+  }
+
+  /** A snapshot of the counters. */
+  public ForwardStats stats() {
+    return tracker.stats();
+  }
+
+  /** The connections being forwarded now. */
+  public List<ForwardedConnection> connections() {
+    return tracker.connections();
+  }
+
+  /** Closes with {@link ForwardOptions#closeTimeout()} as the grace period. */
+  @Override
+  public void close() {
+    close(options.closeTimeout());
+  }
+
+  /**
+   * Stops accepting at once (and removes the Unix socket file, if it is still the one this forwarder
+   * bound), aborts connections still in their handshake, lets forwarded connections finish for up to
+   * {@code grace}, then aborts the rest. Idempotent.
+   */
+  public void close(Duration grace) {
+    ServerSocketChannel ss;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ss = serverSocket;
+    }
+    if (ss != null) {
+      try {
+        ss.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+      if (unixSocket != null) {
+        UnixSockets.remove(unixSocket, socketFileKey);
+      }
+    }
+    tracker.closeAll(grace);
+    log.debug("Local forwarder for hybrid connection '{}' closed", hybridConnection);
+  }
+
+  @Override
+  public String toString() {
+    InetSocketAddress a = localAddress();
+    String where = unixSocket != null ? "unix:" + unixSocket
+        : a == null ? bindAddress.getHostAddress() + ":" + port : ForwardLog.peer(a);
+    return "LocalForwarder{" + where
+        + " -> '" + hybridConnection + "' port name '" + portName() + "'}";
+  }
+
+  /** Opens one relay connection. */
+  @FunctionalInterface
+  interface RelayConnector {
+    RelayConnection connect(Duration timeout) throws IOException;
+  }
+
+  /** Configures a {@link LocalForwarder}. */
+  public static final class Builder {
+    private final RelayConnectionString connectionString;
+    private RelaySender sender;
+    private String hybridConnection;
+    private InetAddress bindAddress;
+    private int port;
+    private Path unixSocket;
+    private Set<PosixFilePermission> socketPermissions;
+    private String portName;
+    private ForwardOptions options = ForwardOptions.defaults();
+    private ForwardEvents events;
+    private Consumer<RelaySender.Builder> senderCustomizer;
+    private RelayConnector connector;
+
+    private Builder(RelayConnectionString connectionString) {
+      this.connectionString = connectionString;
+    }
+
+    /** The hybrid connection to forward to; default: the connection string's {@code EntityPath}. */
+    public Builder hybridConnection(String name) {
+      if (sender != null) {
+        throw new IllegalStateException("The sender given to builder(RelaySender) fixes the hybrid connection");
+      }
+      this.hybridConnection = name;
+      return this;
+    }
+
+    /** The local address to listen on; default the loopback address. */
+    public Builder bindAddress(InetAddress address) {
+      this.bindAddress = address;
+      return this;
+    }
+
+    /** The local port to listen on, 0 for any free port (see {@link LocalForwarder#localPort()}). Default 0. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("The port must be 0-65535, but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Listens on a Unix domain socket file instead of a TCP port, as azbridge's
+     * {@code -L local_socket:hc}. The path must fit the system's limit (107 bytes on Linux). A file
+     * that exists at {@link LocalForwarder#start()} is replaced only if it is a socket nothing accepts
+     * on (a stale file left by a crash, logged at INFO); if a process accepts on it, or it is not a
+     * socket, {@code start()} fails. {@code close()} removes the file.
+     */
+    public Builder unixSocket(Path path) {
+      UnixSockets.checkPath(path);
+      this.unixSocket = path;
+      return this;
+    }
+
+    /**
+     * The permissions of the Unix socket file, set right after binding and before the first accept.
+     * Default {@code null}: the mode the process's umask leaves (with umask 022 {@code rwxr-xr-x},
+     * so only the owner can connect, since connecting needs write permission). For a guarantee that
+     * covers the moment of binding, put the socket in a directory only the intended users can enter.
+     */
+    public Builder socketPermissions(Set<PosixFilePermission> permissions) {
+      this.socketPermissions = permissions == null ? null : Set.copyOf(permissions);
+      return this;
+    }
+
+    /**
+     * The logical port name sent in the preamble; the remote forwarder maps it to its target.
+     * Default: the local port number as text, as azbridge; for a Unix socket, the path as given.
+     */
+    public Builder portName(String portName) {
+      Preamble.portNameBytes(portName);
+      this.portName = portName;
+      return this;
+    }
+
+    /** Limits and timeouts. */
+    public Builder options(ForwardOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Receives per-connection events. */
+    public Builder events(ForwardEvents events) {
+      this.events = events;
+      return this;
+    }
+
+    /** Adjusts the {@link RelaySender} this forwarder builds (TLS, keep-alive, windows). */
+    public Builder senderCustomizer(Consumer<RelaySender.Builder> customizer) {
+      this.senderCustomizer = customizer;
+      return this;
+    }
+
+    /** Tests: opens relay connections with {@code connector} instead of a {@link RelaySender}. */
+    Builder connector(RelayConnector connector, String hybridConnection) {
+      this.connector = connector;
+      this.hybridConnection = hybridConnection;
+      return this;
+    }
+
+    public LocalForwarder build() {
+      return new LocalForwarder(this);
+    }
+  }
+}
