@@ -45,6 +45,9 @@ public final class ConnectCommand implements Callable<Integer> {
   @Mixin
   StdioOptions common = new StdioOptions();
 
+  @Mixin
+  ProxyOptions proxyOptions = new ProxyOptions();
+
   @Option(names = "--port-name", paramLabel = "NAME",
       description = "Send azbridge's connect preamble for this port name (as the -L side does) and wait for the "
           + "forwarder's acceptance before piping.")
@@ -79,6 +82,11 @@ public final class ConnectCommand implements Callable<Integer> {
     }
     String hc = cs.entityPath();
     RelaySender.Builder b = RelaySender.builder(cs);
+    try {
+      b.proxy(proxyOptions.relayProxy());
+    } catch (IllegalArgumentException e) {
+      return error(ExitCodes.USAGE, e.getMessage());
+    }
     if (wait != null) {
       b.connectTimeout(wait);
     }

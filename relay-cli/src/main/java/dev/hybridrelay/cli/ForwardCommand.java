@@ -130,6 +130,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       description = "Permissions of Unix socket files that -L listens on, e.g. 660. Default: as the umask leaves them.")
   String socketMode;
 
+  @picocli.CommandLine.Mixin
+  ProxyOptions proxyOptions = new ProxyOptions();
+
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
   boolean verbose;
 
@@ -156,7 +159,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     Running running;
     try {
-      running = start(plan);
+      running = start(plan, proxyOptions);
     } catch (StartException e) {
       log.error(e.getMessage());
       return e.exitCode;
@@ -472,6 +475,17 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   /** Starts every forwarder of the plan; on failure, stops those already started. */
   static Running start(ForwardPlan plan) throws StartException {
+    return start(plan, new ProxyOptions());
+  }
+
+  /** Starts the plan's forwarders, connecting to the relay as {@code proxyOptions} say. */
+  static Running start(ForwardPlan plan, ProxyOptions proxyOptions) throws StartException {
+    dev.hybridrelay.core.RelayProxy proxy;
+    try {
+      proxy = proxyOptions.relayProxy();
+    } catch (IllegalArgumentException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
     InetAddress source = null;
     try {
       if (plan.sourceAddress != null) {
@@ -493,7 +507,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         RelayConnectionString cs = connectionStringForStart(plan, hc);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).strictPortNames(plan.strictPortNames)
-            .listenerCustomizer(lb -> keepAlive(plan, lb).events(new RelayListenerEvents() {
+            .listenerCustomizer(lb -> keepAlive(plan, lb).proxy(proxy).events(new RelayListenerEvents() {
               @Override
               public void onConnecting(Throwable cause) {
                 if (cause != null) {
@@ -543,7 +557,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         if (r.isUnixSocket()) {
           LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
               .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
-              .senderCustomizer(sb -> sb.anonymous(anonymous))
+              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
               .portName(r.effectivePortName()).options(options).events(status).build();
           try {
             lf.start();
@@ -560,11 +574,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         if (r.udp()) {
-          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status));
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy));
           continue;
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-            .senderCustomizer(sb -> sb.anonymous(anonymous))
+            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
           lf.start();

@@ -46,6 +46,9 @@ public final class ListenCommand implements Callable<Integer> {
   @Mixin
   StdioOptions common = new StdioOptions();
 
+  @Mixin
+  ProxyOptions proxyOptions = new ProxyOptions();
+
   @Option(names = "--echo", description = "Echo every byte back to its sender, on many connections at once.")
   boolean echo;
 
@@ -90,6 +93,11 @@ public final class ListenCommand implements Callable<Integer> {
     });
     if (echo) {
       b.connectionHandler(this::echo);
+    }
+    try {
+      b.proxy(proxyOptions.relayProxy());
+    } catch (IllegalArgumentException e) {
+      return error(ExitCodes.USAGE, e.getMessage());
     }
     RelayListener l = b.build();
     try {

@@ -45,6 +45,23 @@ public final class ServeCommand implements Callable<Integer> {
           + "(default: localhost for loopback and wildcard binds, else the bind address).")
   String advertisedHost;
 
+  @Option(names = "--advertised-port", paramLabel = "N",
+      description = "Port clients connect to, behind a reverse proxy (e.g. 443); default: --port.")
+  Integer advertisedPort;
+
+  @Option(names = "--advertised-scheme", paramLabel = "wss|ws",
+      description = "Scheme clients use, behind a reverse proxy: wss when the proxy terminates TLS. "
+          + "Default: wss with --tls-keystore, else ws.")
+  String advertisedScheme;
+
+  @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+      description = "Reverse proxy address or range (repeatable) whose X-Forwarded-For gives the sender's address.")
+  List<String> trustedProxies = new ArrayList<>();
+
+  @Option(names = "--proxy-protocol",
+      description = "Connections from --trusted-proxy addresses start with a PROXY protocol v1 header (HAProxy send-proxy).")
+  boolean proxyProtocol;
+
   @Option(names = "--rule", paramLabel = "NAME=KEY[:RIGHTS]",
       description = "SAS rule (repeatable). RIGHTS is a comma list of Listen, Send, Manage "
           + "(default: all three). Without --rule a rule RootManageSharedAccessKey with a random "
@@ -174,6 +191,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (advertisedHost != null) {
       b.advertisedHost(advertisedHost);
     }
+    ReverseProxyOptions.apply(b, advertisedPort, advertisedScheme, trustedProxies, proxyProtocol);
     for (String spec : rules) {
       int eq = spec.indexOf('=');
       if (eq <= 0) {

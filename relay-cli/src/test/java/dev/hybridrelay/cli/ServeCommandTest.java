@@ -77,6 +77,29 @@ class ServeCommandTest {
   }
 
   @Test
+  void behindAReverseProxyTheConnectionStringNamesThePublicPortAndWss() throws Exception {
+    CommandLine cl = new CommandLine(new Main());
+    StringWriter out = new StringWriter();
+    cl.setOut(new PrintWriter(out, true));
+    ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve", "--port", "0",
+        "--advertised-host", "relay.example.com", "--advertised-port", "443", "--advertised-scheme", "wss",
+        "--trusted-proxy", "127.0.0.1/32"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!out.toString().contains("Endpoint=") && System.nanoTime() < deadline && !exit.isDone()) {
+      Thread.sleep(20);
+    }
+    assertThat(out.toString()).contains("Endpoint=sb://relay.example.com:443/;").doesNotContain("UseDevelopmentEmulator");
+    serve.stop.countDown();
+    assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
+    CommandLine bad = new CommandLine(new Main());
+    bad.setErr(new PrintWriter(new StringWriter()));
+    assertThat(bad.execute("serve", "--port", "0", "--advertised-scheme", "https")).isEqualTo(2);
+    assertThat(bad.execute("serve", "--port", "0", "--trusted-proxy", "10.0.0.0/99")).isEqualTo(2);
+    assertThat(bad.execute("serve", "--port", "0", "--proxy-protocol")).as("needs --trusted-proxy").isEqualTo(2);
+  }
+
+  @Test
   void badRuleIsAUsageError() {
     CommandLine cl = new CommandLine(new Main());
     cl.setErr(new PrintWriter(new StringWriter()));

@@ -160,6 +160,7 @@ public final class RelayListener implements Closeable {
     private int maxIncomingMessageSize = 16 << 20;
     private SSLContext sslContext;
     private Duration acceptDeadline = Duration.ofSeconds(20);
+    private RelayProxy proxy = RelayProxy.system();
     private RelayRequestHandler requestHandler;
     private int maxConcurrentRequests = 64;
 
@@ -269,6 +270,19 @@ public final class RelayListener implements Closeable {
     }
 
     /**
+     * How to reach the relay: directly, through an HTTP proxy ({@code CONNECT} tunnel) or as the
+     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this listener opens
+     * (control channel, rendezvous, rejections, request-mode rendezvous). Default {@link
+     * RelayProxy#system()}; see {@link RelayProxy} for the environment variables and bypass lists. A
+     * proxy failure while the listener is online is an ordinary reconnect cause (backoff, {@link
+     * RelayListenerEvents#onConnecting}).
+     */
+    public Builder proxy(RelayProxy proxy) {
+      this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
+    /**
      * Answers plain HTTP requests sent to the hybrid connection (request mode), beside accepted
      * connections; see {@link RelayRequestHandler} for threads, limits and failures. Without one,
      * every HTTP request is answered 501 "Not Implemented" (and logged).
@@ -305,7 +319,8 @@ public final class RelayListener implements Closeable {
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
           operationTimeout, keepAliveInterval, tokenValidity, acceptHandler, connectionHandler,
           java.util.List.copyOf(events), backlog, receiveWindow, sendWindow, maxMessageSize,
-          maxIncomingMessageSize, sslContext, acceptDeadline, requestHandler, maxConcurrentRequests);
+          maxIncomingMessageSize, sslContext, acceptDeadline, requestHandler, maxConcurrentRequests,
+          proxy.config());
     }
   }
 }

@@ -80,6 +80,7 @@ public final class RelaySender {
     private int maxIncomingMessageSize = 16 << 20;
     private SSLContext sslContext;
     private boolean anonymous;
+    private RelayProxy proxy = RelayProxy.system();
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -179,6 +180,17 @@ public final class RelaySender {
       return this;
     }
 
+    /**
+     * How to reach the relay: directly, through an HTTP proxy ({@code CONNECT} tunnel) or as the
+     * JDK's {@link java.net.ProxySelector} decides. Used by every connection this sender opens.
+     * Default {@link RelayProxy#system()}; see {@link RelayProxy} for the environment variables and
+     * bypass lists.
+     */
+    public Builder proxy(RelayProxy proxy) {
+      this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
     /** Builds the sender. */
     public RelaySender build() {
       if (entityPath == null) {
@@ -194,7 +206,7 @@ public final class RelaySender {
           : connectionString.hasCredentials() ? connectionString.tokenProvider() : null;
       return new dev.hybridrelay.core.internal.SenderConfig(connectionString.withEntityPath(entityPath), tp,
           connectTimeout, keepAliveInterval, pathSuffix, Map.copyOf(query), Map.copyOf(headers), subprotocols,
-          receiveWindow, sendWindow, maxMessageSize, maxIncomingMessageSize, sslContext);
+          receiveWindow, sendWindow, maxMessageSize, maxIncomingMessageSize, sslContext, proxy.config());
     }
   }
 }

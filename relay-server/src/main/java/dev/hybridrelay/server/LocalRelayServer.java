@@ -136,13 +136,17 @@ public final class LocalRelayServer implements AutoCloseable {
     return engine.port();
   }
 
-  /** {@code sb://{advertisedHost}:{port}/}, the {@code Endpoint} of connection strings. */
+  /**
+   * {@code sb://{advertisedHost}:{port}/}, the {@code Endpoint} of connection strings; the port is
+   * the {@linkplain Builder#advertisedPort advertised port} when set.
+   */
   public URI endpoint() {
     String host = settings.advertisedHost();
     if (host.indexOf(':') >= 0) {
       host = "[" + host + "]";
     }
-    return URI.create("sb://" + host + ":" + port() + "/");
+    int publicPort = settings.frontend().port() > 0 ? settings.frontend().port() : port();
+    return URI.create("sb://" + host + ":" + publicPort + "/");
   }
 
   /** Whether the server speaks TLS (wss). */
@@ -200,7 +204,7 @@ public final class LocalRelayServer implements AutoCloseable {
     if (entityPath != null) {
       sb.append(";EntityPath=").append(entityPath);
     }
-    if (!isTls()) {
+    if (!settings.publicTls()) {
       sb.append(";UseDevelopmentEmulator=true");
     }
     return sb.toString();
@@ -261,6 +265,10 @@ public final class LocalRelayServer implements AutoCloseable {
     private InetAddress bindAddress;
     private int port = 0;
     private String advertisedHost;
+    private Boolean advertisedTls;
+    private int advertisedPort;
+    private final List<String> trustedProxies = new ArrayList<>();
+    private boolean proxyProtocol;
     private final List<AuthRule> rules = new ArrayList<>();
     private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
     private boolean autoCreate;
@@ -332,6 +340,55 @@ public final class LocalRelayServer implements AutoCloseable {
         throw new IllegalArgumentException("invalid advertised host: " + host);
       }
       this.advertisedHost = host;
+      return this;
+    }
+
+    /**
+     * The port clients connect to when the relay runs behind a reverse proxy (nginx or HAProxy on
+     * 443), written into connection strings and {@code accept} addresses instead of the bound port.
+     * Default: the bound port.
+     */
+    public Builder advertisedPort(int port) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("advertised port must be 1..65535: " + port);
+      }
+      this.advertisedPort = port;
+      return this;
+    }
+
+    /**
+     * The scheme clients use when a reverse proxy terminates TLS in front of a plain relay: {@code
+     * true} writes {@code wss} into {@code accept} addresses and leaves {@code
+     * UseDevelopmentEmulator} out of connection strings. Default: the relay's own ({@code wss} with
+     * {@link #tls}, else {@code ws}).
+     */
+    public Builder advertisedTls(boolean tls) {
+      this.advertisedTls = tls;
+      return this;
+    }
+
+    /**
+     * A reverse proxy in front of the relay (an IP address or CIDR range, e.g. {@code 127.0.0.1/32}
+     * or {@code 10.0.0.0/8}); repeatable. For connections from these addresses the sender's
+     * address given to listeners is taken from {@code X-Forwarded-For} (the right-most entry that is
+     * not a trusted proxy); from any other peer the header is ignored. Default: none.
+     *
+     * @throws IllegalArgumentException for a malformed range
+     */
+    public Builder trustedProxy(String cidr) {
+      new dev.hybridrelay.server.internal.Frontend(null, 0, List.of(cidr), false); // validates
+      trustedProxies.add(cidr.trim());
+      return this;
+    }
+
+    /**
+     * Connections from {@linkplain #trustedProxy trusted proxies} start with a PROXY protocol
+     * version 1 header (HAProxy's {@code send-proxy}); its source address is the sender's address
+     * given to listeners. A trusted proxy's connection without a valid header is dropped; other
+     * peers send none. Default: off.
+     */
+    public Builder proxyProtocol(boolean enabled) {
+      this.proxyProtocol = enabled;
       return this;
     }
 
@@ -635,12 +692,18 @@ public final class LocalRelayServer implements AutoCloseable {
           t.start();
         }
       };
+      if (proxyProtocol && trustedProxies.isEmpty()) {
+        throw new IllegalStateException("proxyProtocol(true) needs trustedProxy(...): the PROXY header is read "
+            + "only from trusted proxies");
+      }
       RelaySettings settings = new RelaySettings(bind, port, host, nsRules, hcs, autoCreate,
           sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
           acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal, closeTimeout,
-          httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener);
+          httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener,
+          new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies,
+              proxyProtocol));
       self[0] = new LocalRelayServer(settings);
       return self[0];
     }

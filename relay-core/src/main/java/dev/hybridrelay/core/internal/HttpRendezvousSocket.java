@@ -45,8 +45,8 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
     ws.streamBinaryFragments();
   }
 
-  void open(SSLContext ssl, long timeoutMillis) throws IOException {
-    ws.open(ssl, timeoutMillis);
+  void open(SSLContext ssl, ProxyConfig proxy, long timeoutMillis) throws IOException {
+    ws.open(ssl, proxy, timeoutMillis);
   }
 
   String safeUri() {

@@ -28,4 +28,5 @@ public record ListenerConfig(
     SSLContext sslContext,
     Duration acceptDeadline,
     dev.hybridrelay.core.RelayRequestHandler requestHandler,
-    int maxConcurrentRequests) {}
+    int maxConcurrentRequests,
+    ProxyConfig proxy) {}

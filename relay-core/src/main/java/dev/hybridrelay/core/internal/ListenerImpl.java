@@ -357,7 +357,7 @@ public final class ListenerImpl {
     ControlChannel cc = new ControlChannel(ws);
     ws.setHandler(cc);
     log.debug("Listener {} connecting to {}", id, ws.safeUri());
-    ws.open(config.sslContext(), timeout);
+    ws.open(config.sslContext(), config.proxy(), timeout);
     cc.start();
     return cc;
   }
@@ -607,7 +607,7 @@ public final class ListenerImpl {
           + ": it is not the relay endpoint");
     }
     HttpRendezvousSocket rv = new HttpRendezvousSocket(a, (int) config.acceptDeadline().toMillis(), trackingId);
-    rv.open(config.sslContext(), config.acceptDeadline().toMillis());
+    rv.open(config.sslContext(), config.proxy(), config.acceptDeadline().toMillis());
     return rv;
   }
 
@@ -781,7 +781,7 @@ public final class ListenerImpl {
         request.trackingId());
     ws.setHandler(conn);
     try {
-      ws.open(config.sslContext(), config.acceptDeadline().toMillis());
+      ws.open(config.sslContext(), config.proxy(), config.acceptDeadline().toMillis());
     } catch (IOException e) {
       log.warn("Listener {}: accepting connection {} at {} failed: {}", id, request.trackingId(),
           Redaction.uri(uri), Redaction.text(e.getMessage()));
@@ -803,7 +803,7 @@ public final class ListenerImpl {
     RelayWebSocket ws = new RelayWebSocket("reject", uri, Map.of(), List.of(), 64 * 1024,
         (int) config.acceptDeadline().toMillis(), request.trackingId());
     try {
-      ws.open(config.sslContext(), config.acceptDeadline().toMillis());
+      ws.open(config.sslContext(), config.proxy(), config.acceptDeadline().toMillis());
       log.warn("Listener {}: the relay opened a WebSocket for the rejection of {}", id, request.trackingId());
       ws.abort();
     } catch (RelayConnectException e) {

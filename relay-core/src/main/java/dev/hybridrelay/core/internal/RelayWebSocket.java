@@ -5,7 +5,6 @@ import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayTimeoutException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -166,16 +165,19 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   }
 
   /**
-   * Connects TCP (and TLS), performs the WebSocket handshake, and returns once open.
+   * Connects TCP (directly or through the HTTP proxy that {@code proxy} chooses, see {@link
+   * ProxyTunnel}), then TLS, performs the WebSocket handshake, and returns once open.
    *
+   * @param proxy how to reach the relay; null: the JDK's proxy selector
    * @throws RelayConnectException and subclasses for an HTTP refusal; RelayTimeoutException if the
-   *     deadline passed; IOException for network failures
+   *     deadline passed; RelayProxyException for a proxy failure; IOException for network failures
    */
-  void open(SSLContext sslContext, long timeoutMillis) throws IOException {
+  void open(SSLContext sslContext, ProxyConfig proxy, long timeoutMillis) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
     String host = uri.getHost();
     boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
+    ProxyConfig.Server via = ProxyTunnel.route(proxy, host, port, secure);
     SocketChannel ch = SocketChannel.open();
     boolean registered = false;
     try {
@@ -184,11 +186,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       if (connectTimeoutMillis > 0) {
         connectMillis = Math.min(connectMillis, connectTimeoutMillis);
       }
-      try {
-        ch.socket().connect(new InetSocketAddress(host, port), connectMillis);
-      } catch (SocketTimeoutException e) {
-        throw new RelayTimeoutException(0, "Timed out connecting to the relay at " + host + ":" + port, trackingId);
-      }
+      ProxyTunnel.connect(ch, via, host, port, connectMillis, deadline, trackingId);
       localAddress = (InetSocketAddress) ch.getLocalAddress();
       remoteAddress = (InetSocketAddress) ch.getRemoteAddress();
       if (secure) {

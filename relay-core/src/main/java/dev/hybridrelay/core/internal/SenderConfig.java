@@ -21,4 +21,5 @@ public record SenderConfig(
     int sendWindow,
     int maxMessageSize,
     int maxIncomingMessageSize,
-    SSLContext sslContext) {}
+    SSLContext sslContext,
+    ProxyConfig proxy) {}

@@ -46,7 +46,7 @@ public final class SenderImpl {
         config.maxMessageSize(), config.keepAliveInterval(), null, Map.of(), trackingId);
     ws.setHandler(conn);
     log.debug("Connecting to {} (sb-hc-id {})", ws.safeUri(), trackingId);
-    ws.open(config.sslContext(), t.toMillis());
+    ws.open(config.sslContext(), config.proxy(), t.toMillis());
     conn.start(c -> { });
     log.debug("Connected to {} (sb-hc-id {})", ws.safeUri(), trackingId);
     return conn;

@@ -304,7 +304,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ObjectNode headers = accept.putObject("connectHeaders");
     connectHeaders(req).forEach(headers::put);
     ObjectNode remote = accept.putObject("remoteEndpoint");
-    InetSocketAddress ra = (InetSocketAddress) ctx.channel().remoteAddress();
+    InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
     remote.put("address", ra.getAddress().getHostAddress());
     remote.put("port", ra.getPort());
     String json = root.toString();

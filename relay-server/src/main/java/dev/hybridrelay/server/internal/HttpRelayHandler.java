@@ -263,7 +263,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     ObjectNode json = engine.json.createObjectNode();
     json.put("requestTarget", rawPath + (httpQuery.isEmpty() ? "" : "?" + httpQuery));
     json.put("method", req.method().name());
-    InetSocketAddress ra = (InetSocketAddress) ctx.channel().remoteAddress();
+    InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
     ObjectNode remote = json.putObject("remoteEndpoint");
     remote.put("address", ra.getAddress().getHostAddress());
     remote.put("port", ra.getPort());

@@ -133,6 +133,9 @@ public final class RelayEngine {
 
   private void initPipeline(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
+    if (settings.frontend().proxyProtocol()) {
+      p.addLast("proxy-protocol", new ProxyProtocolHandler(settings.frontend()));
+    }
     if (settings.tls()) {
       SSLEngine engine = settings.sslContext().createSSLEngine();
       engine.setUseClientMode(false);
@@ -214,7 +217,7 @@ public final class RelayEngine {
   }
 
   String scheme() {
-    return settings.tls() ? "wss" : "ws";
+    return settings.publicTls() ? "wss" : "ws";
   }
 
   String authority() {
@@ -222,7 +225,7 @@ public final class RelayEngine {
     if (h.indexOf(':') >= 0 && !h.startsWith("[")) {
       h = "[" + h + "]";
     }
-    return h + ":" + boundPort;
+    return h + ":" + (settings.frontend().port() > 0 ? settings.frontend().port() : boundPort);
   }
 
   // ---- failures --------------------------------------------------------------------------

@@ -32,7 +32,8 @@ public record RelaySettings(
     Duration closeTimeout,
     Duration httpRequestTimeout,
     int maxHttpRequests,
-    int maxHttpRequestsPerListener) {
+    int maxHttpRequestsPerListener,
+    Frontend frontend) {
 
   /** How long a relayed leg that sent its Close and half-closed TCP waits for the other side's Close. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -40,9 +41,15 @@ public record RelaySettings(
   public RelaySettings {
     namespaceRules = List.copyOf(namespaceRules);
     hybridConnections = List.copyOf(hybridConnections);
+    frontend = frontend == null ? Frontend.NONE : frontend;
   }
 
   public boolean tls() {
     return sslContext != null;
+  }
+
+  /** The scheme clients use: the reverse proxy's when set, else the relay's own. */
+  public boolean publicTls() {
+    return frontend.tls() != null ? frontend.tls() : tls();
   }
 }

@@ -16,7 +16,7 @@ class FatalErrorPolicyTest {
     return new RelaySettings(InetAddress.getLoopbackAddress(), 0, "localhost", List.of(), List.of(),
         false, null, 1024, 1024, 1024, Duration.ofSeconds(1), 1024, 10, 10, 10, 25,
         Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, sink::add,
-        RelaySettings.DEFAULT_CLOSE_TIMEOUT, Duration.ofSeconds(60), 10, 10);
+        RelaySettings.DEFAULT_CLOSE_TIMEOUT, Duration.ofSeconds(60), 10, 10, null);
   }
 
   @Test
