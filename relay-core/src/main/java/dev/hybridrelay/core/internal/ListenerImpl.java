@@ -54,7 +54,6 @@ public final class ListenerImpl {
   /** Largest control-channel message accepted. */
   static final int MAX_CONTROL_MESSAGE = 1 << 20;
   private static final int ACCEPT_THREADS = 8;
-  private static final int HTTP_QUEUE = 1024;
   private static final long CLOSE_WAIT_MILLIS = 2_000;
 
   private final ListenerConfig config;
@@ -78,7 +77,8 @@ public final class ListenerImpl {
   private volatile ScheduledFuture<?> renewalTask;
   /** Held while a control message pair (response + body) or a renewal is sent. */
   private final Object sendLock = new Object();
-  private ThreadPoolExecutor httpPool;
+  /** Serves HTTP request-mode messages; created with the other pools at the first open. */
+  private ListenerHttp http;
 
   public ListenerImpl(ListenerConfig config) {
     this.config = config;
@@ -101,9 +101,7 @@ public final class ListenerImpl {
         acceptPool = new ThreadPoolExecutor(ACCEPT_THREADS, ACCEPT_THREADS, 5, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(), Threads.factory("listener-" + n + "-accept"));
         acceptPool.allowCoreThreadTimeOut(true);
-        httpPool = new ThreadPoolExecutor(config.maxConcurrentRequests(), config.maxConcurrentRequests(), 5,
-            TimeUnit.SECONDS, new LinkedBlockingQueue<>(HTTP_QUEUE), Threads.factory("listener-" + n + "-http"));
-        httpPool.allowCoreThreadTimeOut(true);
+        http = new ListenerHttp(config, id, n, () -> closed);
         SharedScheduler.acquire();
         schedulerHeld = true;
       }
@@ -258,8 +256,7 @@ public final class ListenerImpl {
       return;
     }
     acceptPool.shutdownNow();
-    httpPool.shutdown(); // requests being handled finish; queued ones are dropped by the relay's deadline
-    httpPool.getQueue().clear();
+    http.shutdown();
     handlerPool.shutdown(); // running handlers go on with their connections; idle threads end
     events.shutdown();
     try {
@@ -407,7 +404,7 @@ public final class ListenerImpl {
   }
 
   /** One control-channel WebSocket. */
-  private final class ControlChannel implements RelayWebSocket.Handler {
+  private final class ControlChannel implements RelayWebSocket.Handler, ListenerHttp.ControlSender {
     final RelayWebSocket ws;
     final CompletableFuture<Throwable> lost = new CompletableFuture<>();
     private volatile Throwable cause;
@@ -505,7 +502,7 @@ public final class ListenerImpl {
         awaitingBody = request;
         return;
       }
-      submitHttp(this, request, null);
+      http.submit(this, request, null);
     }
 
     @Override
@@ -518,11 +515,12 @@ public final class ListenerImpl {
       }
       byte[] body = new byte[data.remaining()];
       data.get(body);
-      submitHttp(this, request, body);
+      http.submit(this, request, body);
     }
 
     /** Sends a response message and its body back to back (no other message between them). */
-    void sendResponse(String json, byte[] body) throws IOException {
+    @Override
+    public void sendResponse(String json, byte[] body) throws IOException {
       synchronized (sendLock) {
         boolean ok = ws.sendText(json);
         if (ok && body != null) {
@@ -553,119 +551,6 @@ public final class ListenerImpl {
         c = new SocketException("The control channel was lost (code " + code + ")");
       }
       lost.complete(c);
-    }
-  }
-
-  // ------------------------------------------------------------------ HTTP requests
-
-  private void submitHttp(ControlChannel cc, JsonNode request, byte[] body) {
-    try {
-      httpPool.execute(() -> serveHttp(cc, request, body));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      if (closed) {
-        return;
-      }
-      log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, HTTP_QUEUE,
-          request.path("id").asText(""));
-      if (request.has("method")) {
-        HttpResponseImpl r = new HttpResponseImpl(request.path("id").asText(""), transport(cc, request), null);
-        r.setStatus(503);
-        try {
-          r.complete();
-        } catch (IOException ex) {
-          log.debug("Listener {}: cannot send a 503: {}", id, Redaction.text(ex.getMessage()));
-        }
-      }
-    }
-  }
-
-  private HttpResponseImpl.Transport transport(ControlChannel cc, JsonNode request) {
-    String address = request.path("address").asText("");
-    String trackingId = request.path("id").asText("");
-    return new HttpResponseImpl.Transport() {
-      @Override
-      public void sendInline(String json, byte[] body) throws IOException {
-        cc.sendResponse(json, body);
-      }
-
-      @Override
-      public HttpRendezvousSocket openRendezvous() throws IOException {
-        return openHttpRendezvous(address, trackingId);
-      }
-    };
-  }
-
-  private HttpRendezvousSocket openHttpRendezvous(String address, String trackingId) throws IOException {
-    URI a;
-    try {
-      a = URI.create(address);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("The relay sent a malformed rendezvous address for request " + trackingId);
-    }
-    if (!RelayUris.isAllowedRendezvous(config.connectionString(), a)) {
-      throw new IOException("Refusing rendezvous address " + Redaction.uri(a) + " for request " + trackingId
-          + ": it is not the relay endpoint");
-    }
-    HttpRendezvousSocket rv = new HttpRendezvousSocket(a, (int) config.acceptDeadline().toMillis(), trackingId);
-    rv.open(config.sslContext(), config.proxy(), config.acceptDeadline().toMillis());
-    return rv;
-  }
-
-  private void serveHttp(ControlChannel cc, JsonNode message, byte[] inlineBody) {
-    String requestId = message.path("id").asText("");
-    HttpRendezvousSocket rv = null;
-    JsonNode request = message;
-    java.io.InputStream body;
-    try {
-      if (!message.has("method")) {
-        rv = openHttpRendezvous(message.path("address").asText(""), requestId);
-        request = rv.awaitRequest(config.acceptDeadline().toMillis());
-        body = request.path("body").asBoolean(false) ? rv.body() : java.io.InputStream.nullInputStream();
-      } else {
-        body = inlineBody == null ? java.io.InputStream.nullInputStream()
-            : new java.io.ByteArrayInputStream(inlineBody);
-      }
-    } catch (IOException e) {
-      log.warn("Listener {}: cannot receive HTTP request {}: {}", id, requestId, Redaction.text(e.getMessage()));
-      if (rv != null) {
-        rv.abort();
-      }
-      return;
-    }
-    HttpRequestImpl req = new HttpRequestImpl(request, body, config.connectionString().entityPath());
-    HttpResponseImpl res = new HttpResponseImpl(requestId, transport(cc, message), rv);
-    dev.hybridrelay.core.RelayRequestHandler handler = config.requestHandler();
-    if (handler == null) {
-      log.info("Listener {}: no request handler installed; answering {} {} (request {}) with 501", id,
-          req.method(), req.pathForLog(), requestId);
-      res.setStatus(501);
-      completeQuietly(res, requestId);
-      return;
-    }
-    boolean done = false;
-    try {
-      handler.handle(req, res);
-      done = true;
-    } catch (Exception e) {
-      log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
-          req.pathForLog(), requestId, Redaction.text(e.getClass().getName() + ": " + e.getMessage()));
-      log.debug("Listener {}: request handler failure", id, e);
-    } finally {
-      if (done) {
-        completeQuietly(res, requestId);
-      } else {
-        res.fail();
-      }
-    }
-  }
-
-  private void completeQuietly(HttpResponseImpl res, String requestId) {
-    try {
-      res.complete();
-    } catch (IOException e) {
-      log.info("Listener {}: the response to HTTP request {} could not be sent: {}", id, requestId,
-          Redaction.text(e.getMessage()));
-      res.abort();
     }
   }
 

@@ -1,0 +1,165 @@
+package dev.hybridrelay.core.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A listener's HTTP request mode: runs the application's request handler for each {@code request}
+ * message of the control channel, on a pool of at most {@code maxConcurrentRequests} threads
+ * ({@code hybridrelay-listener-N-http-M}, ended after 5 idle seconds) with a queue of
+ * {@value #QUEUE} requests. The rendezvous form's request and body are read from the request's
+ * own WebSocket ({@link HttpRendezvousSocket}); the response goes back inline on the control
+ * channel or over that socket ({@link HttpResponseImpl}). Failures are logged without secrets and
+ * never reach the control channel: no handler gives 501, a throwing handler 500.
+ */
+final class ListenerHttp {
+  private static final Logger log = LoggerFactory.getLogger(ListenerImpl.class);
+  static final int QUEUE = 1024;
+
+  /** Sends an inline response message and its body on the control channel. */
+  interface ControlSender {
+    void sendResponse(String json, byte[] body) throws IOException;
+  }
+
+  private final ListenerConfig config;
+  private final String id;
+  private final BooleanSupplier closed;
+  private final ThreadPoolExecutor pool;
+
+  ListenerHttp(ListenerConfig config, String id, int n, BooleanSupplier closed) {
+    this.config = config;
+    this.id = id;
+    this.closed = closed;
+    this.pool = new ThreadPoolExecutor(config.maxConcurrentRequests(), config.maxConcurrentRequests(), 5,
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE), Threads.factory("listener-" + n + "-http"));
+    pool.allowCoreThreadTimeOut(true);
+  }
+
+  /** Requests being handled finish; queued ones are dropped (the relay's deadline answers them). */
+  void shutdown() {
+    pool.shutdown();
+    pool.getQueue().clear();
+  }
+
+  /**
+   * Hands a {@code request} message (and, for the inline form, its body) to the pool; answers 503
+   * at once when {@value #QUEUE} requests are already waiting.
+   */
+  void submit(ControlSender cc, JsonNode request, byte[] body) {
+    try {
+      pool.execute(() -> serve(cc, request, body));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (closed.getAsBoolean()) {
+        return;
+      }
+      log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, QUEUE,
+          request.path("id").asText(""));
+      if (request.has("method")) {
+        HttpResponseImpl r = new HttpResponseImpl(request.path("id").asText(""), transport(cc, request), null);
+        r.setStatus(503);
+        try {
+          r.complete();
+        } catch (IOException ex) {
+          log.debug("Listener {}: cannot send a 503: {}", id, Redaction.text(ex.getMessage()));
+        }
+      }
+    }
+  }
+
+  private HttpResponseImpl.Transport transport(ControlSender cc, JsonNode request) {
+    String address = request.path("address").asText("");
+    String trackingId = request.path("id").asText("");
+    return new HttpResponseImpl.Transport() {
+      @Override
+      public void sendInline(String json, byte[] body) throws IOException {
+        cc.sendResponse(json, body);
+      }
+
+      @Override
+      public HttpRendezvousSocket openRendezvous() throws IOException {
+        return openHttpRendezvous(address, trackingId);
+      }
+    };
+  }
+
+  private HttpRendezvousSocket openHttpRendezvous(String address, String trackingId) throws IOException {
+    URI a;
+    try {
+      a = URI.create(address);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("The relay sent a malformed rendezvous address for request " + trackingId);
+    }
+    if (!RelayUris.isAllowedRendezvous(config.connectionString(), a)) {
+      throw new IOException("Refusing rendezvous address " + Redaction.uri(a) + " for request " + trackingId
+          + ": it is not the relay endpoint");
+    }
+    HttpRendezvousSocket rv = new HttpRendezvousSocket(a, (int) config.acceptDeadline().toMillis(), trackingId);
+    rv.open(config.sslContext(), config.proxy(), config.acceptDeadline().toMillis());
+    return rv;
+  }
+
+  private void serve(ControlSender cc, JsonNode message, byte[] inlineBody) {
+    String requestId = message.path("id").asText("");
+    HttpRendezvousSocket rv = null;
+    JsonNode request = message;
+    java.io.InputStream body;
+    try {
+      if (!message.has("method")) {
+        rv = openHttpRendezvous(message.path("address").asText(""), requestId);
+        request = rv.awaitRequest(config.acceptDeadline().toMillis());
+        body = request.path("body").asBoolean(false) ? rv.body() : java.io.InputStream.nullInputStream();
+      } else {
+        body = inlineBody == null ? java.io.InputStream.nullInputStream()
+            : new java.io.ByteArrayInputStream(inlineBody);
+      }
+    } catch (IOException e) {
+      log.warn("Listener {}: cannot receive HTTP request {}: {}", id, requestId, Redaction.text(e.getMessage()));
+      if (rv != null) {
+        rv.abort();
+      }
+      return;
+    }
+    HttpRequestImpl req = new HttpRequestImpl(request, body, config.connectionString().entityPath());
+    HttpResponseImpl res = new HttpResponseImpl(requestId, transport(cc, message), rv);
+    dev.hybridrelay.core.RelayRequestHandler handler = config.requestHandler();
+    if (handler == null) {
+      log.info("Listener {}: no request handler installed; answering {} {} (request {}) with 501", id,
+          req.method(), req.pathForLog(), requestId);
+      res.setStatus(501);
+      completeQuietly(res, requestId);
+      return;
+    }
+    boolean done = false;
+    try {
+      handler.handle(req, res);
+      done = true;
+    } catch (Exception e) {
+      log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
+          req.pathForLog(), requestId, Redaction.text(e.getClass().getName() + ": " + e.getMessage()));
+      log.debug("Listener {}: request handler failure", id, e);
+    } finally {
+      if (done) {
+        completeQuietly(res, requestId);
+      } else {
+        res.fail();
+      }
+    }
+  }
+
+  private void completeQuietly(HttpResponseImpl res, String requestId) {
+    try {
+      res.complete();
+    } catch (IOException e) {
+      log.info("Listener {}: the response to HTTP request {} could not be sent: {}", id, requestId,
+          Redaction.text(e.getMessage()));
+      res.abort();
+    }
+  }
+}
