@@ -314,7 +314,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   /**
    * Sends the {@code accept} notification to {@code listener}. A listener whose control channel
    * closed before the notification could be written (it was closing while it was chosen) never saw
-   * the offer, so it goes to another open listener; 502 only when none is left.
+   * the offer, so it goes to another open listener; when none is left the sender gets 404, as if it
+   * had come a moment later.
    */
   private void offer(Rendezvous rv, String json, ControlChannelHandler listener,
       java.util.Set<ControlChannelHandler> tried) {
@@ -326,7 +327,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       }
       ControlChannelHandler next = rv.hc.pickListener(tried);
       if (next == null) {
-        rv.failSender(engine, 502, "The listener could not be notified of the connection.");
+        // the listener went away before it saw the offer: as if the sender came a moment later
+        rv.failSender(engine, 404, "There are no listeners connected for the endpoint.");
       } else {
         log.debug("Connection {}: listener {} closed before the offer; trying another", rv.trackingId,
             listener.trackingId());
