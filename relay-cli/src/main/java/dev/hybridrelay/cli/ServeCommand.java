@@ -134,6 +134,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--grace", paramLabel = "DURATION", description = "Shutdown grace period (default 5s).")
   String grace;
 
+  @Option(names = "--close-timeout", paramLabel = "DURATION",
+      description = "How long a side that sent its Close and half-closed TCP waits for the other side's Close (default 30s).")
+  String closeTimeout;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -265,6 +269,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (grace != null) {
       b.shutdownGracePeriod(duration("--grace", grace));
+    }
+    if (closeTimeout != null) {
+      b.closeTimeout(duration("--close-timeout", closeTimeout));
     }
   }
 
