@@ -28,10 +28,21 @@ final class CliProcess implements AutoCloseable {
 
   /** Starts {@code hybridrelay args}; {@code stdin} null means a pipe ({@link #stdin()}). */
   static CliProcess start(Path dir, String name, Path stdin, String... args) throws IOException {
+    return start(dir, name, stdin, List.of(), args);
+  }
+
+  /**
+   * Starts {@code hybridrelay args} in a JVM with the extra options {@code jvmArgs} (e.g. {@code
+   * -Djavax.net.ssl.trustStore=...}); {@code stdin} null means a pipe ({@link #stdin()}). The
+   * child sees no proxy environment variables, so only {@code --proxy} selects a proxy.
+   */
+  static CliProcess start(Path dir, String name, Path stdin, List<String> jvmArgs, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
     cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
@@ -41,6 +52,9 @@ final class CliProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().remove("HYBRIDRELAY_CONNECTION_STRING");
     pb.environment().remove("AZURE_BRIDGE_CONNECTIONSTRING");
+    for (String v : List.of("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY")) {
+      pb.environment().remove(v);
+    }
     if (stdin != null) {
       pb.redirectInput(stdin.toFile());
     }
