@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * never naming the target, its address or the exception.
  *
  * <h2>Log</h2>
- * One INFO line per request, as the TCP forwarders print one per connection:
+ * One INFO line per request on the logger {@code dev.hybridrelay.forward.HttpForwarder.requests}, as
+ * the TCP forwarders print one per connection:
  * {@code H-7 GET /orders/17 -> 200, 12 B in, 1.2 KiB out, 0.01 s}; errors add the cause:
  * {@code H-8 GET / -> 502 (target unreachable: Connection refused), 0 B in, 0 B out, 0.00 s}.
  * The path is logged without its query; headers, tokens and bodies never.
@@ -104,6 +105,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(HttpForwarder.class);
+  /** The per-request lines: {@code dev.hybridrelay.forward.HttpForwarder.requests}. */
+  private static final Logger requests = LoggerFactory.getLogger(HttpForwarder.class.getName() + ".requests");
   private static final int BUFFER = 64 * 1024;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -309,10 +312,10 @@ public final class HttpForwarder implements Closeable {
       }
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       if (cause == null) {
-        log.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
+        requests.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
             ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out), ForwardLog.duration(took));
       } else {
-        log.info("{} {} {} -> {} ({}), {} in, {} out, {}", id, request.method(), logPath,
+        requests.info("{} {} {} -> {} ({}), {} in, {} out, {}", id, request.method(), logPath,
             status == 0 ? "aborted" : status, cause, ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out),
             ForwardLog.duration(took));
       }
