@@ -57,7 +57,8 @@ class HttpForwarderTest {
   @BeforeAll
   static void start() throws Exception {
     relay = LocalRelayServer.builder().port(0).rule(RULE, KEY).autoCreate(true).build().start();
-    backend = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20));
+    backend = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().dynamicHttpsPort()
+        .containerThreads(20));
     backend.start();
   }
 
@@ -88,9 +89,13 @@ class HttpForwarderTest {
   }
 
   private void forward(URI target, Duration requestTimeout) throws Exception {
+    forward(target, requestTimeout, false);
+  }
+
+  private void forward(URI target, Duration requestTimeout, boolean insecure) throws Exception {
     hc = "web-" + HCS.incrementAndGet();
     RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
-    forwarder = HttpForwarder.builder(cs).target(target).requestTimeout(requestTimeout).build();
+    forwarder = HttpForwarder.builder(cs).target(target).requestTimeout(requestTimeout).insecure(insecure).build();
     forwarder.start();
     sender = RelayHttpSender.create(cs);
   }
@@ -268,5 +273,82 @@ class HttpForwarderTest {
     }
     assertThat(forwarder.stats().totalConnections()).isEqualTo(50);
     assertThat(forwarder.stats().failedConnections()).isZero();
+  }
+
+  @Test
+  void httpsTargetIsVerifiedUnlessInsecure() throws Exception {
+    backend.stubFor(get(urlEqualTo("/tls")).willReturn(aResponse().withStatus(200).withBody("over tls")));
+    URI target = URI.create("https://localhost:" + backend.httpsPort() + "/");
+    forward(target, Duration.ofSeconds(30));
+    HttpResponse<String> r = client.send(sender.newRequest("/tls").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("WireMock's self-signed certificate is not in the JDK trust store").isEqualTo(502);
+    assertThat(r.headers().firstValue("X-HybridRelay-Error")).hasValue("failed");
+    forwarder.close();
+
+    forward(target, Duration.ofSeconds(30), true);
+    r = client.send(sender.newRequest("/tls").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("over tls");
+  }
+
+  @Test
+  void aResponseBodyThatStallsIsCutNotPassedAsComplete() throws Exception {
+    // a backend that sends the head and 200 kB of a 400 kB body, then stalls: the first part commits
+    // the response, then the body idles past the forwarder's 1 s
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (ServerSocket stalling = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        try (java.net.Socket s = stalling.accept()) {
+          java.io.InputStream in = s.getInputStream();
+          int matched = 0;
+          while (matched < 4) { // read the request head
+            int c = in.read();
+            if (c < 0) {
+              return;
+            }
+            matched = (c == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (c == '\r' ? 1 : 0);
+          }
+          java.io.OutputStream out = s.getOutputStream();
+          out.write("HTTP/1.1 200 OK\r\nContent-Length: 400000\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(random(200_000, 5));
+          out.flush();
+          release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // the test asserts on the sender's side
+        }
+      }, "stalling-backend");
+      t.setDaemon(true);
+      t.start();
+      forward(URI.create("http://127.0.0.1:" + stalling.getLocalPort() + "/"), Duration.ofSeconds(1));
+      HttpResponse<InputStream> r = client.send(sender.newRequest("/stall").GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      assertThat(r.statusCode()).isEqualTo(200);
+      long got = 0;
+      boolean broken = false;
+      try (InputStream in = r.body()) {
+        byte[] buf = new byte[65536];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          got += n;
+        }
+      } catch (java.io.IOException e) {
+        broken = true;
+      }
+      assertThat(broken || got < 400_000).as("the sender must not get a complete-looking body").isTrue();
+      assertThat(broken).as("the sender's response is broken (connection dropped), got %d bytes", got).isTrue();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> forwarder.stats().failedConnections() == 1 && forwarder.stats().activeConnections() == 0);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void webSocketConnectsAreRefused() throws Exception {
+    forward("/", Duration.ofSeconds(30));
+    RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.hybridrelay.core.RelaySender.builder(cs).build().connect())
+        .isInstanceOf(dev.hybridrelay.core.RelayConnectException.class)
+        .hasMessageContaining("404");
   }
 }
