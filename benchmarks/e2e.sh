@@ -362,4 +362,5 @@ if [[ $TCP == 1 ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$HERE/plot.py" "$RESULTS/e2e-latest.csv" "$ROOT/src-site/resources/images/performance.png" \
     "$RESULTS/jmh-codec.json" || true
 fi
-log "done; results in $RESULTS (e2e-latest.csv, e2e-latest.json)"
+if [[ $TCP == 1 ]]; then LATEST=e2e-latest; else LATEST=e2e-http-latest; fi
+log "done; results in $RESULTS ($LATEST.csv, $LATEST.json)"

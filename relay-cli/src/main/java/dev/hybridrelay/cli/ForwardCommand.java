@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
  * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
  * hybridrelay forward -x "$CS" -L 5353U:dns                 # UDP: 127.0.0.1:5353 → hc dns, port name 5353U
  * hybridrelay forward -x "$CS" -T dns:10.0.0.2:5353U         # UDP: hc dns, port name 5353U → 10.0.0.2:5353
+ * hybridrelay forward -x "$CS" -H web:http/127.0.0.1:8080    # HTTP: https://{namespace}/web/… → http://127.0.0.1:8080/
  * hybridrelay forward -f forward.yml
  * </pre>
  */
@@ -45,7 +46,8 @@ import picocli.CommandLine.Option;
     description = {"Forwards TCP ports and Unix sockets over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
         "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target.",
-        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U)."},
+        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U).",
+        "HTTP, as azbridge: -H hc:http/host:port answers the relay's HTTP requests from a local web service."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  stopped normally",
         "  1  runtime failure (a local port could not be bound, a listener failed)",
