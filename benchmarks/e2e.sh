@@ -47,9 +47,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-  MODE=quick; HTTP_T=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
+  MODE=quick; HTTP_T=5; HTTP_WARM=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
 else
-  MODE=full; HTTP_T=15; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
+  MODE=full; HTTP_T=15; HTTP_WARM=20; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
 fi
 
 # Each tunnelled connection costs the relay two sockets (sender leg, listener leg), and the

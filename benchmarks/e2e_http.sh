@@ -2,13 +2,14 @@
 # One backend (nginx serving static files) is reached two ways: nginx as a 1-hop reverse proxy
 # (proxy_pass with a keep-alive upstream), and the relay's HTTP endpoint -> hybridrelay forward -H.
 # Measures small GETs with keep-alive (ab -k, 16 concurrent, after an unmeasured warm-up of each
-# path) and a 100 MiB download (curl, median of 3), in the same run.
+# path: HTTP_WARM seconds, so that the JVMs are past JIT compilation as in long-running use) and a
+# 100 MiB download (curl, two unmeasured, then the median of 5), in the same run.
 if [[ $HTTP == 1 ]]; then
   if ! command -v nginx >/dev/null || ! command -v ab >/dev/null || ! command -v curl >/dev/null \
      || [[ ! -f "$CLI_SRC" ]]; then
     log "HTTP section skipped: needs nginx, ab (apache2-utils), curl and relay-cli/target/hybridrelay.jar"
   else
-    log "HTTP: small GET req/s (ab -k -c 16, ${HTTP_T}s) and 100 MiB download, forward -H vs nginx proxy_pass"
+    log "HTTP: small GET req/s (ab -k -c 16, ${HTTP_WARM}s warm-up, ${HTTP_T}s) and 100 MiB download, forward -H vs nginx proxy_pass"
     [[ -f "$WORK/hybridrelay.jar" ]] || cp "$CLI_SRC" "$WORK/hybridrelay.jar"
     NGX="$WORK/nginx"; mkdir -p "$NGX/tmp" "$WORK/www"
     printf 'hello from the backend\n' > "$WORK/www/small.txt"
@@ -68,18 +69,20 @@ EOF
       awk '/^Failed requests/{f=$3} /^Non-2xx/{n=$3} END{print f+n}' "$out" >> "$WORK/ab-fail.txt"
       awk '/^Requests per second/{print $4}' "$out"
     }
-    dl_mibs() { # url [header] -> MiB/s, the median of 3
+    dl_mibs() { # url [header] -> MiB/s, the median of 5
       local r=() i
-      for i in 1 2 3; do
+      for i in 1 2 3 4 5; do
         if [[ $# -gt 1 ]]; then r+=("$(curl -s -o /dev/null -w '%{speed_download}' -H "$2" "$1")")
         else r+=("$(curl -s -o /dev/null -w '%{speed_download}' "$1")"); fi
       done
-      printf '%s\n' "${r[@]}" | sort -g | sed -n 2p | awk '{printf "%.1f", $1/1048576}'
+      printf '%s\n' "${r[@]}" | sort -g | sed -n 3p | awk '{printf "%.1f", $1/1048576}'
     }
-    ab_rps 5 "http://127.0.0.1:$P_NGX/small.txt" > /dev/null
-    ab_rps 5 "$H_URL/small.txt" "$H_AUTH" > /dev/null
-    curl -s -o /dev/null "http://127.0.0.1:$P_NGX/big.bin"
-    curl -s -o /dev/null -H "$H_AUTH" "$H_URL/big.bin"
+    ab_rps "$HTTP_WARM" "http://127.0.0.1:$P_NGX/small.txt" > /dev/null
+    ab_rps "$HTTP_WARM" "$H_URL/small.txt" "$H_AUTH" > /dev/null
+    for i in 1 2; do
+      curl -s -o /dev/null "http://127.0.0.1:$P_NGX/big.bin"
+      curl -s -o /dev/null -H "$H_AUTH" "$H_URL/big.bin"
+    done
     : > "$WORK/ab-fail.txt"
     metric http_nginx_rps "$(ab_rps "$HTTP_T" "http://127.0.0.1:$P_NGX/small.txt")"
     metric http_relay_rps "$(ab_rps "$HTTP_T" "$H_URL/small.txt" "$H_AUTH")"

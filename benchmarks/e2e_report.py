@@ -123,7 +123,7 @@ def main():
         row("http_rps", "Small GETs/s with keep-alive: relay HTTP endpoint → forward -H → backend (ab -k -c 16)",
             num(m, "http_relay_rps"), "req/s", "nginx proxy_pass, 1 hop", num(m, "http_nginx_rps"), "≥ 0.5×",
             lambda v, b, r: r >= 0.5 and num(m, "http_errors") == 0)
-        row("http_download", "100 MiB download through relay → forward -H (curl, median of 3)",
+        row("http_download", "100 MiB download through relay → forward -H (curl, median of 5)",
             num(m, "http_relay_dl_mibs"), "MiB/s", "nginx proxy_pass, 1 hop", num(m, "http_nginx_dl_mibs"),
             "≥ 0.8×", lambda v, b, r: r >= 0.8)
         row("http_fwd_rss", "forward -H RSS after the HTTP runs (info)", num(m, "http_fwd_rss_mib"), "MiB", "—",
