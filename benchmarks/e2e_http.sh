@@ -1,4 +1,4 @@
-# HTTP section of e2e.sh (sourced; uses its helpers and variables): forward -H vs nginx proxy_pass.
+# HTTP section of e2e.sh (sourced; uses its functions and variables): forward -H vs nginx proxy_pass.
 # One backend (nginx serving static files) is reached two ways: nginx as a 1-hop reverse proxy
 # (proxy_pass with a keep-alive upstream), and the relay's HTTP endpoint -> hybridrelay forward -H.
 # Measures small GETs with keep-alive (ab -k, 16 concurrent, after an unmeasured warm-up of each
