@@ -6,7 +6,7 @@
 # benchmarks/results/ (e2e-latest.csv/.json plus a timestamped copy). benchmarks/plot.py turns the
 # CSV into src-site/resources/images/performance.png.
 #
-# Usage: benchmarks/e2e.sh [--quick] [--no-ssh] [--no-jmh] [--chain cli|lib] [--idle N]
+# Usage: benchmarks/e2e.sh [--quick] [--no-ssh] [--no-jmh] [--no-http|--http-only] [--chain cli|lib] [--idle N]
 #   --quick     everything small (< 3 minutes); default is the full run
 #   --no-ssh    skip the ssh -L baseline (needs /usr/sbin/sshd and ssh)
 #   --no-jmh    skip the in-process JMH measures (bulk relay vs 1-hop proxy, pump B/op)
@@ -14,6 +14,8 @@
 #               lib: the same three roles from benchmarks.jar (ChainNode, library classes directly)
 #               default: cli when the CLI jar has serve and forward, else lib
 #   --idle N    number of idle tunnelled connections (default 10000, --quick 1000)
+#   --no-http   skip the HTTP section (forward -H against nginx proxy_pass; needs nginx, ab, curl)
+#   --http-only only the HTTP section (the TCP measures are skipped)
 #
 # Needs: java 17, iperf3, socat, (sshd + ssh), python3; benchmarks/target/benchmarks.jar built
 #   (from the repository root: mvn -B -q -pl benchmarks -am package -DskipTests).
@@ -25,6 +27,8 @@ ROOT="$(cd "$HERE/.." && pwd)"
 QUICK=0
 SSH=1
 JMH=1
+HTTP=1
+TCP=1
 CHAIN=""
 IDLE_N=""
 while [[ $# -gt 0 ]]; do
@@ -32,18 +36,20 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --no-ssh) SSH=0 ;;
     --no-jmh) JMH=0 ;;
+    --no-http) HTTP=0 ;;
+    --http-only) TCP=0; JMH=0 ;;
     --chain) CHAIN="$2"; shift ;;
     --idle) IDLE_N="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
 if [[ $QUICK == 1 ]]; then
-  MODE=quick; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
+  MODE=quick; HTTP_T=5; HTTP_WARM=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
 else
-  MODE=full; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
+  MODE=full; HTTP_T=15; HTTP_WARM=20; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
 fi
 
 # Each tunnelled connection costs the relay two sockets (sender leg, listener leg), and the
@@ -140,6 +146,7 @@ threads() { awk '/^Threads/{print $2}' "/proc/$1/status"; }
 log "mode=$MODE work=$WORK jar=$JAR"
 metric mode "$MODE"
 metric cores "$(nproc)"
+if [[ $TCP == 0 ]]; then metric sections http; fi
 metric loadavg_start "$(cut -d' ' -f1 /proc/loadavg)"
 
 # ---------------------------------------------------------------- targets of the traffic
@@ -242,6 +249,7 @@ for i in $(seq 1 100); do
   sleep 0.2
 done
 
+if [[ $TCP == 1 ]]; then
 # ---------------------------------------------------------------- bulk throughput (iperf3)
 log "iperf3 ${IPERF_T}s per path"
 metric iperf_direct_mibs "$(iperf_mibs "$P_IPERF")"
@@ -317,9 +325,12 @@ for k in idle_open idle_errors idle_open_seconds idle_probed idle_alive idle_thr
   metric "$k" "$(kv "$WORK/idle.txt" $k)"
 done
 metric idle_n "$IDLE_N"
+fi # TCP
+
+. "$HERE/e2e_http.sh"
 
 # ---------------------------------------------------------------- in-process JMH
-if [[ $JMH == 1 ]]; then
+if [[ $JMH == 1 && $TCP == 1 ]]; then
   log "JMH: in-process bulk (RELAY vs TCP_PROXY) and pump allocation"
   if [[ $QUICK == 1 ]]; then JQ=(-f 1 -wi 1 -i 2 -w 1s -r 2s); else JQ=(-f 1 -wi 2 -i 3 -w 2s -r 3s); fi
   java -jar "$JAR" ThroughputBenchmark "${JQ[@]}" -p transport=TCP_PROXY,RELAY -p payload=16777216 \
@@ -347,8 +358,9 @@ metric loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 # ---------------------------------------------------------------- table, CSV, JSON
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 python3 "$HERE/e2e_report.py" "$METRICS" "$RESULTS" "$STAMP"
-if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+if [[ $TCP == 1 ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
   /usr/bin/python3 "$HERE/plot.py" "$RESULTS/e2e-latest.csv" "$ROOT/src-site/resources/images/performance.png" \
     "$RESULTS/jmh-codec.json" || true
 fi
-log "done; results in $RESULTS (e2e-latest.csv, e2e-latest.json)"
+if [[ $TCP == 1 ]]; then LATEST=e2e-latest; else LATEST=e2e-http-latest; fi
+log "done; results in $RESULTS ($LATEST.csv, $LATEST.json)"

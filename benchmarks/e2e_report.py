@@ -116,6 +116,22 @@ def main():
         num(m, "jmh_streamCopy_alloc_b_per_op"), "B/op", "—", float("nan"), "0 B/op (< 1)",
         lambda v, b, r: v < 1.0, better="lower")
 
+    # HTTP: forward -H vs nginx proxy_pass to the same backend (e2e_http.sh)
+    http_rows = []
+    if "http_relay_rps" in m or "http_nginx_rps" in m:
+        first = len(rows)
+        row("http_rps", "Small GETs/s with keep-alive: relay HTTP endpoint → forward -H → backend (ab -k -c 16)",
+            num(m, "http_relay_rps"), "req/s", "nginx proxy_pass, 1 hop", num(m, "http_nginx_rps"), "≥ 0.5×",
+            lambda v, b, r: r >= 0.5 and num(m, "http_errors") == 0)
+        row("http_download", "100 MiB download through relay → forward -H (curl, median of 5)",
+            num(m, "http_relay_dl_mibs"), "MiB/s", "nginx proxy_pass, 1 hop", num(m, "http_nginx_dl_mibs"),
+            "≥ 0.8×", lambda v, b, r: r >= 0.8)
+        row("http_fwd_rss", "forward -H RSS after the HTTP runs (info)", num(m, "http_fwd_rss_mib"), "MiB", "—",
+            float("nan"), "info", None, better="lower")
+        http_rows = rows[first:]
+    if m.get("sections") == "http":
+        rows[:] = http_rows
+
     def fmt(x):
         if isinstance(x, float):
             if math.isnan(x):
@@ -135,7 +151,8 @@ def main():
                                  fmt(r["baseline_value"]), fmt(r["ratio"]), r["target"], r["status"]]) + " |")
     print()
     os.makedirs(out_dir, exist_ok=True)
-    base = os.path.join(out_dir, "e2e-%s-%s" % (m.get("mode", "run"), stamp))
+    base = os.path.join(out_dir, "e2e-%s%s-%s" % (m.get("mode", "run"), "-http" if m.get("sections") == "http" else "",
+                                                   stamp))
     with open(base + ".csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["key", "measure", "value", "unit", "baseline", "baseline_value",
                                           "ratio", "target", "better", "status"])
@@ -146,8 +163,9 @@ def main():
         json.dump({"stamp": stamp, "metrics": m,
                    "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                             for r in rows]}, f, indent=2, ensure_ascii=False)
-    shutil.copyfile(base + ".csv", os.path.join(out_dir, "e2e-latest.csv"))
-    shutil.copyfile(base + ".json", os.path.join(out_dir, "e2e-latest.json"))
+    latest = "e2e-http-latest" if m.get("sections") == "http" else "e2e-latest"
+    shutil.copyfile(base + ".csv", os.path.join(out_dir, latest + ".csv"))
+    shutil.copyfile(base + ".json", os.path.join(out_dir, latest + ".json"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ package dev.hybridrelay.cli;
 import ch.qos.logback.classic.Level;
 import com.sun.net.httpserver.HttpServer;
 import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.forward.HttpForwarder;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.server.LocalRelayServer;
@@ -39,6 +40,8 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
   static final String HYBRID_CONNECTION = "demo";
   static final String PORT_NAME = "web";
+  /** The hybrid connection of the HTTP path ({@code -H}); open to senders without a token. */
+  static final String HTTP_HYBRID_CONNECTION = "demo-http";
   static final int DEFAULT_PORT = 8080;
 
   @Option(names = "--port", paramLabel = "N",
@@ -58,6 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
     CliLogging.configure(verbose, false);
     if (!verbose) {
       CliLogging.setLevel("dev.hybridrelay", Level.WARN);
+      CliLogging.setLevel(HttpForwarder.class.getName() + ".requests", Level.INFO); // like the TCP lines
     }
     Demo demo = new Demo();
     try {
@@ -94,19 +98,21 @@ public final class DemoCommand implements Callable<Integer> {
     HttpServer web;
     RemoteForwarder remote;
     LocalForwarder local;
+    HttpForwarder http;
     boolean fellBack;
     final AtomicLong pagesServed = new AtomicLong();
 
     void start() throws IOException {
       String rule = "demo";
       relay = LocalRelayServer.builder().port(0).rule(rule, LocalRelayServer.Builder.randomKey()).autoCreate(true)
-          .build().start();
+          .hybridConnection(HTTP_HYBRID_CONNECTION, false).build().start();
       RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(rule, HYBRID_CONNECTION));
 
       web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       web.createContext("/", exchange -> {
         long n = pagesServed.incrementAndGet();
-        byte[] body = page(exchange.getRemoteAddress().toString(), n).getBytes(StandardCharsets.UTF_8);
+        boolean viaHttp = exchange.getRequestHeaders().containsKey("X-Forwarded-Prefix");
+        byte[] body = page(exchange.getRemoteAddress().toString(), n, viaHttp).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
         // one forwarded connection per page view, so that each shows up in the log
         exchange.getResponseHeaders().set("Connection", "close");
@@ -121,6 +127,9 @@ public final class DemoCommand implements Callable<Integer> {
       remote = RemoteForwarder.builder(cs).target(PORT_NAME, "127.0.0.1", web.getAddress().getPort())
           .events(status).build();
       remote.start();
+      http = HttpForwarder.builder(cs.withEntityPath(HTTP_HYBRID_CONNECTION))
+          .target(URI.create("http://127.0.0.1:" + web.getAddress().getPort() + "/")).build();
+      http.start();
 
       int wanted = port != null ? port : DEFAULT_PORT;
       local = localForwarder(cs, wanted, status);
@@ -145,6 +154,11 @@ public final class DemoCommand implements Callable<Integer> {
       return "http://127.0.0.1:" + local.localPort() + "/";
     }
 
+    /** The HTTP path: the relay's own HTTP endpoint, through the HTTP forwarder. */
+    String relayUrl() {
+      return "http://127.0.0.1:" + relay.port() + "/" + HTTP_HYBRID_CONNECTION + "/";
+    }
+
     @Override
     public void close() {
       if (local != null) {
@@ -152,6 +166,9 @@ public final class DemoCommand implements Callable<Integer> {
       }
       if (remote != null) {
         remote.close(Duration.ofSeconds(1));
+      }
+      if (http != null) {
+        http.close();
       }
       if (web != null) {
         web.stop(0);
@@ -175,8 +192,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (d.fellBack) {
       out.println("                    (port " + DEFAULT_PORT + " is taken, so a free port was chosen; use --port N)");
     }
+    out.println("  HTTP forwarder    hybrid connection '" + HTTP_HYBRID_CONNECTION + "' (HTTP requests) -> http://127.0.0.1:"
+        + webPort + "/");
     out.println();
-    out.println("Open " + d.url());
+    out.println("Open " + d.url() + "   (through the local forwarder)");
+    out.println("  or " + d.relayUrl() + "   (the relay's HTTP endpoint, through the HTTP forwarder: no client software)");
     out.println();
     out.println("Your request goes to the local forwarder, which opens a WebSocket to the relay as a sender.");
     out.println("The remote forwarder is listening on the relay; the relay splices the two WebSockets, the");
@@ -187,6 +207,9 @@ public final class DemoCommand implements Callable<Integer> {
         + "   (next to the service)");
     out.println("  hybridrelay forward -x \"$CS\" -L " + d.local.localPort() + "/" + PORT_NAME + ":" + HYBRID_CONNECTION
         + "   (where the clients are)");
+    out.println("Or, with no forwarder on the client side, HTTP straight to the relay:");
+    out.println("  hybridrelay forward -x \"$CS\" -H " + HTTP_HYBRID_CONNECTION + ":http/127.0.0.1:" + webPort
+        + "   (next to the service; clients call https://{namespace}/" + HTTP_HYBRID_CONNECTION + "/)");
     out.println();
     if (!selfTest) {
       out.println("Each connection is logged below. Press Ctrl-C to stop.");
@@ -194,19 +217,25 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private boolean selfTest(Demo d) {
-    String url = d.url();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    boolean tcp = fetch(client, d.url(), "local forwarder -> relay -> remote forwarder",
+        () -> d.remote.stats().totalConnections() >= 1 && d.local.stats().totalConnections() >= 1);
+    boolean http = fetch(client, d.relayUrl(), "relay (HTTP request) -> HTTP forwarder",
+        () -> d.http.stats().totalConnections() >= 1);
+    out.println(tcp && http ? "self-test passed: both paths work" : "self-test FAILED");
+    return tcp && http;
+  }
+
+  private boolean fetch(HttpClient client, String url, String path, java.util.function.BooleanSupplier counted) {
     try {
-      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10)).build();
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
           .build(), HttpResponse.BodyHandlers.ofString());
       String body = r.body();
       String headline = between(body, "<h1>", "</h1>");
       out.println("self-test: GET " + url + " -> " + r.statusCode() + " \"" + headline + "\"");
-      boolean ok = r.statusCode() == 200 && body.contains("came through the hybrid relay")
-          && d.remote.stats().totalConnections() >= 1 && d.local.stats().totalConnections() >= 1;
-      out.println(ok ? "self-test passed: the page came through local forwarder -> relay -> remote forwarder"
-          : "self-test FAILED");
+      boolean ok = r.statusCode() == 200 && body.contains("came through the hybrid relay") && counted.getAsBoolean();
+      out.println(ok ? "self-test: the page came through " + path : "self-test FAILED: " + path);
       return ok;
     } catch (IOException | RuntimeException e) {
       out.println("self-test FAILED: GET " + url + ": " + e);
@@ -225,8 +254,20 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   static String page(String seenFrom, long n) {
-    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Hybrid Relay demo</title></head><body>\n"
-        + "<h1>This page came through the hybrid relay</h1>\n"
+    return page(seenFrom, n, false);
+  }
+
+  static String page(String seenFrom, long n, boolean viaHttp) {
+    String head = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Hybrid Relay demo</title></head><body>\n"
+        + "<h1>This page came through the hybrid relay</h1>\n";
+    if (viaHttp) {
+      return head + "<p>Your browser sent a plain HTTP request to the <b>relay</b> itself. The relay handed it to the "
+          + "<b>HTTP forwarder</b> (<code>forward -H</code>), listening on the relay, which asked this web service and "
+          + "streamed the answer back. No forwarder runs on your side; the service only dialed out to the relay.</p>\n"
+          + "<p>This service saw the request come from " + escape(seenFrom) + " (the HTTP forwarder). Page " + n
+          + ", served at " + Instant.now() + ".</p>\n</body></html>\n";
+    }
+    return head
         + "<p>Your browser connected to the <b>local forwarder</b>. It opened a WebSocket to the <b>relay</b>; the "
         + "<b>remote forwarder</b>, listening on the relay, got the spliced connection and connected to this web "
         + "service. Neither forwarder accepted a connection from the other: both only dialed out to the relay.</p>\n"

@@ -1,9 +1,6 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.core.RelayAuthorizationException;
-import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayConnectionString;
-import dev.hybridrelay.core.RelayListenerEvents;
 import dev.hybridrelay.forward.ForwardOptions;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
@@ -41,6 +38,7 @@ import picocli.CommandLine.Option;
  * hybridrelay forward -x "$CS" -T myhc:rdp/10.0.0.5:3389     # edge side:  hc myhc, port name rdp → 10.0.0.5:3389
  * hybridrelay forward -x "$CS" -L 5353U:dns                 # UDP: 127.0.0.1:5353 → hc dns, port name 5353U
  * hybridrelay forward -x "$CS" -T dns:10.0.0.2:5353U         # UDP: hc dns, port name 5353U → 10.0.0.2:5353
+ * hybridrelay forward -x "$CS" -H web:http/127.0.0.1:8080    # HTTP: https://{namespace}/web/… → http://127.0.0.1:8080/
  * hybridrelay forward -f forward.yml
  * </pre>
  */
@@ -48,7 +46,8 @@ import picocli.CommandLine.Option;
     description = {"Forwards TCP ports and Unix sockets over a relay, compatible with azbridge.",
         "Cloud side: -L listens on a local port and forwards each connection through the relay.",
         "Edge side: -T listens on a hybrid connection and connects each relayed connection to a configured target.",
-        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U)."},
+        "UDP, as azbridge: a port number followed by U (-L 5353U:hc, -T hc:10.0.0.2:5353U; port name 5353U).",
+        "HTTP, as azbridge: -H hc:http/host:port answers the relay's HTTP requests from a local web service."},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  stopped normally",
         "  1  runtime failure (a local port could not be bound, a listener failed)",
@@ -76,6 +75,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       description = "Remote forward (edge side); repeatable. Default port name: the port number. "
           + "Also hc_name:[port_name/]local_socket for a Unix socket file.")
   List<String> remoteSpecs = new ArrayList<>();
+
+  @Option(names = {"-H", "--remote-http-forward"}, paramLabel = "hc_name:{http|https}/[host[/path]:]port",
+      description = "HTTP forward (edge side), as azbridge: HTTP requests to the hybrid connection go to the "
+          + "local web service (a reverse proxy). Default host: localhost.")
+  List<String> httpSpecs = new ArrayList<>();
+
+  @Option(names = "--http-timeout", paramLabel = "SECONDS",
+      description = "-H: seconds to wait for the service's response head (then 504). Default 50.")
+  Integer httpTimeoutSeconds;
 
   @Option(names = "-K", paramLabel = "RULE", description = "Shared access rule name (overrides the connection string's).")
   String keyName;
@@ -244,6 +252,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     for (String s : remoteSpecs) {
       plan.remoteRules.addAll(ForwardSpecs.parseRemoteList(s));
     }
+    for (String s : httpSpecs) {
+      plan.httpRules.add(HttpRules.parse(s));
+    }
+    if (httpTimeoutSeconds != null) {
+      if (httpTimeoutSeconds < 1) {
+        throw new ForwardConfigException("--http-timeout: must be at least 1 second, was " + httpTimeoutSeconds);
+      }
+      plan.httpTimeout = Duration.ofSeconds(httpTimeoutSeconds);
+    }
     validate(plan);
     return plan;
   }
@@ -270,11 +287,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   }
 
   private static void validate(ForwardPlan plan) throws ForwardConfigException {
-    if (plan.localRules.isEmpty() && plan.remoteRules.isEmpty()) {
-      throw new ForwardConfigException("nothing to forward: give -L and/or -T (or LocalForward/RemoteForward in -f)");
+    if (plan.localRules.isEmpty() && plan.remoteRules.isEmpty() && plan.httpRules.isEmpty()) {
+      throw new ForwardConfigException("nothing to forward: give -L, -T and/or -H (or LocalForward/RemoteForward in -f)");
     }
     boolean everyRuleHasItsOwn = plan.localRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()))
-        && plan.remoteRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()));
+        && plan.remoteRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()))
+        && plan.httpRules.stream().allMatch(r -> hasOwnConnectionString(plan, r.hybridConnection()));
     if ((plan.connectionString == null || plan.connectionString.isBlank()) && !everyRuleHasItsOwn) {
       throw new ForwardConfigException("no connection string: give -x, set AzureRelayConnectionString in the "
           + "configuration file, or set HYBRIDRELAY_CONNECTION_STRING");
@@ -285,6 +303,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     for (ForwardPlan.RemoteRule r : plan.remoteRules) {
       requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
     }
+    for (ForwardPlan.HttpRule r : plan.httpRules) {
+      requireEntity(connectionString(plan, r.hybridConnection()), r.hybridConnection(), r.origin());
+    }
+    HttpRules.validate(plan);
     for (ForwardPlan.LocalRule r : plan.localRules) {
       if (r.isUnixSocket()) {
         continue;
@@ -412,6 +434,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   /** The running forwarders. */
   static final class Running implements AutoCloseable {
     final List<RemoteForwarder> remotes = new ArrayList<>();
+    final List<dev.hybridrelay.forward.HttpForwarder> https = new ArrayList<>();
     final List<LocalForwarder> locals = new ArrayList<>();
     final List<UdpLocalForwarder> udpLocals = new ArrayList<>();
     private final CountDownLatch failed = new CountDownLatch(1);
@@ -456,6 +479,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (RemoteForwarder r : remotes) {
         r.close();
       }
+      https.forEach(dev.hybridrelay.forward.HttpForwarder::close);
       failed.countDown();
     }
   }
@@ -468,10 +492,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
-  private static dev.hybridrelay.core.RelayListener.Builder keepAlive(ForwardPlan plan,
-      dev.hybridrelay.core.RelayListener.Builder lb) {
-    return plan.keepAliveInterval == null ? lb : lb.keepAliveInterval(plan.keepAliveInterval);
-  }
 
   /** Starts every forwarder of the plan; on failure, stops those already started. */
   static Running start(ForwardPlan plan) throws StartException {
@@ -507,28 +527,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         RelayConnectionString cs = connectionStringForStart(plan, hc);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).strictPortNames(plan.strictPortNames)
-            .listenerCustomizer(lb -> keepAlive(plan, lb).proxy(proxy).events(new RelayListenerEvents() {
-              @Override
-              public void onConnecting(Throwable cause) {
-                if (cause != null) {
-                  log.warn("Listener for hybrid connection '{}' lost its connection to the relay ({}); reconnecting",
-                      hc, cause.getMessage());
-                }
-              }
-
-              @Override
-              public void onOnline() {
-                log.debug("Listener for hybrid connection '{}' is online", hc);
-              }
-
-              @Override
-              public void onOffline(Throwable cause) {
-                if (cause != null) {
-                  running.fail(cause instanceof RelayConnectException ? EXIT_REFUSED : EXIT_FAILURE,
-                      "Listener for hybrid connection '" + hc + "' stopped: " + cause.getMessage());
-                }
-              }
-            }));
+            .listenerCustomizer(lb -> ForwardListeners.events(plan, lb.proxy(proxy), hc, running));
         UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
           if (r.isUnixSocket()) {
@@ -538,18 +537,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           }
         }
         RemoteForwarder rf = b.build();
-        try {
-          rf.start();
-        } catch (RelayAuthorizationException ex) {
-          throw new StartException(EXIT_REFUSED, "The relay refused the credentials for listening on hybrid connection '"
-              + hc + "': " + ex.getMessage() + " — check the rule name and key, and that the rule has Listen rights", ex);
-        } catch (RelayConnectException ex) {
-          throw new StartException(ex.isTransient() && ex.statusCode() != 404 ? EXIT_FAILURE : EXIT_REFUSED,
-              "The relay refused listening on hybrid connection '" + hc + "': " + ex.getMessage(), ex);
-        } catch (IOException ex) {
-          throw new StartException(EXIT_FAILURE, "Could not listen on hybrid connection '" + hc + "': " + ex, ex);
-        }
+        ForwardListeners.start(hc, rf::start);
         running.remotes.add(rf);
+      }
+      for (ForwardPlan.HttpRule r : plan.httpRules) {
+        String hc = r.hybridConnection();
+        dev.hybridrelay.forward.HttpForwarder hf = HttpRules.forwarder(connectionStringForStart(plan, hc), r,
+            plan.httpTimeout, lb -> ForwardListeners.events(plan, lb.proxy(proxy), hc, running));
+        running.https.add(hf);
+        ForwardListeners.start(hc, hf::start);
       }
       for (ForwardPlan.LocalRule r : plan.localRules) {
         RelayConnectionString cs = connectionStringForStart(plan, r.hybridConnection());
@@ -599,6 +595,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       running.locals.forEach(l -> stats.add(l::stats));
       running.udpLocals.forEach(l -> stats.add(l::stats));
       running.remotes.forEach(r -> stats.add(r::stats));
+      running.https.forEach(r -> stats.add(r::stats));
       running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hybridrelay-forward-summary");
         t.setDaemon(true);

@@ -56,14 +56,14 @@ final class ForwardConfigFile extends ConfigReader {
       "ExitOnForwardFailure", "GatewayPorts", "KeepAliveInterval", "LocalForward", "LogLevel", "LogFileName",
       "RemoteForward");
   static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "WriteTimeout",
-      "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode");
+      "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode", "HttpTimeout");
   private static final List<String> TOP_KEYS = concat(AZBRIDGE_TOP_KEYS, OWN_TOP_KEYS);
   private static final List<String> LOCAL_BINDING_KEYS = List.of("BindAddress", "BindPort", "PortName",
       "BindLocalSocket", "HostName", "RemoteHostName", "NoAuthentication");
   private static final List<String> LOCAL_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
       LOCAL_BINDING_KEYS);
   private static final List<String> REMOTE_BINDING_KEYS = List.of("Host", "HostPort", "PortName", "LocalSocket",
-      "Http", "Insecure");
+      "Http", "Insecure", "Path");
   private static final List<String> REMOTE_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
       REMOTE_BINDING_KEYS);
   /** azbridge's older snake_case names whose PascalCase form is not just the words joined. */
@@ -206,6 +206,14 @@ final class ForwardConfigFile extends ConfigReader {
         case "WriteTimeout":
           plan.writeTimeout = seconds(v, key);
           break;
+        case "HttpTimeout": {
+          Duration d = seconds(v, key);
+          if (d.isZero()) {
+            throw error(line, key, "must be at least 1 second");
+          }
+          plan.httpTimeout = d;
+          break;
+        }
         case "StrictPortNames":
           plan.strictPortNames = bool(v, key);
           break;
@@ -337,13 +345,18 @@ final class ForwardConfigFile extends ConfigReader {
     String host = optionalString(m, "Host", path, a);
     Integer port = optionalInt(m, "HostPort", path, a, -65535, 65535);
     String socket = optionalString(m, "LocalSocket", path, a);
+    boolean insecure = optionalBool(m, "Insecure", path, a);
+    String prefix = optionalString(m, "Path", path, a);
     if (optionalBool(m, "Http", path, a)) {
-      throw error(m.keyLines.get(actualKey(m, "Http", a)), path + ".Http",
-          "HTTP forwarding (azbridge's -H) is not supported yet; forward the port as TCP instead");
+      httpBinding(m, path, hc, plan, portName, host, port, socket, insecure, prefix);
+      return;
     }
-    if (optionalBool(m, "Insecure", path, a)) {
+    if (insecure) {
       throw error(m.keyLines.get(actualKey(m, "Insecure", a)), path + ".Insecure",
-          "not supported: it applies to HTTPS forwarding (-H), which this tool does not do");
+          "applies only to an HTTP forward (Http: true with PortName: https)");
+    }
+    if (prefix != null) {
+      throw error(m.keyLines.get(actualKey(m, "Path", a)), path + ".Path", "applies only to an HTTP forward (Http: true)");
     }
     if (portName != null) {
       check(m, "PortName", path, a, s -> ForwardSpecs.checkPortName("", s));
@@ -373,6 +386,32 @@ final class ForwardConfigFile extends ConfigReader {
       return;
     }
     plan.remoteRules.add(new ForwardPlan.RemoteRule(hc, portName, h, port, origin));
+  }
+
+  /** {@code Http: true} (azbridge's -H in the file): PortName http or https is the scheme. */
+  private void httpBinding(MapNode m, String path, String hc, ForwardPlan plan, String portName, String host,
+      Integer port, String socket, boolean insecure, String prefix) throws ForwardConfigException {
+    Map<String, String> a = Map.of();
+    if (socket != null) {
+      throw error(m.keyLines.get(actualKey(m, "LocalSocket", a)), path + ".LocalSocket",
+          "an HTTP forward (Http: true) goes to Host and HostPort, not to a Unix socket");
+    }
+    String origin = where(m.line, path);
+    String scheme = "http";
+    if (portName != null) {
+      int line = m.keyLines.get(actualKey(m, "PortName", a));
+      scheme = HttpRules.checkScheme(where(line, path + ".PortName"), portName);
+    }
+    if (port != null && port <= 0) {
+      throw error(m.keyLines.get(actualKey(m, "HostPort", a)), path + ".HostPort", "must be 1-65535, was " + port);
+    }
+    if (host != null) {
+      check(m, "Host", path, a, s -> ForwardSpecs.checkHost("", s));
+    }
+    String p = HttpRules.checkPath(where(m.line, path + ".Path"), prefix);
+    int hostPort = port != null ? port : scheme.equals("https") ? 443 : 80;
+    plan.httpRules.add(new ForwardPlan.HttpRule(hc, scheme, host == null ? "localhost" : host, hostPort, p, insecure,
+        origin));
   }
 
   /** azbridge's per-entry {@code ConnectionString}: overrides the global one for this hybrid connection. */

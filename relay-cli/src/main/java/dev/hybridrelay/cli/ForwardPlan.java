@@ -77,6 +77,21 @@ final class ForwardPlan {
     }
   }
 
+  /**
+   * An HTTP forward ({@code -H hc:{http|https}/[host[/path]:]port}, or {@code Http: true} in the
+   * configuration): HTTP requests to {@code hybridConnection} go to {@code scheme://host:port/path}.
+   *
+   * @param path the prefix, starting and ending with {@code /}
+   * @param insecure azbridge's {@code Insecure}: do not verify an https target's certificate
+   */
+  record HttpRule(String hybridConnection, String scheme, String host, int port, String path, boolean insecure,
+      String origin) {
+    java.net.URI uri() {
+      String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+      return java.net.URI.create(scheme + "://" + h + ":" + port + path);
+    }
+  }
+
   String connectionString;
   String connectionStringOrigin;
   String sharedAccessKeyName;
@@ -113,4 +128,7 @@ final class ForwardPlan {
   final java.util.Set<String> anonymousHybridConnections = new java.util.HashSet<>();
   final List<LocalRule> localRules = new ArrayList<>();
   final List<RemoteRule> remoteRules = new ArrayList<>();
+  final List<HttpRule> httpRules = new ArrayList<>();
+  /** --http-timeout / HttpTimeout: the HTTP forwards' wait for a response head; null: the library's 50 s. */
+  Duration httpTimeout;
 }

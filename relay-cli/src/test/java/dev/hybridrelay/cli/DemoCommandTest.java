@@ -23,7 +23,10 @@ class DemoCommandTest {
     assertThat(code).as(out).isZero();
     assertThat(out).contains("Open http://127.0.0.1:")
         .containsPattern("self-test: GET http://127\\.0\\.0\\.1:\\d+/ -> 200 \"This page came through the hybrid relay\"")
-        .contains("self-test passed");
+        .containsPattern("self-test: GET http://127\\.0\\.0\\.1:\\d+/demo-http/ -> 200 \"This page came through the hybrid relay\"")
+        .contains("self-test: the page came through relay (HTTP request) -> HTTP forwarder")
+        .contains("-H demo-http:http/127.0.0.1:")
+        .contains("self-test passed: both paths work");
   }
 
   @Test

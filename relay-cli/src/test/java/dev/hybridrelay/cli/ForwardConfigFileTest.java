@@ -314,15 +314,47 @@ class ForwardConfigFileTest {
   }
 
   @Test
+  void httpForwardsAsAzbridgeWritesThem() throws Exception {
+    ForwardPlan p = read(String.join("\n",
+        "HttpTimeout: 7",
+        "RemoteForward:",
+        "  - RelayName: web",
+        "    Http: true",
+        "    PortName: https",
+        "    Host: intranet.example.com",
+        "    HostPort: 8443",
+        "    Insecure: true",
+        "  - RelayName: plain",
+        "    Http: true",
+        "    HostPort: 8080",
+        "    Path: /app",
+        "  - RelayName: tcp",
+        "    HostPort: 22",
+        ""));
+    assertThat(p.httpRules).hasSize(2);
+    assertThat(p.httpRules.get(0).uri()).hasToString("https://intranet.example.com:8443/");
+    assertThat(p.httpRules.get(0).insecure()).isTrue();
+    assertThat(p.httpRules.get(1).uri()).hasToString("http://localhost:8080/app/");
+    assertThat(p.httpRules.get(1).insecure()).isFalse();
+    assertThat(p.remoteRules).singleElement().extracting(ForwardPlan.RemoteRule::port).isEqualTo(22);
+    assertThat(p.httpTimeout).hasSeconds(7);
+    assertThat(error("RemoteForward:\n  - RelayName: web\n    Http: true\n    PortName: web\n    HostPort: 80\n"))
+        .startsWith("line 4: RemoteForward[0].PortName: the port name of an HTTP forward must be 'http' or 'https'");
+    assertThat(error("RemoteForward:\n  - RelayName: web\n    Http: true\n    LocalSocket: /run/a.sock\n"))
+        .startsWith("line 4: RemoteForward[0].LocalSocket: an HTTP forward (Http: true) goes to Host and HostPort");
+    assertThat(error("RemoteForward:\n  - RelayName: web\n    Path: /x\n    HostPort: 80\n"))
+        .startsWith("line 3: RemoteForward[0].Path: applies only to an HTTP forward");
+    assertThat(error("HttpTimeout: 0\n")).isEqualTo("line 1: HttpTimeout: must be at least 1 second");
+  }
+
+  @Test
   void azbridgeKeysThatAreNotSupportedAreErrorsOrWarnings() throws Exception {
     assertThat(error("LogFileName: forward.log\n")).isEqualTo("line 1: LogFileName: not supported: the tool logs to "
         + "standard error; redirect it, for example 2>>forward.log");
     assertThat(error("AddressFamily: inet6\n")).startsWith("line 1: AddressFamily: 'inet6' is not supported");
     assertThat(error("ClearAllForwardings: true\n")).startsWith("line 1: ClearAllForwardings: true is not supported");
-    assertThat(error("RemoteForward:\n  - RelayName: web\n    Http: true\n    HostPort: 80\n"))
-        .startsWith("line 3: RemoteForward[0].Http: HTTP forwarding (azbridge's -H) is not supported yet");
     assertThat(error("RemoteForward:\n  - RelayName: web\n    Insecure: yes\n    HostPort: 443\n"))
-        .startsWith("line 3: RemoteForward[0].Insecure: not supported");
+        .startsWith("line 3: RemoteForward[0].Insecure: applies only to an HTTP forward");
     assertThat(error("LogLevel: LOUD\n")).startsWith("line 1: LogLevel: must be one of QUIET, FATAL");
     assertThat(error("ConnectTimeout: 500\n")).isEqualTo("line 1: ConnectTimeout: must be 0-120, was 500");
     assertThat(read("ExitOnForwardFailure: false\n").warnings).singleElement().asString()

@@ -4,7 +4,8 @@
  * connection through the relay; {@link dev.hybridrelay.forward.RemoteForwarder} (edge side, {@code -T})
  * listens on a hybrid connection and connects each relayed connection to the configured
  * {@link dev.hybridrelay.forward.ForwardTarget} its port name selects. Both speak azbridge's connection
- * preamble, so either can pair with azbridge.
+ * preamble, so either can pair with azbridge. {@link dev.hybridrelay.forward.HttpForwarder} (edge side,
+ * {@code -H}) answers the hybrid connection's HTTP requests by forwarding them to a web service.
  *
  * <p>Every stream kind shares one non-blocking pump on the relay connection's I/O thread; what is
  * particular to a kind (binding, accepting, connecting) lives in its own internal class.

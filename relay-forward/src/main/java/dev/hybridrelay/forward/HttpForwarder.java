@@ -1,0 +1,644 @@
+package dev.hybridrelay.forward;
+
+import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelayHttpRequest;
+import dev.hybridrelay.core.RelayHttpResponse;
+import dev.hybridrelay.core.RelayListener;
+import dev.hybridrelay.core.internal.RelayUris;
+import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.HttpProxyHeaders;
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A reverse proxy from a hybrid connection's HTTP request mode to a local HTTP(S) service, like
+ * {@code azbridge -H hc:http/host:port}: a plain HTTPS client calls {@code https://{namespace}/{hc}/…},
+ * and this forwarder, a listener on the edge, sends each request to the target and streams the
+ * answer back.
+ *
+ * <pre>{@code
+ * HttpForwarder web = HttpForwarder.builder(connectionString)
+ *     .hybridConnection("shop")
+ *     .target(URI.create("http://127.0.0.1:8080/app/"))   // https: the JDK trust store; insecure(true) to skip it
+ *     .build();
+ * web.start();   // returns once the listener is online, or throws
+ * // https://{namespace}/shop/orders/17?x=1  ->  http://127.0.0.1:8080/app/orders/17?x=1
+ * }</pre>
+ *
+ * <h2>What is forwarded</h2>
+ * The request's method, the path below the hybrid connection (the name is stripped, as azbridge
+ * does) appended to the target's path, the query (without the relay's {@code sb-hc-…} parameters),
+ * the headers and the body. Connection-level headers ({@code Connection} and the headers it names,
+ * {@code Keep-Alive}, {@code Transfer-Encoding}, {@code TE}, {@code Trailer}, {@code Upgrade},
+ * {@code Proxy-*}) are dropped both ways; {@code Host} becomes the target's. Added toward the
+ * target: {@code X-Forwarded-For} (extended with the sender's address), {@code X-Forwarded-Host}
+ * (the sender's {@code Host}), {@code X-Forwarded-Proto} ({@code https}, or {@code http} for a relay
+ * without TLS), {@code X-Forwarded-Prefix} ({@code /hc}); {@code Via} is extended with
+ * {@code 1.1 hybridrelay} both ways. Repeated response headers are joined with {@code ", "}
+ * (the relay protocol carries one value per name).
+ *
+ * <h2>Bodies and memory</h2>
+ * Both bodies stream. A request body that ends within 64 KiB is sent with {@code Content-Length};
+ * a longer one is sent chunked as it arrives. The response body is copied through a 64 KiB buffer
+ * as the target sends it; the relay connection's backpressure slows the target. Per request, memory
+ * stays around 64 KiB plus the HTTP client's and the listener's bounded buffers, whatever the size.
+ *
+ * <h2>Failures</h2>
+ * The sender gets {@code 502 Bad Gateway} when the target cannot be reached (refused, unknown host,
+ * TLS failure, the connection broke before the response head), {@code 504 Gateway Timeout} when the
+ * connect takes longer than {@link Builder#connectTimeout connectTimeout} (10 s) or the response
+ * head does not arrive within {@link Builder#requestTimeout requestTimeout} (50 s; below the relay's
+ * own 60 s, so the answer says which side waited). A response body that moves no byte for
+ * {@code requestTimeout} is cut: the relay then drops the sender's connection, so a truncated
+ * download never passes as complete. A target that is not an HTTP/1.1 server, or a request the HTTP
+ * client refuses (a header value it rejects), gives 502 or 400. The error answers are plain text,
+ * never naming the target, its address or the exception.
+ *
+ * <h2>Log</h2>
+ * One INFO line per request on the logger {@code dev.hybridrelay.forward.HttpForwarder.requests}, as
+ * the TCP forwarders print one per connection:
+ * {@code H-7 GET /orders/17 -> 200, 12 B in, 1.2 KiB out, 0.01 s}; errors add the cause:
+ * {@code H-8 GET / -> 502 (target unreachable: Connection refused), 0 B in, 0 B out, 0.00 s}.
+ * The path is logged without its query; headers, tokens and bodies never.
+ *
+ * <h2>Threads and limits</h2>
+ * Requests run on the listener's request threads ({@code hybridrelay-listener-N-http-…}), at most
+ * {@link Builder#maxConcurrentRequests maxConcurrentRequests} (64) at once, further requests queue
+ * in the listener (1,024) and beyond that get 503. The HTTP client uses daemon threads
+ * {@code hybridrelay-http-forward-N} and keeps connections to the target alive between requests.
+ * A daemon thread {@code hybridrelay-http-forward-watchdog} cuts idle response bodies. All methods
+ * are thread-safe. WebSocket connections to this hybrid connection are refused (404).
+ */
+public final class HttpForwarder implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(HttpForwarder.class);
+  /** The per-request lines: {@code dev.hybridrelay.forward.HttpForwarder.requests}. */
+  private static final Logger requests = LoggerFactory.getLogger(HttpForwarder.class.getName() + ".requests");
+  private static final int BUFFER = 64 * 1024;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final RelayConnectionString connectionString;
+  private final String hybridConnection;
+  private final URI target;
+  private final String targetBase;
+  private final boolean insecure;
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
+  private final int maxConcurrentRequests;
+  private final Consumer<RelayListener.Builder> listenerCustomizer;
+  private final String proto;
+  private final HttpClient client;
+  private final ScheduledExecutorService watchdog;
+  private final Map<Exchange, Boolean> streaming = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicLong total = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong bytesIn = new AtomicLong();
+  private final AtomicLong bytesOut = new AtomicLong();
+  private final Object lock = new Object();
+  private RelayListener listener;
+  private boolean closed;
+
+  private HttpForwarder(Builder b) {
+    this.connectionString = b.connectionString;
+    this.hybridConnection = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
+    if (hybridConnection == null) {
+      throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
+          + "EntityPath=... to the connection string");
+    }
+    if (b.target == null) {
+      throw new IllegalArgumentException("No target for hybrid connection '" + hybridConnection
+          + "': call target(URI.create(\"http://host:port/\"))");
+    }
+    this.target = b.target;
+    String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
+    this.targetBase = target.getScheme().toLowerCase(Locale.ROOT) + "://" + target.getRawAuthority()
+        + (path.endsWith("/") ? path : path + "/");
+    this.insecure = b.insecure;
+    this.connectTimeout = b.connectTimeout;
+    this.requestTimeout = b.requestTimeout;
+    this.maxConcurrentRequests = b.maxConcurrentRequests;
+    this.listenerCustomizer = b.listenerCustomizer;
+    this.proto = RelayUris.webSocketScheme(connectionString).equals("ws") ? "http" : "https";
+    int n = INSTANCES.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "hybridrelay-http-forward-" + n + "-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    HttpClient.Builder cb = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).executor(executor);
+    if (insecure) {
+      cb.sslContext(trustAll());
+    }
+    this.client = cb.build();
+    this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "hybridrelay-http-forward-watchdog-" + n);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(String connectionString) {
+    return new Builder(RelayConnectionString.parse(connectionString));
+  }
+
+  /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
+  public static Builder builder(RelayConnectionString connectionString) {
+    return new Builder(Objects.requireNonNull(connectionString, "connectionString"));
+  }
+
+  /**
+   * Opens the relay listener and returns once it is online.
+   *
+   * @throws dev.hybridrelay.core.RelayAuthorizationException if the relay refused the credentials
+   * @throws dev.hybridrelay.core.RelayConnectException if the relay refused otherwise (no such hybrid connection)
+   * @throws IOException on network failure or timeout
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() throws IOException {
+    RelayListener l;
+    synchronized (lock) {
+      if (closed || listener != null) {
+        throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
+      }
+      RelayListener.Builder lb = RelayListener.builder(connectionString)
+          .entityPath(hybridConnection)
+          .maxConcurrentRequests(maxConcurrentRequests)
+          .acceptHandler(request -> {
+            request.reject(404, "This hybrid connection forwards HTTP requests only");
+            return false;
+          })
+          .requestHandler(this::handle);
+      if (listenerCustomizer != null) {
+        listenerCustomizer.accept(lb);
+      }
+      l = lb.build();
+      listener = l;
+    }
+    try {
+      l.open();
+    } catch (IOException | RuntimeException e) {
+      try {
+        l.close();
+      } catch (IOException ignored) {
+        // reporting the open failure
+      }
+      synchronized (lock) {
+        listener = null;
+      }
+      throw e;
+    }
+    long period = Math.max(100, Math.min(1000, requestTimeout.toMillis() / 4));
+    watchdog.scheduleWithFixedDelay(this::cutIdle, period, period, TimeUnit.MILLISECONDS);
+    log.info("Forwarding HTTP requests on hybrid connection '{}' to {}{}", hybridConnection, targetBase,
+        insecure ? " (certificate not verified)" : "");
+  }
+
+  private void handle(RelayHttpRequest request, RelayHttpResponse response) throws IOException {
+    long started = System.nanoTime();
+    String id = "H-" + ids.incrementAndGet();
+    String path = request.path();
+    int q = path.indexOf('?');
+    String logPath = q >= 0 ? path.substring(0, q) : path;
+    active.incrementAndGet();
+    Exchange x = new Exchange(request.body());
+    String cause = null;
+    int status = 0;
+    try {
+      HttpResponse<InputStream> r;
+      try {
+        r = client.send(buildRequest(request, x), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (HttpConnectTimeoutException e) {
+        status = error(response, 504, "timeout", "The service behind the relay did not accept the connection in time.");
+        cause = "connect timeout after " + ForwardLog.duration(connectTimeout);
+        return;
+      } catch (HttpTimeoutException e) {
+        status = error(response, 504, "timeout", "The service behind the relay did not answer in time.");
+        cause = "no response head within " + ForwardLog.duration(requestTimeout);
+        return;
+      } catch (ConnectException e) {
+        status = error(response, 502, "unreachable", "The service behind the relay cannot be reached.");
+        cause = "target unreachable: " + describe(e);
+        return;
+      } catch (BadRequest e) {
+        status = error(response, 400, "bad_request", e.getMessage());
+        cause = "bad request: " + e.getMessage();
+        return;
+      } catch (IllegalArgumentException e) {
+        status = error(response, 400, "bad_request", "The request cannot be forwarded (an invalid header or method).");
+        cause = "bad request: " + e.getMessage();
+        return;
+      } catch (IOException e) {
+        if (x.requestBodyFailed) {
+          throw e; // the sender's connection broke: nobody to answer
+        }
+        status = error(response, 502, "failed", "The service behind the relay failed to answer.");
+        cause = "target failed: " + describe(e);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      status = r.statusCode();
+      response.setStatus(status);
+      HttpProxyHeaders.response(r.headers().map(), (k, v) -> response.headers().put(k, v));
+      x.startStreaming(r.body());
+      streaming.put(x, Boolean.TRUE);
+      try (InputStream in = r.body(); OutputStream out = response.body()) {
+        byte[] buf = new byte[BUFFER];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          x.touch();
+          out.write(buf, 0, n);
+          x.touch();
+          x.out += n;
+          bytesOut.addAndGet(n);
+        }
+      } catch (IOException e) {
+        cause = x.idleCut ? "response body idle for " + ForwardLog.duration(requestTimeout) + ", cut"
+            : "response body broken: " + describe(e);
+        throw e;
+      } finally {
+        streaming.remove(x);
+      }
+    } catch (RuntimeException | IOException e) {
+      if (cause == null) {
+        cause = describe(e);
+      }
+      throw e;
+    } finally {
+      active.decrementAndGet();
+      total.incrementAndGet();
+      bytesIn.addAndGet(x.in());
+      if (cause != null) {
+        failed.incrementAndGet();
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      if (cause == null) {
+        requests.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
+            ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out), ForwardLog.duration(took));
+      } else {
+        requests.info("{} {} {} -> {} ({}), {} in, {} out, {}", id, request.method(), logPath,
+            status == 0 ? "aborted" : status, cause, ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out),
+            ForwardLog.duration(took));
+      }
+    }
+  }
+
+  private HttpRequest buildRequest(RelayHttpRequest request, Exchange x) throws IOException {
+    String rel = request.path();
+    URI uri;
+    try {
+      uri = URI.create(targetBase + (rel.startsWith("/") ? rel.substring(1) : rel));
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("The request target is not a valid URI path.");
+    }
+    HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(requestTimeout);
+    InetSocketAddress remote = request.remoteAddress();
+    String ip = remote == null ? null : remote.getAddress() != null ? remote.getAddress().getHostAddress()
+        : remote.getHostString();
+    HttpProxyHeaders.request(request.headers(), ip, proto, "/" + hybridConnection, rb::header);
+    byte[] first;
+    try {
+      first = x.body.readNBytes(BUFFER);
+    } catch (IOException e) {
+      x.requestBodyFailed = true;
+      throw e;
+    }
+    HttpRequest.BodyPublisher body;
+    if (first.length == 0) {
+      body = HttpRequest.BodyPublishers.noBody();
+    } else if (first.length < BUFFER) {
+      body = HttpRequest.BodyPublishers.ofByteArray(first);
+    } else {
+      InputStream rest = new SequenceInputStream(new ByteArrayInputStream(first), x.body);
+      body = HttpRequest.BodyPublishers.ofInputStream(() -> rest);
+    }
+    return rb.method(request.method(), body).build();
+  }
+
+  private static int error(RelayHttpResponse response, int status, String kind, String message) throws IOException {
+    response.setStatus(status);
+    response.headers().put("Content-Type", "text/plain; charset=utf-8");
+    response.headers().put("Via", HttpProxyHeaders.VIA);
+    response.headers().put("X-HybridRelay-Error", kind);
+    try (OutputStream out = response.body()) {
+      out.write((status + " " + (status == 502 ? "Bad Gateway" : status == 504 ? "Gateway Timeout" : "Bad Request")
+          + ": " + message + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return status;
+  }
+
+  private static String describe(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && (c.getMessage() == null || c.getMessage().isBlank())) {
+      c = c.getCause();
+    }
+    String m = c.getMessage();
+    return m == null || m.isBlank() ? c.getClass().getSimpleName() : m;
+  }
+
+  private void cutIdle() {
+    long limit = requestTimeout.toNanos();
+    long now = System.nanoTime();
+    for (Exchange x : streaming.keySet()) {
+      if (now - x.lastProgress > limit) {
+        x.cut();
+      }
+    }
+  }
+
+  private static SSLContext trustAll() {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
+    }
+  }
+
+  /** The hybrid connection this forwarder listens on. */
+  public String hybridConnection() {
+    return hybridConnection;
+  }
+
+  /** The target, as configured. */
+  public URI target() {
+    return target;
+  }
+
+  /** Whether the relay listener is online now. */
+  public boolean isOnline() {
+    RelayListener l;
+    synchronized (lock) {
+      l = listener;
+    }
+    return l != null && l.isOnline();
+  }
+
+  /**
+   * The counters: requests in progress ({@code activeConnections}), requests done, requests that
+   * failed (an error answer from the forwarder or a broken body); request body bytes from the relay,
+   * response body bytes to it. {@code refusedConnections} is always 0.
+   */
+  public ForwardStats stats() {
+    return new ForwardStats(active.get(), total.get(), 0, failed.get(), bytesOut.get(), bytesIn.get());
+  }
+
+  /** Closes the listener; requests in progress are cut. Idempotent. */
+  @Override
+  public void close() {
+    RelayListener l;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      l = listener;
+    }
+    watchdog.shutdownNow();
+    if (l != null) {
+      try {
+        l.close();
+      } catch (IOException e) {
+        log.debug("Closing the listener of hybrid connection '{}' failed: {}", hybridConnection, e.toString());
+      }
+    }
+    streaming.keySet().forEach(Exchange::cut);
+  }
+
+  @Override
+  public String toString() {
+    return "HttpForwarder[" + hybridConnection + " -> " + targetBase + "]";
+  }
+
+  /** A request target the HTTP client cannot send. */
+  private static final class BadRequest extends IOException {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** One request in progress: the counted request body, the response body being copied. */
+  private static final class Exchange {
+    final CountingInputStream body;
+    volatile long lastProgress = System.nanoTime();
+    volatile boolean idleCut;
+    volatile InputStream responseBody;
+    volatile boolean requestBodyFailed;
+    long out;
+
+    Exchange(InputStream requestBody) {
+      this.body = new CountingInputStream(requestBody);
+    }
+
+    long in() {
+      return body.count;
+    }
+
+    void touch() {
+      lastProgress = System.nanoTime();
+    }
+
+    void startStreaming(InputStream in) {
+      responseBody = in;
+      touch();
+    }
+
+    void cut() {
+      idleCut = true;
+      InputStream in = responseBody;
+      if (in != null) {
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // cutting anyway
+        }
+      }
+    }
+  }
+
+  private static final class CountingInputStream extends FilterInputStream {
+    volatile long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+
+  /** Accepts every certificate and host name: only for {@link Builder#insecure(boolean) insecure(true)}. */
+  private static final class TrustAll extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
+  /** Configures an {@link HttpForwarder}. */
+  public static final class Builder {
+    private final RelayConnectionString connectionString;
+    private String hybridConnection;
+    private URI target;
+    private boolean insecure;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(50);
+    private int maxConcurrentRequests = 64;
+    private Consumer<RelayListener.Builder> listenerCustomizer;
+
+    private Builder(RelayConnectionString connectionString) {
+      this.connectionString = connectionString;
+    }
+
+    /** The hybrid connection to listen on (default: the connection string's {@code EntityPath}). */
+    public Builder hybridConnection(String name) {
+      this.hybridConnection = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * The service: {@code http://host:port/[path/]} or {@code https://…}. Its path is the prefix that
+     * each request's path below the hybrid connection is appended to.
+     *
+     * @throws IllegalArgumentException if the scheme is not http or https, or there is no host, or
+     *     the URI has a query or fragment
+     */
+    public Builder target(URI target) {
+      Objects.requireNonNull(target, "target");
+      String s = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+      if (!s.equals("http") && !s.equals("https")) {
+        throw new IllegalArgumentException("The HTTP target must be an http:// or https:// URI, was scheme '" + s + "'");
+      }
+      if (target.getHost() == null) {
+        throw new IllegalArgumentException("The HTTP target has no host: " + target);
+      }
+      if (target.getRawQuery() != null || target.getRawFragment() != null) {
+        throw new IllegalArgumentException("The HTTP target cannot have a query or fragment: " + target);
+      }
+      this.target = target;
+      return this;
+    }
+
+    /** Skips certificate and host name verification of an https target (azbridge's {@code Insecure}). Default false. */
+    public Builder insecure(boolean insecure) {
+      this.insecure = insecure;
+      return this;
+    }
+
+    /** How long connecting to the target may take before the sender gets 504 (default 10 s). */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * How long the target may take to send the response head (then 504), and how long a response
+     * body may stay idle before it is cut. Default 50 s.
+     */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    /** Requests forwarded at once (default 64); see the class documentation. */
+    public Builder maxConcurrentRequests(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("maxConcurrentRequests <= 0: " + max);
+      }
+      this.maxConcurrentRequests = max;
+      return this;
+    }
+
+    /** Adjusts the relay listener (keep-alive interval, events) before it is built. */
+    public Builder listenerCustomizer(Consumer<RelayListener.Builder> customizer) {
+      this.listenerCustomizer = customizer;
+      return this;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+
+    /** Builds the forwarder; call {@link HttpForwarder#start()} next. */
+    public HttpForwarder build() {
+      return new HttpForwarder(this);
+    }
+  }
+}
