@@ -14,6 +14,7 @@ cp "$ROOT/relay-cli/target/hybridrelay.jar" "$WORK/hybridrelay.jar"
 cp "$HERE/target/benchmarks.jar" "$WORK/benchmarks.jar"
 cp "$ROOT/relay-cli/src/main/bin/hybridrelay" "$WORK/hybridrelay"
 CLI_JAR="$WORK/hybridrelay.jar"
+if [[ -n "${OLD_JAR:-}" ]]; then cp "$OLD_JAR" "$WORK/old.jar"; fi
 BENCH_JAR="$WORK/benchmarks.jar"
 LAUNCHER="$WORK/hybridrelay"
 # a private archive cache: the measurement never reuses (or pollutes) the user's
@@ -100,7 +101,13 @@ stop() { # name
 #   cds       bin/hybridrelay with its archive (primed before the measurement)
 #   cdsc1     cds, and only the C1 compiler (-XX:TieredStopAtLevel=1)
 #   custom:   bin/hybridrelay without defaults and CDS, JVM options from $VARIANT_OPTS_<name>
+#   NAME@old  setting NAME with the jar given as OLD_JAR (a before/after comparison in one run)
 hr_cmd() {
+  if [[ "$1" == *@old ]]; then
+    hr_cmd "${1%@old}"
+    HR=(env "HYBRIDRELAY_JAR=$WORK/old.jar" "${HR[@]}")
+    return
+  fi
   case "$1" in
     default) HR=(env HYBRIDRELAY_DEFAULTS=0 HYBRIDRELAY_CDS=0 "$LAUNCHER") ;;
     launcher) HR=(env HYBRIDRELAY_CDS=0 "$LAUNCHER") ;;

@@ -131,7 +131,7 @@ run_variant() { # name [nmt]
 }
 
 for v in $VARIANTS; do
-  if [[ "$v" == cds* ]] && [[ ! -d "$HYBRIDRELAY_CACHE" ]]; then
+  if [[ "$v" == cds* ]]; then
     # create the archives first (one short run of each role), as a user's first run does
     hr_cmd cds
     p=$(free_port)
