@@ -14,6 +14,8 @@
 # run. Writes benchmarks/results/startup-latest.json (and a timestamped copy); prints a table.
 #
 # Usage: benchmarks/startup.sh [--reps N] [--variants "default launcher cds"] [--conns N] [--quick]
+#                              [--no-workload] [--no-baselines]
+# Settings (VARIANTS): see hr_cmd in benchmarks/chain-common.sh; OLD_JAR=path adds NAME@old settings.
 # Needs: relay-cli/target/hybridrelay.jar and benchmarks/target/benchmarks.jar built, python3,
 #   socat; sshd + ssh for the ssh -L baseline (skipped without).
 set -euo pipefail
@@ -22,12 +24,16 @@ VARIANTS="default launcher cds"
 CONNS=4
 COLD_S=30
 STEADY_S=10
+WORKLOAD=1
+BASELINES=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --reps) REPS="$2"; shift ;;
     --variants) VARIANTS="$2"; shift ;;
     --conns) CONNS="$2"; shift ;;
     --quick) REPS=1; COLD_S=10; STEADY_S=5 ;;
+    --no-workload) WORKLOAD=0 ;;
+    --no-baselines) BASELINES=0 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -45,6 +51,7 @@ WINDOWS="0-1,0-5,0-$COLD_S"
 
 workload() { # prefix port: cold windows, then steady state on the same processes
   local pre=$1 port=$2
+  [[ $WORKLOAD == 1 ]] || return 0
   $COLD rr "$port" "$COLD_S" "$CONNS" 64 "$WINDOWS" > "$WORK/rr-cold.txt"
   $COLD rr "$port" "$STEADY_S" "$CONNS" 64 "0-$STEADY_S" > "$WORK/rr-steady.txt"
   local w
@@ -110,6 +117,7 @@ done
 
 # baselines, started the same way: a three-hop socat chain, and ssh -L
 for r in $(seq 1 "$REPS"); do
+  [[ $BASELINES == 1 ]] || break
   log "socat rep $r"
   P1=$(free_port); P2=$(free_port); P3=$(free_port)
   t0=$(now_ms)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Table of benchmarks/startup.sh results: medians over the repetitions, ratios to the same tool's
-steady state and to socat's steady state of the same run. Usage: startup_report.py startup-latest.json"""
+"""Table of benchmarks/startup.sh results: medians over the repetitions; ratios to the same tool's
+steady state (and Online to --version) are medians of per-repetition ratios, ratios to socat are
+ratios of the medians of the same run. Usage: startup_report.py startup-latest.json"""
 import json
 import re
 import statistics
@@ -21,6 +22,13 @@ for k, v in d.items():
 def med(t, metric):
     x = vals.get((t, metric))
     return statistics.median(x) if x else float("nan")
+
+
+def ratio(t, a, b, bt=None):
+    """Median over the repetitions of a/b, each pair from the same repetition (bt: b from that tool)."""
+    xs, ys = vals.get((t, a), []), vals.get((bt or t, b), [])
+    r = [x / y for x, y in zip(xs, ys) if y]
+    return statistics.median(r) if r else float("nan")
 
 
 def f(x, fmt="%.0f"):
@@ -45,9 +53,11 @@ for t in order:
     ver, onl = med(t, "version_ms"), med(t, "fwdT_online_ms")
     listening = med(t, "listening_ms")
     row = [t, f(ver), f(med(t, "serve_listening_ms")), f(onl if onl == onl else listening),
-           f(onl / ver, "%.2f"), f(med(t, "fwdL_listening_ms")), f(med(t, "first_byte_ms")),
-           f(med(t, "first1s_per_s") / st, "%.2f"), f(med(t, "first5s_per_s") / st, "%.2f"),
-           f(med(t, "first%ds_per_s" % cold_s) / st, "%.2f"),
+           f(ratio(t, "fwdT_online_ms", "version_ms"), "%.2f"), f(med(t, "fwdL_listening_ms")),
+           f(med(t, "first_byte_ms")),
+           f(ratio(t, "first1s_per_s", "steady_per_s"), "%.2f"),
+           f(ratio(t, "first5s_per_s", "steady_per_s"), "%.2f"),
+           f(ratio(t, "first%ds_per_s" % cold_s, "steady_per_s"), "%.2f"),
            f(med(t, "first1s_per_s") / socat_steady, "%.2f"),
            f(med(t, "first5s_per_s") / socat_steady, "%.2f"), f(st), f(st / socat_steady, "%.2f"),
            "%s/%s" % (f(med(t, "first5s_p50_us")), f(med(t, "first5s_p99_us"))),
