@@ -17,7 +17,7 @@
 #
 # Usage: benchmarks/footprint.sh [--variants "default launcher"] [--nmt "default launcher"] [--short N]
 #                                [--bulk BYTES]
-#                                [--idle-max S]
+#                                [--idle-max S] [--no-baselines]
 # Settings (VARIANTS): see hr_cmd in benchmarks/chain-common.sh.
 set -euo pipefail
 VARIANTS="default launcher"
@@ -25,6 +25,7 @@ NMT=0
 SHORT_N=10000
 BULK=1G
 IDLE_MAX=60
+BASELINES=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --variants) VARIANTS="$2"; shift ;;
@@ -32,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --short) SHORT_N="$2"; shift ;;
     --bulk) BULK="$2"; shift ;;
     --idle-max) IDLE_MAX="$2"; shift ;;
+    --no-baselines) BASELINES=0 ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -148,6 +150,8 @@ if [[ $NMT == 1 ]]; then
 fi
 
 # baselines: socat (one hop per direction, as a forwarder) and ssh -L carry the same load
+if [[ $BASELINES == 0 ]]; then SSH_L=(); fi
+if [[ $BASELINES == 1 ]]; then
 log "baseline socat"
 pb=$(free_port); pe=$(free_port)
 start socatB socat TCP-LISTEN:"$pb",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P_IPERF"
@@ -156,6 +160,7 @@ wait_port "$pb"; wait_port "$pe"
 ROLES="socatB"
 load_and_idle socat "$pb" "$pe"
 stop socatB; stop socatE
+fi
 if [[ ${#SSH_L[@]} -gt 0 ]]; then
   log "baseline ssh -L"
   pb=$(free_port); pe=$(free_port)
