@@ -48,6 +48,7 @@ start_targets
 start_sshd
 
 WINDOWS="0-1,0-5,0-$COLD_S"
+since() { [[ "$1" =~ ^[0-9]+$ ]] && echo $(( $1 - $2 )) || echo nan; }
 
 workload() { # prefix port: cold windows, then steady state on the same processes
   local pre=$1 port=$2
@@ -104,10 +105,9 @@ for v in $VARIANTS; do
     t0=$(now_ms)
     start fwdT "${HR[@]}" "${FWD[@]}" -T "echo:bench/127.0.0.1:$P_ECHO"
     start fwdL "${HR[@]}" "${FWD[@]}" -L "127.0.0.1:$P_L/bench:echo"
-    $COLD firstbyte "$P_L" 60 > "$WORK/fb.txt"
-    fb=$(kv "$WORK/fb.txt" first_byte_epoch_ms)
-    metric "${pre}_first_byte_ms" $(( fb - t0 ))
-    wait_line "$WORK/fwdT.log" ' online at ' 30
+    $COLD firstbyte "$P_L" 60 > "$WORK/fb.txt" || log "$pre: no byte through the chain within 60 s"
+    metric "${pre}_first_byte_ms" "$(since "$(kv "$WORK/fb.txt" first_byte_epoch_ms)" "$t0")"
+    wait_line "$WORK/fwdT.log" ' online at ' 30 || true
     metric "${pre}_fwdT_online_ms" "$(line_ms "$WORK/fwdT.log" ' online at ' "$t0")"
     metric "${pre}_fwdL_listening_ms" "$(line_ms "$WORK/fwdL.log" 'Forwarding 127' "$t0")"
     workload "$pre" "$P_L"
@@ -124,8 +124,8 @@ for r in $(seq 1 "$REPS"); do
   start socat3 socat TCP-LISTEN:"$P3",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P_ECHO"
   start socat2 socat TCP-LISTEN:"$P2",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P3"
   start socat1 socat TCP-LISTEN:"$P1",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P2"
-  $COLD firstbyte "$P1" 30 > "$WORK/fb.txt"
-  metric "socat_r${r}_first_byte_ms" $(( $(kv "$WORK/fb.txt" first_byte_epoch_ms) - t0 ))
+  $COLD firstbyte "$P1" 30 > "$WORK/fb.txt" || true
+  metric "socat_r${r}_first_byte_ms" "$(since "$(kv "$WORK/fb.txt" first_byte_epoch_ms)" "$t0")"
   workload "socat_r$r" "$P1"
   stop socat1; stop socat2; stop socat3
   if [[ ${#SSH_L[@]} -gt 0 ]]; then
@@ -136,8 +136,8 @@ for r in $(seq 1 "$REPS"); do
     wait_port "$PS" 30
     t1=$(now_ms)
     metric "sshL_r${r}_listening_ms" $(( t1 - t0 ))
-    $COLD firstbyte "$PS" 30 > "$WORK/fb.txt"
-    metric "sshL_r${r}_first_byte_ms" $(( $(kv "$WORK/fb.txt" first_byte_epoch_ms) - t0 ))
+    $COLD firstbyte "$PS" 30 > "$WORK/fb.txt" || true
+    metric "sshL_r${r}_first_byte_ms" "$(since "$(kv "$WORK/fb.txt" first_byte_epoch_ms)" "$t0")"
     workload "sshL_r$r" "$PS"
     stop sshL
   fi
