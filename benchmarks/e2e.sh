@@ -7,6 +7,7 @@
 # CSV into src-site/resources/images/performance.png.
 #
 # Usage: benchmarks/e2e.sh [--quick] [--no-ssh] [--no-jmh] [--no-http|--http-only] [--chain cli|lib] [--idle N]
+#                          [--startup] [--footprint] [--sections-only]
 #   --quick     everything small (< 3 minutes); default is the full run
 #   --no-ssh    skip the ssh -L baseline (needs /usr/sbin/sshd and ssh)
 #   --no-jmh    skip the in-process JMH measures (bulk relay vs 1-hop proxy, pump B/op)
@@ -16,6 +17,9 @@
 #   --idle N    number of idle tunnelled connections (default 10000, --quick 1000)
 #   --no-http   skip the HTTP section (forward -H against nginx proxy_pass; needs nginx, ab, curl)
 #   --http-only only the HTTP section (the TCP measures are skipped)
+#   --startup   also the cold-start section (benchmarks/startup.sh; results/startup-latest.json)
+#   --footprint also the footprint section (benchmarks/footprint.sh; results/footprint-latest.json)
+#   --sections-only  only the sections asked for with --startup / --footprint
 #
 # Needs: java 17, iperf3, socat, (sshd + ssh), python3; benchmarks/target/benchmarks.jar built
 #   (from the repository root: mvn -B -q -pl benchmarks -am package -DskipTests).
@@ -31,6 +35,8 @@ HTTP=1
 TCP=1
 CHAIN=""
 IDLE_N=""
+SECTIONS=()
+SECTIONS_ONLY=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -40,11 +46,29 @@ while [[ $# -gt 0 ]]; do
     --http-only) TCP=0; JMH=0 ;;
     --chain) CHAIN="$2"; shift ;;
     --idle) IDLE_N="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --startup) SECTIONS+=(startup) ;;
+    --footprint) SECTIONS+=(footprint) ;;
+    --sections-only) SECTIONS_ONLY=1 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
+
+# The cold-start and footprint sections start their own processes (each its own script).
+run_sections() {
+  local s
+  for s in "${SECTIONS[@]:-}"; do
+    [[ -z "$s" ]] && continue
+    if [[ $s == startup ]]; then
+      if [[ $QUICK == 1 ]]; then "$HERE/startup.sh" --quick; else "$HERE/startup.sh"; fi
+    else
+      if [[ $QUICK == 1 ]]; then "$HERE/footprint.sh" --short 1000 --bulk 256M --idle-max 20
+      else "$HERE/footprint.sh" --variants "default launcher cds" --nmt "default cds"; fi
+    fi
+  done
+}
+if [[ $SECTIONS_ONLY == 1 ]]; then run_sections; exit 0; fi
 
 if [[ $QUICK == 1 ]]; then
   MODE=quick; HTTP_T=5; HTTP_WARM=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
@@ -364,3 +388,4 @@ if [[ $TCP == 1 ]] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 fi
 if [[ $TCP == 1 ]]; then LATEST=e2e-latest; else LATEST=e2e-http-latest; fi
 log "done; results in $RESULTS ($LATEST.csv, $LATEST.json)"
+run_sections

@@ -2,17 +2,30 @@ package dev.hybridrelay.core.internal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * Buffers of one capacity, reused across connections; thread-safe. Sizes from {@code min} to the
  * capacity come from the pool, others are allocated plainly. At most {@link #MAX_IDLE} idle buffers
  * are kept; beyond that, released buffers are left to the garbage collector. A buffer must be
  * released by its one owner, once, after its last use.
+ *
+ * <p>Idle memory is handed back: once a pool has seen no acquire or release for
+ * {@link #IDLE_TRIM_MILLIS}, a task on the shared timer ({@link SharedScheduler}) drops all its idle
+ * buffers, so a process that moved a burst of traffic and went quiet does not keep up to 4 MiB per
+ * pool (the heap and direct memory go back at the next collection). The check is armed by a release
+ * into the pool; without a timer reference (no listener or connection open) nothing is scheduled and
+ * the idle buffers stay until the next release arms it.
  */
 final class BufferPool {
   /** Idle buffers kept at most per pool. */
   static final int MAX_IDLE = 64;
+  /** A pool unused for this long drops its idle buffers. */
+  static final long IDLE_TRIM_MILLIS = 10_000;
 
   /**
    * Outgoing masked frames ({@link FrameMasking}): direct, so the socket writes from them without
@@ -37,11 +50,23 @@ final class BufferPool {
   private final boolean direct;
   private final ConcurrentLinkedQueue<ByteBuffer> idle = new ConcurrentLinkedQueue<>();
   private final AtomicInteger idleCount = new AtomicInteger();
+  private final LongSupplier nanoClock;
+  private final long trimAfterNanos;
+  private final AtomicBoolean trimArmed = new AtomicBoolean();
+  private volatile long lastUse;
 
   private BufferPool(int min, int capacity, boolean direct) {
+    this(min, capacity, direct, System::nanoTime, IDLE_TRIM_MILLIS);
+  }
+
+  /** For tests: a clock seam ({@code nanoClock}, as {@link System#nanoTime}) and the idle period. */
+  BufferPool(int min, int capacity, boolean direct, LongSupplier nanoClock, long trimAfterMillis) {
     this.min = min;
     this.capacity = capacity;
     this.direct = direct;
+    this.nanoClock = nanoClock;
+    this.trimAfterNanos = TimeUnit.MILLISECONDS.toNanos(trimAfterMillis);
+    this.lastUse = nanoClock.getAsLong();
   }
 
   /** True if a buffer of {@code size} bytes comes from the pool. */
@@ -56,6 +81,7 @@ final class BufferPool {
     }
     ByteBuffer b = idle.poll();
     if (b != null) {
+      lastUse = nanoClock.getAsLong();
       idleCount.decrementAndGet();
     } else {
       b = direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
@@ -70,6 +96,52 @@ final class BufferPool {
         && (direct || b.arrayOffset() == 0) && idleCount.get() < MAX_IDLE) {
       idleCount.incrementAndGet();
       idle.offer(b);
+      lastUse = nanoClock.getAsLong();
+      if (trimArmed.compareAndSet(false, true)) {
+        scheduleTrim(trimAfterNanos);
+      }
+    }
+  }
+
+  /** Idle buffers held now. */
+  int idleCount() {
+    return idleCount.get();
+  }
+
+  /**
+   * Drops the idle buffers if the pool was not used for the idle period; returns the nanoseconds
+   * until the next check is due, or -1 if the pool holds nothing idle any more.
+   */
+  long trim() {
+    long quiet = nanoClock.getAsLong() - lastUse;
+    if (quiet < trimAfterNanos) {
+      return idleCount.get() == 0 ? -1 : trimAfterNanos - quiet;
+    }
+    ByteBuffer b;
+    while ((b = idle.poll()) != null) {
+      idleCount.decrementAndGet();
+    }
+    return -1;
+  }
+
+  private void scheduleTrim(long delayNanos) {
+    ScheduledFuture<?> f = SharedScheduler.once(
+        Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), this::trimTick);
+    if (f == null) {
+      trimArmed.set(false);
+    }
+  }
+
+  private void trimTick() {
+    long next = trim();
+    if (next >= 0) {
+      scheduleTrim(next);
+      return;
+    }
+    trimArmed.set(false);
+    // a release between trim() and here saw the check armed and did not schedule one
+    if (idleCount.get() > 0 && trimArmed.compareAndSet(false, true)) {
+      scheduleTrim(trimAfterNanos);
     }
   }
 }

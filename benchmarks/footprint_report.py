@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Tables of benchmarks/footprint.sh results. Usage: footprint_report.py footprint-latest.json"""
+import json
+import re
+import sys
+
+d = json.load(open(sys.argv[1]))
+
+
+def g(k):
+    v = d.get(k)
+    return float("nan") if v is None or isinstance(v, str) else v
+
+
+def f(x, fmt="%.1f"):
+    return "n/a" if x != x else fmt % x
+
+
+rows = []
+for k in sorted(d):
+    m = re.match(r"(.+)_(relay|fwdT|fwdL|socatB|sshL)_idle_rss_mib$", k)
+    if m:
+        rows.append((m[1], m[2]))
+order = {"default": 0, "launcher": 1, "cds": 2, "socat": 8, "sshL": 9}
+rows.sort(key=lambda r: (order.get(r[0].replace("_nmt", ""), 5), "_nmt" in r[0], r[1]))
+phases = ["idle", "busy", "after"] + sorted({m[1] for k in d for m in [re.match(r".+_(idle\d+)_rss_mib$", k)] if m},
+                                             key=lambda p: int(p[4:]))
+print("RSS MiB (heap used / committed MiB, metaspace used MiB); load %s -> %s"
+      % (d.get("loadavg_start"), d.get("loadavg_end")))
+print("| setting | process | " + " | ".join(phases) + " | threads idle/after |")
+print("|" + "---|" * (len(phases) + 3))
+for v, r in rows:
+    cells = []
+    for p in phases:
+        rss = g("%s_%s_%s_rss_mib" % (v, r, p))
+        hu, hc, ms = (g("%s_%s_%s_%s" % (v, r, p, x)) for x in ("heap_used_mib", "heap_committed_mib",
+                                                                  "metaspace_used_mib"))
+        cells.append(f(rss) + ("" if hu != hu else " (%s/%s, %s)" % (f(hu), f(hc), f(ms))))
+    th = "%s/%s" % (f(g("%s_%s_idle_threads" % (v, r)), "%.0f"), f(g("%s_%s_after_threads" % (v, r)), "%.0f"))
+    print("| %s | %s | %s | %s |" % (v, r, " | ".join(cells), th))
+
+print()
+print("Load: 1 GiB iperf3 bulk and %s short connections; ratio to the default flags of this run"
+      % f(g("short_n"), "%.0f"))
+print("| setting | bulk MiB/s | bulk / default | short conn/s | short / default | short errors |")
+print("|---|---|---|---|---|---|")
+bd, sd = g("default_bulk_mibs"), g("default_short_per_s")
+for v in sorted({r[0] for r in rows}, key=lambda x: (order.get(x.replace("_nmt", ""), 5), x)):
+    b, s = g(v + "_bulk_mibs"), g(v + "_short_per_s")
+    print("| %s | %s | %s | %s | %s | %s |" % (v, f(b), f(b / bd, "%.2f"), f(s), f(s / sd, "%.2f"),
+                                              f(g(v + "_short_errors"), "%.0f")))
+
+nmt = sorted({(m[1], m[2]) for k in d for m in [re.match(r"(.+)_(relay|fwdT|fwdL)_(idle|after)_nmt_total_mib$", k)] if m})
+if nmt:
+    cats = ["total", "java_heap", "class", "thread", "code", "gc", "compiler", "internal", "other", "symbol",
+            "shared_class_space", "native_memory_tracking", "arena_chunk"]
+    print()
+    print("NMT committed MiB (separate run with -XX:NativeMemoryTracking=summary; 'other' holds direct buffers)")
+    print("| setting | process | phase | " + " | ".join(cats) + " |")
+    print("|" + "---|" * (len(cats) + 3))
+    for v, r in nmt:
+        for p in ("idle", "after", "idle%d" % max([0] + [int(x[4:]) for x in phases if x.startswith("idle") and x != "idle"])):
+            vals = [g("%s_%s_%s_nmt_%s_mib" % (v, r, p, c)) for c in cats]
+            if vals[0] == vals[0]:
+                print("| %s | %s | %s | %s |" % (v, r, p, " | ".join(f(x) for x in vals)))

@@ -1,0 +1,51 @@
+package dev.hybridrelay.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * The tool's logging set up in code (found by logback's service loader): the same result as
+ * {@code logback.xml} (INFO to stderr, {@code io.netty} at WARN, one line per event with a
+ * millisecond time stamp) without logback's XML configuration machinery, which cost about a fifth of
+ * a {@code forward}'s start-up (the XML parser and some 350 configuration classes, see the
+ * Performance page, "Cold start").
+ *
+ * <p>Steps aside, so that the user's file or the tests' file applies, when
+ * {@code -Dlogback.configurationFile} is set or a {@code logback-test.xml} is on the class path.
+ */
+public final class CliLogConfigurator extends ContextAwareBase implements Configurator {
+  /** Pattern of every log line; the harness and users parse the leading time stamp. */
+  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+
+  /** Called by logback's service loader. */
+  public CliLogConfigurator() {}
+
+  @Override
+  public ExecutionStatus configure(LoggerContext context) {
+    if (System.getProperty("logback.configurationFile") != null
+        || CliLogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+      return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+    }
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern(PATTERN);
+    encoder.start();
+    ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+    stderr.setContext(context);
+    stderr.setName("STDERR");
+    stderr.setTarget("System.err");
+    stderr.setEncoder(encoder);
+    stderr.start();
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.INFO);
+    root.addAppender(stderr);
+    context.getLogger("io.netty").setLevel(Level.WARN);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+}
