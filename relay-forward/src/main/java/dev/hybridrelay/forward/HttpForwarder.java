@@ -6,6 +6,7 @@ import dev.hybridrelay.core.RelayHttpResponse;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.internal.RelayUris;
 import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.HttpProxyHeaders;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
@@ -135,11 +136,7 @@ public final class HttpForwarder implements Closeable {
 
   private HttpForwarder(Builder b) {
     this.connectionString = b.connectionString;
-    this.hybridConnection = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-    if (hybridConnection == null) {
-      throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-          + "EntityPath=... to the connection string");
-    }
+    this.hybridConnection = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
     if (b.target == null) {
       throw new IllegalArgumentException("No target for hybrid connection '" + hybridConnection
           + "': call target(URI.create(\"http://host:port/\"))");

@@ -5,6 +5,7 @@ import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
 import dev.hybridrelay.forward.internal.TcpSockets;
@@ -99,11 +100,7 @@ public final class RemoteForwarder implements Closeable {
 
   private RemoteForwarder(Builder b) {
     this.connectionString = b.connectionString;
-    this.hybridConnection = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-    if (hybridConnection == null) {
-      throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-          + "EntityPath=... to the connection string");
-    }
+    this.hybridConnection = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
     if (b.targets.isEmpty() && b.udpTargets.isEmpty()) {
       throw new IllegalArgumentException("No target configured for hybrid connection '" + hybridConnection
           + "': call target(portName, host, port) or udpTarget(portName, host, port)");
