@@ -195,33 +195,20 @@ public final class HttpForwarder implements Closeable {
       if (closed || listener != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      RelayListener.Builder lb = RelayListener.builder(connectionString)
-          .entityPath(hybridConnection)
+      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> lb
           .maxConcurrentRequests(maxConcurrentRequests)
           .acceptHandler(request -> {
             request.reject(404, "This hybrid connection forwards HTTP requests only");
             return false;
           })
-          .requestHandler(this::handle);
-      if (listenerCustomizer != null) {
-        listenerCustomizer.accept(lb);
-      }
-      l = lb.build();
+          .requestHandler(this::handle), listenerCustomizer);
       listener = l;
     }
-    try {
-      l.open();
-    } catch (IOException | RuntimeException e) {
-      try {
-        l.close();
-      } catch (IOException ignored) {
-        // reporting the open failure
-      }
+    ForwardRelays.open(l, () -> {
       synchronized (lock) {
         listener = null;
       }
-      throw e;
-    }
+    });
     long period = Math.max(100, Math.min(1000, requestTimeout.toMillis() / 4));
     watchdog.scheduleWithFixedDelay(this::cutIdle, period, period, TimeUnit.MILLISECONDS);
     log.info("Forwarding HTTP requests on hybrid connection '{}' to {}{}", hybridConnection, targetBase,

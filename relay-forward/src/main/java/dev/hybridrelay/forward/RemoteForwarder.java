@@ -139,8 +139,7 @@ public final class RemoteForwarder implements Closeable {
       if (closed || listener != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      RelayListener.Builder lb = RelayListener.builder(connectionString)
-          .entityPath(hybridConnection)
+      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> lb
           .maxMessageSize(options.bufferSize())
           .acceptHandler(request -> {
             if (tracker.hasRoom()) {
@@ -150,26 +149,14 @@ public final class RemoteForwarder implements Closeable {
                 : "The forwarder is at its limit of " + options.maxConnections() + " connections");
             return false;
           })
-          .connectionHandler(this::handle);
-      if (listenerCustomizer != null) {
-        listenerCustomizer.accept(lb);
-      }
-      l = lb.build();
+          .connectionHandler(this::handle), listenerCustomizer);
       listener = l;
     }
-    try {
-      l.open();
-    } catch (IOException | RuntimeException e) {
-      try {
-        l.close();
-      } catch (IOException ignored) {
-        // reporting the open failure
-      }
+    ForwardRelays.open(l, () -> {
       synchronized (lock) {
         listener = null;
       }
-      throw e;
-    }
+    });
     log.info("Forwarding hybrid connection '{}' to {}", hybridConnection, java.util.stream.Stream.concat(
         targets.values().stream().map(ForwardTarget::toString), udpTargets.values().stream().map(UdpTarget::toString))
         .collect(Collectors.joining(", ")));

@@ -1,11 +1,16 @@
 package dev.hybridrelay.forward.internal;
 
 import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.RelaySender;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.function.Consumer;
 
-/** How the forwarders find their hybrid connection and build their {@link RelaySender} from builder settings. */
+/**
+ * How the forwarders find their hybrid connection and build their {@link RelaySender} or
+ * {@link RelayListener} from builder settings.
+ */
 public final class ForwardRelays {
   private ForwardRelays() {}
 
@@ -45,5 +50,37 @@ public final class ForwardRelays {
       customizer.accept(sb);
     }
     return sb.build();
+  }
+
+  /**
+   * A listener for {@code hybridConnection}: {@code settings} set the forwarder's handlers and limits,
+   * then {@code customizer} (may be null) runs, so it may override them.
+   */
+  public static RelayListener newListener(RelayConnectionString connectionString, String hybridConnection,
+      Consumer<RelayListener.Builder> settings, Consumer<RelayListener.Builder> customizer) {
+    RelayListener.Builder lb = RelayListener.builder(connectionString).entityPath(hybridConnection);
+    settings.accept(lb);
+    if (customizer != null) {
+      customizer.accept(lb);
+    }
+    return lb.build();
+  }
+
+  /**
+   * Opens {@code listener} and returns once it is online. If that fails, closes it, runs
+   * {@code forget} (which drops the forwarder's reference to it) and rethrows.
+   */
+  public static void open(RelayListener listener, Runnable forget) throws IOException {
+    try {
+      listener.open();
+    } catch (IOException | RuntimeException e) {
+      try {
+        listener.close();
+      } catch (IOException ignored) {
+        // reporting the open failure
+      }
+      forget.run();
+      throw e;
+    }
   }
 }
