@@ -1,6 +1,5 @@
 package dev.hybridrelay.forward.internal;
 
-import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
@@ -14,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -233,10 +231,9 @@ public final class ForwardPump extends ForwardedRecord {
         }
         if (b == ConnectionImpl.END_OF_STREAM) {
           downDone = true;
-          Optional<RelayCloseStatus> status = relay.closeStatus();
-          if (status.isPresent() && !status.get().clean()) {
-            abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-                + status.get().code() + " " + status.get().reason()));
+          IOException unclean = uncleanClose(relay);
+          if (unclean != null) {
+            abort(ForwardOutcome.RELAY_ABORTED, unclean);
             return;
           }
           try {
@@ -351,10 +348,9 @@ public final class ForwardPump extends ForwardedRecord {
         lastActivityNanos = System.nanoTime();
       }
       if (!up) {
-        Optional<RelayCloseStatus> status = relay.closeStatus();
-        if (status.isPresent() && !status.get().clean()) {
-          abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-              + status.get().code() + " " + status.get().reason()));
+        IOException unclean = uncleanClose(relay);
+        if (unclean != null) {
+          abort(ForwardOutcome.RELAY_ABORTED, unclean);
           return;
         }
       }

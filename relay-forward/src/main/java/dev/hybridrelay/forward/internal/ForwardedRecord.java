@@ -1,7 +1,10 @@
 package dev.hybridrelay.forward.internal;
 
+import dev.hybridrelay.core.RelayCloseStatus;
+import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.forward.ForwardOutcome;
 import dev.hybridrelay.forward.ForwardedConnection;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -38,6 +41,18 @@ abstract class ForwardedRecord implements ForwardedConnection {
     this.portName = portName;
     this.peerAddress = peerAddress;
     this.kind = kind;
+  }
+
+  /**
+   * What to report when {@code relay}'s input ended: the error if it ended with a close that was not
+   * clean (an abort or a non-1000 code), {@code null} for a clean end.
+   */
+  static IOException uncleanClose(RelayConnection relay) {
+    Optional<RelayCloseStatus> status = relay.closeStatus();
+    if (status.isPresent() && !status.get().clean()) {
+      return new IOException("the relay connection ended with " + status.get().code() + " " + status.get().reason());
+    }
+    return null;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.hybridrelay.forward.internal;
 
-import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
 import dev.hybridrelay.forward.ForwardOutcome;
@@ -9,7 +8,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -139,10 +137,9 @@ public final class UdpFlow extends ForwardedRecord implements ForwardTracker.Flo
           return;
         }
         if (b == ConnectionImpl.END_OF_STREAM) {
-          Optional<RelayCloseStatus> status = conn.closeStatus();
-          if (status.isPresent() && !status.get().clean()) {
-            abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-                + status.get().code() + " " + status.get().reason()));
+          IOException unclean = uncleanClose(conn);
+          if (unclean != null) {
+            abort(ForwardOutcome.RELAY_ABORTED, unclean);
           } else {
             end(ForwardOutcome.CLOSED, null, true);
           }
