@@ -3,6 +3,7 @@ package dev.hybridrelay.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hybridrelay.server.LocalRelayExtension;
+import dev.hybridrelay.testkit.RawHttp;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -6,6 +6,7 @@ import dev.hybridrelay.core.RelayHttpResponse;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.core.internal.RelayUris;
 import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.HttpProxyHeaders;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
@@ -135,11 +136,7 @@ public final class HttpForwarder implements Closeable {
 
   private HttpForwarder(Builder b) {
     this.connectionString = b.connectionString;
-    this.hybridConnection = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-    if (hybridConnection == null) {
-      throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-          + "EntityPath=... to the connection string");
-    }
+    this.hybridConnection = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
     if (b.target == null) {
       throw new IllegalArgumentException("No target for hybrid connection '" + hybridConnection
           + "': call target(URI.create(\"http://host:port/\"))");
@@ -198,33 +195,20 @@ public final class HttpForwarder implements Closeable {
       if (closed || listener != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      RelayListener.Builder lb = RelayListener.builder(connectionString)
-          .entityPath(hybridConnection)
+      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> lb
           .maxConcurrentRequests(maxConcurrentRequests)
           .acceptHandler(request -> {
             request.reject(404, "This hybrid connection forwards HTTP requests only");
             return false;
           })
-          .requestHandler(this::handle);
-      if (listenerCustomizer != null) {
-        listenerCustomizer.accept(lb);
-      }
-      l = lb.build();
+          .requestHandler(this::handle), listenerCustomizer);
       listener = l;
     }
-    try {
-      l.open();
-    } catch (IOException | RuntimeException e) {
-      try {
-        l.close();
-      } catch (IOException ignored) {
-        // reporting the open failure
-      }
+    ForwardRelays.open(l, () -> {
       synchronized (lock) {
         listener = null;
       }
-      throw e;
-    }
+    });
     long period = Math.max(100, Math.min(1000, requestTimeout.toMillis() / 4));
     watchdog.scheduleWithFixedDelay(this::cutIdle, period, period, TimeUnit.MILLISECONDS);
     log.info("Forwarding HTTP requests on hybrid connection '{}' to {}{}", hybridConnection, targetBase,

@@ -6,6 +6,7 @@ import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelaySender;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardThreads;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
@@ -99,21 +100,11 @@ public final class LocalForwarder implements Closeable {
       this.hybridConnection = b.hybridConnection;
     } else if (b.sender != null) {
       this.connector = b.sender::connect;
-      String path = b.sender.address().getPath();
-      this.hybridConnection = path.startsWith("/") ? path.substring(1) : path;
+      this.hybridConnection = ForwardRelays.hybridConnection(b.sender);
     } else {
-      String hc = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-      if (hc == null) {
-        throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-            + "EntityPath=... to the connection string");
-      }
-      RelaySender.Builder sb = RelaySender.builder(b.connectionString).entityPath(hc)
-          .connectTimeout(options.relayConnectTimeout())
-          .maxMessageSize(options.bufferSize());
-      if (b.senderCustomizer != null) {
-        b.senderCustomizer.accept(sb);
-      }
-      this.connector = sb.build()::connect;
+      String hc = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
+      this.connector = ForwardRelays.newSender(b.connectionString, hc, options.relayConnectTimeout(),
+          options.bufferSize(), b.senderCustomizer)::connect;
       this.hybridConnection = hc;
     }
     this.tracker = new ForwardTracker("L", options, b.events);

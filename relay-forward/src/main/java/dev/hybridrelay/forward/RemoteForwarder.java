@@ -5,6 +5,7 @@ import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayListener;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
 import dev.hybridrelay.forward.internal.TcpSockets;
@@ -99,11 +100,7 @@ public final class RemoteForwarder implements Closeable {
 
   private RemoteForwarder(Builder b) {
     this.connectionString = b.connectionString;
-    this.hybridConnection = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-    if (hybridConnection == null) {
-      throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-          + "EntityPath=... to the connection string");
-    }
+    this.hybridConnection = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
     if (b.targets.isEmpty() && b.udpTargets.isEmpty()) {
       throw new IllegalArgumentException("No target configured for hybrid connection '" + hybridConnection
           + "': call target(portName, host, port) or udpTarget(portName, host, port)");
@@ -142,8 +139,7 @@ public final class RemoteForwarder implements Closeable {
       if (closed || listener != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      RelayListener.Builder lb = RelayListener.builder(connectionString)
-          .entityPath(hybridConnection)
+      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> lb
           .maxMessageSize(options.bufferSize())
           .acceptHandler(request -> {
             if (tracker.hasRoom()) {
@@ -153,26 +149,14 @@ public final class RemoteForwarder implements Closeable {
                 : "The forwarder is at its limit of " + options.maxConnections() + " connections");
             return false;
           })
-          .connectionHandler(this::handle);
-      if (listenerCustomizer != null) {
-        listenerCustomizer.accept(lb);
-      }
-      l = lb.build();
+          .connectionHandler(this::handle), listenerCustomizer);
       listener = l;
     }
-    try {
-      l.open();
-    } catch (IOException | RuntimeException e) {
-      try {
-        l.close();
-      } catch (IOException ignored) {
-        // reporting the open failure
-      }
+    ForwardRelays.open(l, () -> {
       synchronized (lock) {
         listener = null;
       }
-      throw e;
-    }
+    });
     log.info("Forwarding hybrid connection '{}' to {}", hybridConnection, java.util.stream.Stream.concat(
         targets.values().stream().map(ForwardTarget::toString), udpTargets.values().stream().map(UdpTarget::toString))
         .collect(Collectors.joining(", ")));

@@ -8,6 +8,7 @@ import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
 import dev.hybridrelay.forward.internal.DatagramFraming;
 import dev.hybridrelay.forward.internal.ForwardLog;
+import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardThreads;
 import dev.hybridrelay.forward.internal.ForwardTracker;
 import dev.hybridrelay.forward.internal.Preamble;
@@ -113,20 +114,11 @@ public final class UdpLocalForwarder implements Closeable {
     this.configuredPortName = b.portName;
     if (b.sender != null) {
       this.connector = b.sender::connect;
-      String path = b.sender.address().getPath();
-      this.hybridConnection = path.startsWith("/") ? path.substring(1) : path;
+      this.hybridConnection = ForwardRelays.hybridConnection(b.sender);
     } else {
-      String hc = b.hybridConnection != null ? b.hybridConnection : b.connectionString.entityPath();
-      if (hc == null) {
-        throw new IllegalArgumentException("No hybrid connection given: call hybridConnection(...) or add "
-            + "EntityPath=... to the connection string");
-      }
-      RelaySender.Builder sb = RelaySender.builder(b.connectionString).entityPath(hc)
-          .connectTimeout(options.relayConnectTimeout());
-      if (b.senderCustomizer != null) {
-        b.senderCustomizer.accept(sb);
-      }
-      this.connector = sb.build()::connect;
+      String hc = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
+      this.connector = ForwardRelays.newSender(b.connectionString, hc, options.relayConnectTimeout(), 0,
+          b.senderCustomizer)::connect;
       this.hybridConnection = hc;
     }
     this.tracker = new ForwardTracker("U", options, b.events);

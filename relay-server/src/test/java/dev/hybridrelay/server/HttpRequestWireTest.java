@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hybridrelay.server.testing.RawHttp;
+import dev.hybridrelay.testkit.RawHttp;
 import dev.hybridrelay.server.testing.RawWs;
 import dev.hybridrelay.server.testing.RelayFixture;
 import dev.hybridrelay.server.testing.RelayFixture.TestListener;

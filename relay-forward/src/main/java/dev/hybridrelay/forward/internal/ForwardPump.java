@@ -1,28 +1,22 @@
 package dev.hybridrelay.forward.internal;
 
-import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
 import dev.hybridrelay.forward.ForwardOutcome;
-import dev.hybridrelay.forward.ForwardedConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,25 +45,16 @@ import org.slf4j.LoggerFactory;
  *   <li>When both directions ended cleanly, both are closed cleanly.
  * </ul>
  */
-public final class ForwardPump implements ForwardedConnection {
+public final class ForwardPump extends ForwardedRecord {
   private static final Logger log = LoggerFactory.getLogger(ForwardPump.class);
 
-  private final String id;
-  private final String hybridConnection;
-  private final String portName;
   private final SocketChannel channel;
-  private final SocketAddress peer;
   private final RelayConnection relay;
   private final int bufferSize;
   private final long idleTimeoutNanos;
   private final long writeTimeoutNanos;
   private final ForwardTracker tracker;
 
-  private final AtomicLong toRelay = new AtomicLong();
-  private final AtomicLong fromRelay = new AtomicLong();
-  private final Instant openedAt = Instant.now();
-  private final long openedNanos = System.nanoTime();
-  private volatile long closedNanos;
   private volatile long lastActivityNanos = openedNanos;
   private volatile long upWriteSince;
   private volatile long downWriteSince;
@@ -77,16 +62,11 @@ public final class ForwardPump implements ForwardedConnection {
   private final AtomicInteger directionsLeft = new AtomicInteger(2);
   private final AtomicBoolean completed = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
-  private volatile ForwardOutcome outcome;
-  private volatile Throwable failure;
 
   ForwardPump(String id, String hybridConnection, String portName, SocketChannel channel, SocketAddress peer,
       RelayConnection relay, ForwardTracker tracker) {
-    this.id = id;
-    this.hybridConnection = hybridConnection;
-    this.portName = portName;
+    super(id, hybridConnection, portName, peer, "");
     this.channel = channel;
-    this.peer = peer;
     this.relay = relay;
     this.tracker = tracker;
     this.bufferSize = tracker.options().bufferSize();
@@ -207,7 +187,7 @@ public final class ForwardPump implements ForwardedConnection {
         abort(ForwardOutcome.RELAY_ABORTED, e);
         return;
       }
-      toRelay.addAndGet(n);
+      bytesToRelay.addAndGet(n);
       tracker.addToRelay(n);
       lastActivityNanos = System.nanoTime();
       if (!room) {
@@ -251,10 +231,9 @@ public final class ForwardPump implements ForwardedConnection {
         }
         if (b == ConnectionImpl.END_OF_STREAM) {
           downDone = true;
-          Optional<RelayCloseStatus> status = relay.closeStatus();
-          if (status.isPresent() && !status.get().clean()) {
-            abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-                + status.get().code() + " " + status.get().reason()));
+          IOException unclean = uncleanClose(relay);
+          if (unclean != null) {
+            abort(ForwardOutcome.RELAY_ABORTED, unclean);
             return;
           }
           try {
@@ -275,7 +254,7 @@ public final class ForwardPump implements ForwardedConnection {
         return;
       }
       if (n > 0) {
-        fromRelay.addAndGet(n);
+        bytesFromRelay.addAndGet(n);
         tracker.addFromRelay(n);
         lastActivityNanos = System.nanoTime();
       }
@@ -360,19 +339,18 @@ public final class ForwardPump implements ForwardedConnection {
           writeStarted(up, 0);
         }
         if (up) {
-          toRelay.addAndGet(n);
+          bytesToRelay.addAndGet(n);
           tracker.addToRelay(n);
         } else {
-          fromRelay.addAndGet(n);
+          bytesFromRelay.addAndGet(n);
           tracker.addFromRelay(n);
         }
         lastActivityNanos = System.nanoTime();
       }
       if (!up) {
-        Optional<RelayCloseStatus> status = relay.closeStatus();
-        if (status.isPresent() && !status.get().clean()) {
-          abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-              + status.get().code() + " " + status.get().reason()));
+        IOException unclean = uncleanClose(relay);
+        if (unclean != null) {
+          abort(ForwardOutcome.RELAY_ABORTED, unclean);
           return;
         }
       }
@@ -504,68 +482,7 @@ public final class ForwardPump implements ForwardedConnection {
   }
 
   @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public String hybridConnection() {
-    return hybridConnection;
-  }
-
-  @Override
-  public String portName() {
-    return portName;
-  }
-
-  @Override
-  public InetSocketAddress tcpPeer() {
-    return peer instanceof InetSocketAddress ? (InetSocketAddress) peer : null;
-  }
-
-  @Override
-  public SocketAddress peer() {
-    return peer;
-  }
-
-  @Override
   public String trackingId() {
     return relay.trackingId();
-  }
-
-  @Override
-  public long bytesToRelay() {
-    return toRelay.get();
-  }
-
-  @Override
-  public long bytesFromRelay() {
-    return fromRelay.get();
-  }
-
-  @Override
-  public Instant openedAt() {
-    return openedAt;
-  }
-
-  @Override
-  public Duration duration() {
-    long end = closedNanos;
-    return Duration.ofNanos((end == 0 ? System.nanoTime() : end) - openedNanos);
-  }
-
-  @Override
-  public Optional<ForwardOutcome> outcome() {
-    return closedNanos != 0 ? Optional.ofNullable(outcome) : Optional.empty();
-  }
-
-  @Override
-  public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure);
-  }
-
-  @Override
-  public String toString() {
-    return id + " " + ForwardLog.peer(peer) + " hc '" + hybridConnection + "' port '" + portName + "'";
   }
 }

@@ -1,6 +1,5 @@
 package dev.hybridrelay.forward.internal;
 
-import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.internal.ConnectionImpl;
 import dev.hybridrelay.core.internal.IoLoop;
 import dev.hybridrelay.forward.ForwardOutcome;
@@ -9,8 +8,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       frame aborts the connection.
  * </ul>
  */
-public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
+public final class UdpFlow extends ForwardedRecord implements ForwardTracker.Flow, ForwardedFlow {
   private static final Logger log = LoggerFactory.getLogger(UdpFlow.class);
 
   /** Where the flow's datagrams from the relay go. Called on the connection's I/O loop; must not block. */
@@ -49,10 +46,6 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
     boolean send(ByteBuffer datagram) throws IOException;
   }
 
-  private final String id;
-  private final String hybridConnection;
-  private final String portName;
-  private final InetSocketAddress udpPeer;
   private final ConnectionImpl conn;
   private final IoLoop loop;
   private final ForwardTracker tracker;
@@ -62,29 +55,19 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
   private final long idleTimeoutNanos;
   private final DatagramFraming.Decoder decoder = new DatagramFraming.Decoder();
 
-  private final AtomicLong bytesToRelay = new AtomicLong();
-  private final AtomicLong bytesFromRelay = new AtomicLong();
   private final AtomicLong datagramsToRelay = new AtomicLong();
   private final AtomicLong datagramsFromRelay = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
-  private final Instant openedAt = Instant.now();
-  private final long openedNanos = System.nanoTime();
   private volatile long lastActivityNanos = openedNanos;
-  private volatile long closedNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final CountDownLatch done = new CountDownLatch(1);
-  private volatile ForwardOutcome outcome;
-  private volatile Throwable failure;
 
   /**
    * @param onEnd run once when the flow ended (closes the flow's own socket, or forgets the route)
    */
   public UdpFlow(String id, String hybridConnection, String portName, InetSocketAddress udpPeer, ConnectionImpl conn,
       ForwardTracker tracker, UdpCounters counters, Peer peer, Runnable onEnd) {
-    this.id = id;
-    this.hybridConnection = hybridConnection;
-    this.portName = portName;
-    this.udpPeer = udpPeer;
+    super(id, hybridConnection, portName, udpPeer, "udp ");
     this.conn = conn;
     this.loop = conn.ioLoop();
     this.tracker = tracker;
@@ -154,10 +137,9 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
           return;
         }
         if (b == ConnectionImpl.END_OF_STREAM) {
-          Optional<RelayCloseStatus> status = conn.closeStatus();
-          if (status.isPresent() && !status.get().clean()) {
-            abort(ForwardOutcome.RELAY_ABORTED, new IOException("the relay connection ended with "
-                + status.get().code() + " " + status.get().reason()));
+          IOException unclean = uncleanClose(conn);
+          if (unclean != null) {
+            abort(ForwardOutcome.RELAY_ABORTED, unclean);
           } else {
             end(ForwardOutcome.CLOSED, null, true);
           }
@@ -168,7 +150,7 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
         } catch (DatagramFraming.MalformedFrameException e) {
           counters.malformed.incrementAndGet();
           log.warn("{}: closing UDP flow {} on hybrid connection '{}' port name '{}': {}", id,
-              ForwardLog.peer(udpPeer), hybridConnection, portName, e.getMessage());
+              ForwardLog.peer(peerAddress), hybridConnection, portName, e.getMessage());
           abort(ForwardOutcome.MALFORMED, e);
           return;
         }
@@ -273,68 +255,7 @@ public final class UdpFlow implements ForwardTracker.Flow, ForwardedFlow {
   }
 
   @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public String hybridConnection() {
-    return hybridConnection;
-  }
-
-  @Override
-  public String portName() {
-    return portName;
-  }
-
-  @Override
-  public InetSocketAddress tcpPeer() {
-    return udpPeer;
-  }
-
-  /** The UDP peer, as {@link #tcpPeer()}. */
-  public java.net.SocketAddress peer() {
-    return udpPeer;
-  }
-
-  @Override
   public String trackingId() {
     return conn.trackingId();
-  }
-
-  @Override
-  public long bytesToRelay() {
-    return bytesToRelay.get();
-  }
-
-  @Override
-  public long bytesFromRelay() {
-    return bytesFromRelay.get();
-  }
-
-  @Override
-  public Instant openedAt() {
-    return openedAt;
-  }
-
-  @Override
-  public Duration duration() {
-    long end = closedNanos;
-    return Duration.ofNanos((end == 0 ? System.nanoTime() : end) - openedNanos);
-  }
-
-  @Override
-  public Optional<ForwardOutcome> outcome() {
-    return closedNanos != 0 ? Optional.ofNullable(outcome) : Optional.empty();
-  }
-
-  @Override
-  public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure);
-  }
-
-  @Override
-  public String toString() {
-    return id + " udp " + ForwardLog.peer(udpPeer) + " hc '" + hybridConnection + "' port '" + portName + "'";
   }
 }

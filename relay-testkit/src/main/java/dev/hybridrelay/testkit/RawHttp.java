@@ -1,4 +1,4 @@
-package dev.hybridrelay.server.testing;
+package dev.hybridrelay.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,7 +8,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A minimal HTTP/1.1 response reader for tests that drive a plain socket. */
+/**
+ * A minimal HTTP/1.1 response reader for tests that drive a plain socket: status line, headers
+ * (case-insensitive; repeated headers joined with {@code ", "}) and a body framed by
+ * {@code Content-Length}, chunked transfer coding or end of stream. Reads from the caller's thread
+ * and blocks until the response is complete; it does no validation beyond what tests need.
+ */
 public final class RawHttp {
   public final int status;
   public final String reason;
