@@ -6,29 +6,12 @@
 # Needs: relay-cli/target/hybridrelay.jar (mvn package), Node.js; runs interop/install.sh if needed.
 set -euo pipefail
 cd "$(dirname "$0")"
-root=$(cd .. && pwd)
-jar="$root/relay-cli/target/hybridrelay.jar"
-[ -f "$jar" ] || { echo "connect-listen: $jar is missing; run mvn -B package -DskipTests first" >&2; exit 2; }
+tag=connect-listen
+source ./common.sh
 [ -d node_modules/hyco-ws ] || bash install.sh
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-key=$(head -c 32 /dev/urandom | base64)
-java -jar "$jar" serve --port "$port" --rule "interop=$key" --auto-create > "$work/relay.out" 2> "$work/relay.err" &
-pids+=($!)
-for i in $(seq 1 60); do grep -q '^Endpoint=' "$work/relay.out" 2>/dev/null && break; sleep 0.5; done
-conn=$(grep -m1 '^Endpoint=' "$work/relay.out" | tr -d '\r')
-[ -n "$conn" ] || { echo "connect-listen: relay did not start"; cat "$work/relay.err"; exit 1; }
+start_relay
 echo "connect-listen: relay on port $port"
-
-wait_for() { # file pattern
-  for i in $(seq 1 60); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done
-  echo "connect-listen: timed out waiting for '$2' in $1"; cat "$1"; return 1
-}
 
 echo "--- 1. hybridrelay listen --echo <- hyco-ws sender"
 java -jar "$jar" listen -x "$conn" --hc cli-echo --echo > "$work/listen.out" 2> "$work/listen.err" &

@@ -8,19 +8,12 @@
 # through a trust store. Needs: relay-cli/target/hybridrelay.jar, Node.js, nginx, openssl.
 set -euo pipefail
 cd "$(dirname "$0")"
-root=$(cd .. && pwd)
-jar="$root/relay-cli/target/hybridrelay.jar"
-[ -f "$jar" ] || { echo "interop: $jar is missing; run mvn -B package -DskipTests first" >&2; exit 2; }
+tag=interop
+source ./common.sh
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "interop: nginx is not installed" >&2; exit 2; }
 [ -d node_modules/hyco-ws ] || bash install.sh
-
-work=$(mktemp -d)
 chmod 755 "$work"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 rport=$(free_port)
 fport=$(free_port)
@@ -59,24 +52,13 @@ CONF
 "$nginx" -p "$work" -c "$work/nginx.conf" > "$work/nginx.out" 2>&1 &
 pids+=($!)
 
-key=$(head -c 32 /dev/urandom | base64)
-java -jar "$jar" serve --port "$rport" --rule "interop=$key" --auto-create --advertised-port "$fport" \
-  --advertised-scheme wss --trusted-proxy 127.0.0.1/32 > "$work/relay.out" 2> "$work/relay.err" &
-pids+=($!)
-for i in $(seq 1 60); do grep -q '^Endpoint=' "$work/relay.out" 2>/dev/null && break; sleep 0.5; done
-conn=$(grep -m1 '^Endpoint=' "$work/relay.out" | tr -d '\r')
-[ -n "$conn" ] || { echo "interop: relay did not start"; cat "$work/relay.err"; exit 1; }
+port=$rport start_relay --advertised-port "$fport" --advertised-scheme wss --trusted-proxy 127.0.0.1/32
 case "$conn" in
   *"sb://localhost:$fport/"*UseDevelopmentEmulator*|*UseDevelopmentEmulator*) echo "interop: the connection string should use wss"; exit 1;;
   *"sb://localhost:$fport/"*) ;;
   *) echo "interop: the connection string does not name nginx's port $fport: $conn"; exit 1;;
 esac
 echo "interop: relay on port $rport behind nginx (TLS) on port $fport"
-
-wait_for() { # file pattern
-  for i in $(seq 1 60); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done
-  echo "interop: timed out waiting for '$2' in $1"; cat "$1"; return 1
-}
 
 export NODE_EXTRA_CA_CERTS="$work/relay.crt"
 trust=(-Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit
