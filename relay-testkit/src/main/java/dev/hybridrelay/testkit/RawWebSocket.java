@@ -327,14 +327,14 @@ public final class RawWebSocket implements Closeable {
       throws IOException {
     byte[] mask = masked ? newMask() : null;
     byte[] header = frameHeader(fin, rsv, opcode, mask, payload.length);
-    byte[] body = payload.clone();
-    if (mask != null) {
-      for (int i = 0; i < body.length; i++) {
-        body[i] ^= mask[i & 3];
-      }
+    // one write: a peer that rejects the header (RSV bits, opcode) and closes at once must not
+    // turn the payload write into a broken pipe
+    byte[] frame = new byte[header.length + payload.length];
+    System.arraycopy(header, 0, frame, 0, header.length);
+    for (int i = 0; i < payload.length; i++) {
+      frame[header.length + i] = mask != null ? (byte) (payload[i] ^ mask[i & 3]) : payload[i];
     }
-    out.write(header);
-    out.write(body);
+    out.write(frame);
     out.flush();
   }
 
