@@ -9,6 +9,8 @@ want_javadoc=""; [ "${1:-}" = "--javadoc" ] && want_javadoc=1
 version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' bom/pom.xml | head -1)
 artifacts=$(sed -n '/<dependencyManagement>/,/<\/dependencyManagement>/s:.*<artifactId>\(.*\)</artifactId>.*:\1:p' bom/pom.xml)
 fail=0; checked=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+manifest() { rm -rf "$tmp/m"; mkdir "$tmp/m"; (cd "$tmp/m" && jar xf "$OLDPWD/$1" META-INF/MANIFEST.MF && cat META-INF/MANIFEST.MF); }
 declare -A owner_of_pkg owner_of_name
 for a in $artifacts; do
   if [ ! -f "$a/pom.xml" ]; then
@@ -19,7 +21,7 @@ for a in $artifacts; do
   desc=$(jar --describe-module --file "$jar" 2>&1)
   name=$(printf '%s\n' "$desc" | sed -n '/^$/d;/No module descriptor/d;s/^\([A-Za-z0-9_.]*\)[@ ].*/\1/p' | head -1)
   if ! printf '%s\n' "$desc" | grep -q 'No module descriptor'; then kind=explicit
-  elif unzip -p "$jar" META-INF/MANIFEST.MF | grep -q '^Automatic-Module-Name:'; then kind=automatic
+  elif manifest "$jar" | grep -q '^Automatic-Module-Name:'; then kind=automatic
   else kind=derived-from-file-name; fi
   case "$kind:$name" in
     derived-from-file-name:*|*:dev.hybridrelay.unnamed|*:) echo "FAIL: $jar has no stable module name ($kind '$name'); set <jpms.module.name> in $a/pom.xml"; fail=1 ;;
