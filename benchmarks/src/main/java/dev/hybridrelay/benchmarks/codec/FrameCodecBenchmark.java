@@ -1,6 +1,5 @@
 package dev.hybridrelay.benchmarks.codec;
 
-import dev.hybridrelay.core.internal.RelayDraftAccess;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.List;

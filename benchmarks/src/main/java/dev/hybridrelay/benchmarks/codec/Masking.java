@@ -1,6 +1,5 @@
 package dev.hybridrelay.benchmarks.codec;
 
-import dev.hybridrelay.core.internal.RelayDraftAccess;
 
 /**
  * RFC 6455 §5.3 masking, byte-by-byte (as Java-WebSocket does it) and eight bytes at a time (relay-core's

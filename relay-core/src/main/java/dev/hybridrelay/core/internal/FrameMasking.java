@@ -21,8 +21,11 @@ import org.java_websocket.framing.Framedata;
  *
  * <p>Masking (RFC 6455 §5.3): payload byte {@code i} is XORed with key byte {@code i % 4}. The mask key
  * is a big-endian {@code int} (first key byte in the top 8 bits). Masking is its own inverse.
+ *
+ * <p>Public (in an internal package, no compatibility promise) only so that the benchmarks measure
+ * {@link #mask} rather than a copy.
  */
-final class FrameMasking {
+public final class FrameMasking {
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
   private static final boolean LITTLE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -153,7 +156,8 @@ final class FrameMasking {
    * @param key mask key, big-endian
    * @param payloadPos position of {@code src[srcOff]} within the frame payload (selects the key byte)
    */
-  static void mask(byte[] src, int srcOff, byte[] dst, int dstOff, int len, int key, long payloadPos) {
+  public static void mask(byte[] src, int srcOff, byte[] dst, int dstOff, int len, int key,
+      long payloadPos) {
     // Rotate the key so that its first byte lines up with src[srcOff].
     int rot = Integer.rotateLeft(key, (int) (payloadPos & 3) * 8);
     long mask64 = mask64(rot);

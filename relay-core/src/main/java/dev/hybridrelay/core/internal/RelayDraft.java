@@ -45,8 +45,11 @@ import org.java_websocket.protocols.Protocol;
  *
  * <p>Java-WebSocket copies the draft once per connection ({@link #copyInstance()}), so the per-message
  * counters and the captured status are per connection.
+ *
+ * <p>Public (in an internal package, no compatibility promise) only so that the benchmarks measure this
+ * class rather than a copy.
  */
-final class RelayDraft extends Draft_6455 {
+public final class RelayDraft extends Draft_6455 {
   /** Refills every connection's mask-key pool; SecureRandom is thread-safe. */
   private static final SecureRandom MASK_RANDOM = new SecureRandom();
 
@@ -77,7 +80,11 @@ final class RelayDraft extends Draft_6455 {
     streamBinary = true;
   }
 
-  RelayDraft(int maxMessageSize, List<String> offeredProtocols) {
+  /**
+   * A draft that accepts messages of up to {@code maxMessageSize} bytes and offers
+   * {@code offeredProtocols} as WebSocket sub-protocols.
+   */
+  public RelayDraft(int maxMessageSize, List<String> offeredProtocols) {
     super(Collections.emptyList(), protocols(offeredProtocols), maxMessageSize);
     this.maxMessageSize = maxMessageSize;
     this.offeredProtocols = List.copyOf(offeredProtocols);

@@ -1,13 +1,14 @@
-package dev.hybridrelay.core.internal;
+package dev.hybridrelay.benchmarks.codec;
 
+import dev.hybridrelay.core.internal.FrameMasking;
+import dev.hybridrelay.core.internal.RelayDraft;
 import java.util.List;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Role;
 
 /**
- * Benchmark access to relay-core's package-private frame code ({@link RelayDraft},
- * {@link FrameMasking}), so that the benchmarks measure the production classes rather than copies.
- * Lives in the benchmarks module under relay-core's internal package; not part of any library.
+ * Benchmark access to relay-core's frame code ({@link RelayDraft}, {@link FrameMasking}), so that the
+ * benchmarks measure the production classes rather than copies.
  */
 public final class RelayDraftAccess {
   private RelayDraftAccess() {}
