@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <tr><td>{@code hybridrelay_listeners_online}</td><td>gauge</td><td></td><td>listeners whose control channel is up</td></tr>
  * <tr><td>{@code hybridrelay_listener_reconnects_total}</td><td>counter</td><td></td>
  *   <td>control channels lost and being reconnected</td></tr>
- * <tr><td>{@code hybridrelay_sender_connect_seconds}</td><td>timer (histogram, p50/p95/p99)</td>
+ * <tr><td>{@code hybridrelay_sender_connect_seconds}</td><td>timer (histogram)</td>
  *   <td>{@code outcome}: {@code success}, {@code failure}</td><td>duration of {@code connect()}</td></tr>
  * <tr><td>{@code hybridrelay_sender_refusals_total}</td><td>counter</td><td>{@code status} ({@code none}
  *   without one)</td><td>failed {@code connect()} calls</td></tr>
@@ -55,9 +54,8 @@ public final class RelayClientMeters implements RelayMetrics {
   private static Timer connectTimer(MeterRegistry registry, Tags tags, String outcome) {
     return Timer.builder("hybridrelay.sender.connect")
         .description("Duration of a sender connect: token, TCP, TLS, upgrade and the listener's accept")
-        .tags(tags).tag("outcome", outcome).publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(120))
-        .register(registry);
+        .tags(tags).tag("outcome", outcome).publishPercentiles(LatencyBuckets.PERCENTILES)
+        .serviceLevelObjectives(LatencyBuckets.BUCKETS).register(registry);
   }
 
   /** Meters in {@code registry}, without extra tags. */

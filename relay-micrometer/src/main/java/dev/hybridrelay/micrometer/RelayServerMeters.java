@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,7 +26,7 @@ import java.util.function.ToIntFunction;
  * <tr><td>{@code hybridrelay_relay_connections_open}</td><td>gauge</td><td></td><td>relayed connections open</td></tr>
  * <tr><td>{@code hybridrelay_relay_connections_total}</td><td>counter</td><td></td><td>relayed connections opened</td></tr>
  * <tr><td>{@code hybridrelay_relay_rendezvous_pending}</td><td>gauge</td><td></td><td>senders waiting for a listener</td></tr>
- * <tr><td>{@code hybridrelay_relay_rendezvous_seconds}</td><td>timer (histogram, p50/p95/p99)</td><td></td>
+ * <tr><td>{@code hybridrelay_relay_rendezvous_seconds}</td><td>timer (histogram)</td><td></td>
  *   <td>sender upgrade to listener accept</td></tr>
  * <tr><td>{@code hybridrelay_relay_bytes_total}</td><td>counter</td>
  *   <td>{@code direction}: {@code sender_to_listener}, {@code listener_to_sender}</td><td>payload bytes relayed</td></tr>
@@ -67,9 +66,8 @@ public final class RelayServerMeters implements RelayServerMetrics {
         .description("Listener control channels admitted").tags(this.tags).register(registry);
     this.rendezvous = Timer.builder("hybridrelay.relay.rendezvous")
         .description("From a sender's upgrade request to the listener's accept")
-        .tags(this.tags).publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry);
+        .tags(this.tags).publishPercentiles(LatencyBuckets.PERCENTILES)
+        .serviceLevelObjectives(LatencyBuckets.BUCKETS).register(registry);
     this.refusals = new StatusCounters(registry, "hybridrelay.relay.refusals",
         "WebSocket upgrades and handshakes refused, by HTTP status", this.tags);
     this.httpRequests = new StatusCounters(registry, "hybridrelay.relay.http.requests",
