@@ -1,6 +1,7 @@
 package dev.hybridrelay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,6 +46,27 @@ class MetricsOptionsTest {
       assertThat(err.toString()).contains("cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
           + " (--metrics-port)");
     }
+  }
+
+  @Test
+  void serveIsNotReadyOnceItsRelayStopped() throws Exception {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+        () -> cl.execute("serve", "--port", "0", "--metrics-port", "0"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> serve.metricsEndpoint != null || exit.isDone());
+    HttpClient http = HttpClient.newHttpClient();
+    URI readyz = URI.create("http://127.0.0.1:" + serve.metricsEndpoint.port() + "/readyz");
+    assertThat(http.send(HttpRequest.newBuilder(readyz).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(200);
+    serve.server.close();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(readyz).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("{\"status\":\"not ready\",\"reasons\":[\"the relay is not accepting "
+        + "connections (stopping or stopped)\"]}\n");
+    serve.stop.countDown();
+    assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
   }
 
   @Test
