@@ -7,7 +7,6 @@ import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.forward.UdpLocalForwarder;
-import dev.hybridrelay.micrometer.ForwarderMeters;
 import dev.hybridrelay.micrometer.RelayClientMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -475,36 +474,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     /** The metrics endpoint (--metrics-port), closed last; null without it. */
     volatile MetricsEndpoint endpoint;
 
-    /**
-     * What {@code /readyz} reports: every listener ({@code -T}, {@code -H}) online and every local
-     * forward ({@code -L}) bound; empty when ready.
-     */
+    /** What {@code /readyz} reports; see {@link ForwardMetrics#notReadyReasons}. */
     List<String> notReadyReasons() {
-      List<String> reasons = new ArrayList<>();
-      if (closed) {
-        reasons.add("stopping");
-      }
-      for (RemoteForwarder r : remotes) {
-        if (!r.isOnline()) {
-          reasons.add("listener for hybrid connection '" + r.hybridConnection() + "' is not online");
-        }
-      }
-      for (dev.hybridrelay.forward.HttpForwarder h : https) {
-        if (!h.isOnline()) {
-          reasons.add("HTTP listener for hybrid connection '" + h.hybridConnection() + "' is not online");
-        }
-      }
-      for (LocalForwarder l : locals) {
-        if (l.unixSocket() != null ? !java.nio.file.Files.exists(l.unixSocket()) : l.localAddress() == null) {
-          reasons.add("local forward to hybrid connection '" + l.hybridConnection() + "' is not bound");
-        }
-      }
-      for (UdpLocalForwarder l : udpLocals) {
-        if (l.localAddress() == null) {
-          reasons.add("UDP local forward to hybrid connection '" + l.hybridConnection() + "' is not bound");
-        }
-      }
-      return reasons;
+      return ForwardMetrics.notReadyReasons(this, closed);
     }
 
     void fail(int code, String message) {
@@ -574,7 +546,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   /**
    * Starts the plan's forwarders; with a {@code registry}, their listeners, senders and counters
-   * report to it ({@link RelayClientMeters}, {@link ForwarderMeters}).
+   * report to it ({@link RelayClientMeters}, {@link ForwardMetrics#register}).
    */
   static Running start(ForwardPlan plan, ProxyOptions proxyOptions, MeterRegistry registry) throws StartException {
     RelayMetrics client = registry == null ? RelayMetrics.NONE : RelayClientMeters.bind(registry);
@@ -669,11 +641,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       throw e;
     }
     if (registry != null) {
-      ForwarderMeters meters = ForwarderMeters.bind(registry);
-      running.locals.forEach(l -> meters.add(ForwarderMeters.Kind.LOCAL, l::stats));
-      running.udpLocals.forEach(l -> meters.add(ForwarderMeters.Kind.UDP_LOCAL, l::stats));
-      running.remotes.forEach(r -> meters.add(ForwarderMeters.Kind.REMOTE, r::stats));
-      running.https.forEach(r -> meters.add(ForwarderMeters.Kind.HTTP, r::stats));
+      ForwardMetrics.register(registry, running);
     }
     if (!plan.statusInterval.isZero()) {
       List<Supplier<ForwardStats>> stats = new ArrayList<>();
