@@ -1,11 +1,15 @@
 package dev.hybridrelay.cli;
 
 import dev.hybridrelay.core.RelayConnectionString;
+import dev.hybridrelay.core.RelayMetrics;
 import dev.hybridrelay.forward.ForwardOptions;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;
 import dev.hybridrelay.forward.UdpLocalForwarder;
+import dev.hybridrelay.micrometer.RelayClientMeters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -23,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -141,6 +146,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @picocli.CommandLine.Mixin
   ProxyOptions proxyOptions = new ProxyOptions();
 
+  @picocli.CommandLine.Mixin
+  MetricsOptions metrics = new MetricsOptions();
+
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details.")
   boolean verbose;
 
@@ -165,13 +173,35 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     for (String w : plan.warnings) {
       log.warn(w);
     }
+    MetricsEndpoint endpoint;
+    PrometheusMeterRegistry registry;
+    AtomicReference<Running> started = new AtomicReference<>();
+    try {
+      metrics.validate();
+      registry = metrics.newRegistry();
+      endpoint = metrics.start(registry, () -> {
+        Running r = started.get();
+        return r == null ? List.of("starting") : r.notReadyReasons();
+      });
+    } catch (IllegalArgumentException e) {
+      System.err.println("hybridrelay forward: " + e.getMessage());
+      return EXIT_USAGE;
+    } catch (IOException e) {
+      log.error(e.getMessage());
+      return EXIT_FAILURE;
+    }
     Running running;
     try {
-      running = start(plan, proxyOptions);
+      running = start(plan, proxyOptions, registry);
     } catch (StartException e) {
       log.error(e.getMessage());
+      if (endpoint != null) {
+        endpoint.close();
+      }
       return e.exitCode;
     }
+    running.endpoint = endpoint;
+    started.set(running);
     Thread hook = new Thread(running::close, "hybridrelay-forward-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     int code = running.awaitFailure();
@@ -441,6 +471,13 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
     private ScheduledExecutorService summary;
     private volatile boolean closed;
+    /** The metrics endpoint (--metrics-port), closed last; null without it. */
+    volatile MetricsEndpoint endpoint;
+
+    /** What {@code /readyz} reports; see {@link ForwardMetrics#notReadyReasons}. */
+    List<String> notReadyReasons() {
+      return ForwardMetrics.notReadyReasons(this, closed);
+    }
 
     void fail(int code, String message) {
       if (closed) {
@@ -480,6 +517,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         r.close();
       }
       https.forEach(dev.hybridrelay.forward.HttpForwarder::close);
+      MetricsEndpoint e = endpoint;
+      if (e != null) {
+        e.close();
+      }
       failed.countDown();
     }
   }
@@ -500,6 +541,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   /** Starts the plan's forwarders, connecting to the relay as {@code proxyOptions} say. */
   static Running start(ForwardPlan plan, ProxyOptions proxyOptions) throws StartException {
+    return start(plan, proxyOptions, null);
+  }
+
+  /**
+   * Starts the plan's forwarders; with a {@code registry}, their listeners, senders and counters
+   * report to it ({@link RelayClientMeters}, {@link ForwardMetrics#register}).
+   */
+  static Running start(ForwardPlan plan, ProxyOptions proxyOptions, MeterRegistry registry) throws StartException {
+    RelayMetrics client = registry == null ? RelayMetrics.NONE : RelayClientMeters.bind(registry);
     dev.hybridrelay.core.RelayProxy proxy;
     try {
       proxy = proxyOptions.relayProxy();
@@ -527,7 +577,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         RelayConnectionString cs = connectionStringForStart(plan, hc);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).strictPortNames(plan.strictPortNames)
-            .listenerCustomizer(lb -> ForwardListeners.events(plan, lb.proxy(proxy), hc, running));
+            .listenerCustomizer(lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client), hc, running));
         UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
           if (r.isUnixSocket()) {
@@ -543,7 +593,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (ForwardPlan.HttpRule r : plan.httpRules) {
         String hc = r.hybridConnection();
         dev.hybridrelay.forward.HttpForwarder hf = HttpRules.forwarder(connectionStringForStart(plan, hc), r,
-            plan.httpTimeout, lb -> ForwardListeners.events(plan, lb.proxy(proxy), hc, running));
+            plan.httpTimeout, lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client), hc, running));
         running.https.add(hf);
         ForwardListeners.start(hc, hf::start);
       }
@@ -553,7 +603,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         if (r.isUnixSocket()) {
           LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
               .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
-              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
+              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client))
               .portName(r.effectivePortName()).options(options).events(status).build();
           try {
             lf.start();
@@ -570,11 +620,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         if (r.udp()) {
-          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy));
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy, client));
           continue;
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy))
+            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
           lf.start();
@@ -589,6 +639,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     } catch (StartException | RuntimeException e) {
       running.close();
       throw e;
+    }
+    if (registry != null) {
+      ForwardMetrics.register(registry, running);
     }
     if (!plan.statusInterval.isZero()) {
       List<Supplier<ForwardStats>> stats = new ArrayList<>();

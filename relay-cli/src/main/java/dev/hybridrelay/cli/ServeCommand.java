@@ -1,7 +1,9 @@
 package dev.hybridrelay.cli;
 
+import dev.hybridrelay.micrometer.RelayServerMeters;
 import dev.hybridrelay.server.AccessRights;
 import dev.hybridrelay.server.LocalRelayServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -138,6 +140,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How long a side that sent its Close and half-closed TCP waits for the other side's Close (default 30s).")
   String closeTimeout;
 
+  @CommandLine.Mixin
+  MetricsOptions metrics = new MetricsOptions();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -145,25 +150,40 @@ public final class ServeCommand implements Callable<Integer> {
   final CountDownLatch stop = new CountDownLatch(1);
   /** The running server, for tests. */
   volatile LocalRelayServer server;
+  /** The metrics endpoint, or null without --metrics-port; for tests. */
+  volatile MetricsEndpoint metricsEndpoint;
 
   @Override
   public Integer call() throws Exception {
     LocalRelayServer.Builder b = LocalRelayServer.builder().bindAddress(bind).port(port).autoCreate(autoCreate);
     try {
       configure(b);
+      metrics.validate();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    PrometheusMeterRegistry registry = metrics.newRegistry();
+    if (registry != null) {
+      b.metrics(RelayServerMeters.bind(registry));
+    }
     LocalRelayServer relay = b.build();
+    MetricsEndpoint endpoint;
     try {
       relay.start();
+      endpoint = metrics.start(registry, () -> relay.isRunning() ? List.of()
+          : List.of("the relay is not accepting connections (stopping or stopped)"));
     } catch (IOException e) {
+      relay.close();
       spec.commandLine().getErr().println("hybridrelay serve: " + e.getMessage());
       return 1;
     }
     server = relay;
+    metricsEndpoint = endpoint;
     Thread hook = new Thread(() -> {
       relay.close();
+      if (endpoint != null) {
+        endpoint.close();
+      }
       stop.countDown();
     }, "hybridrelay-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -182,6 +202,9 @@ public final class ServeCommand implements Callable<Integer> {
       // the hook is already running
     }
     relay.close();
+    if (endpoint != null) {
+      endpoint.close();
+    }
     return 0;
   }
 

@@ -163,6 +163,7 @@ public final class RelayListener implements Closeable {
     private RelayProxy proxy = RelayProxy.system();
     private RelayRequestHandler requestHandler;
     private int maxConcurrentRequests = 64;
+    private RelayMetrics metrics = RelayMetrics.NONE;
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -221,6 +222,15 @@ public final class RelayListener implements Closeable {
     /** Adds a receiver of state changes. */
     public Builder events(RelayListenerEvents listener) {
       this.events.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Reports online/offline transitions and control-channel reconnects to {@code metrics}
+     * (default {@link RelayMetrics#NONE}), on the event thread like {@link #events}.
+     */
+    public Builder metrics(RelayMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 
@@ -314,6 +324,11 @@ public final class RelayListener implements Closeable {
     }
 
     dev.hybridrelay.core.internal.ListenerConfig config() {
+      java.util.List<RelayListenerEvents> events = this.events;
+      if (metrics != RelayMetrics.NONE) {
+        events = new java.util.ArrayList<>(events);
+        events.add(new dev.hybridrelay.core.internal.ListenerMetricsEvents(metrics));
+      }
       return new dev.hybridrelay.core.internal.ListenerConfig(
           connectionString.withEntityPath(entityPath),
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),

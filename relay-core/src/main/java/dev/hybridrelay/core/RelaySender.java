@@ -28,9 +28,11 @@ import javax.net.ssl.SSLContext;
  */
 public final class RelaySender {
   private final dev.hybridrelay.core.internal.SenderImpl impl;
+  private final RelayMetrics metrics;
 
   private RelaySender(Builder builder) {
     this.impl = new dev.hybridrelay.core.internal.SenderImpl(builder.config());
+    this.metrics = builder.metrics;
   }
 
   /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
@@ -45,12 +47,28 @@ public final class RelaySender {
 
   /** Connects with the configured timeout. */
   public RelayConnection connect() throws IOException {
-    return impl.connect(null);
+    return connect0(null);
   }
 
   /** Connects, waiting at most {@code timeout} for a listener to accept. */
   public RelayConnection connect(Duration timeout) throws IOException {
-    return impl.connect(timeout);
+    return connect0(timeout);
+  }
+
+  private RelayConnection connect0(Duration timeout) throws IOException {
+    if (metrics == RelayMetrics.NONE) {
+      return impl.connect(timeout);
+    }
+    long start = System.nanoTime();
+    RelayConnection c;
+    try {
+      c = impl.connect(timeout);
+    } catch (IOException | RuntimeException e) {
+      metrics.senderFailed(e instanceof RelayRefusal r ? r.statusCode() : 0, System.nanoTime() - start);
+      throw e;
+    }
+    metrics.senderConnected(System.nanoTime() - start);
+    return c;
   }
 
   /** The hybrid connection address, {@code sb://host[:port]/path}. */
@@ -81,6 +99,7 @@ public final class RelaySender {
     private SSLContext sslContext;
     private boolean anonymous;
     private RelayProxy proxy = RelayProxy.system();
+    private RelayMetrics metrics = RelayMetrics.NONE;
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -188,6 +207,15 @@ public final class RelaySender {
      */
     public Builder proxy(RelayProxy proxy) {
       this.proxy = java.util.Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
+    /**
+     * Reports each {@link RelaySender#connect()}'s latency and outcome to {@code metrics} (default
+     * {@link RelayMetrics#NONE}), on the calling thread.
+     */
+    public Builder metrics(RelayMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

@@ -87,11 +87,13 @@ public final class LocalRelayServer implements AutoCloseable {
 
   private final RelaySettings settings;
   private final RelayEngine engine;
+  private final RelayServerMetrics metrics;
   private final Map<String, AuthRule> namespaceRulesByName = new LinkedHashMap<>();
 
-  private LocalRelayServer(RelaySettings settings) {
+  private LocalRelayServer(RelaySettings settings, RelayServerMetrics metrics) {
     this.settings = settings;
-    this.engine = new RelayEngine(settings);
+    this.metrics = metrics;
+    this.engine = new RelayEngine(settings, metrics);
     for (AuthRule r : settings.namespaceRules()) {
       namespaceRulesByName.putIfAbsent(r.name(), r);
     }
@@ -112,6 +114,7 @@ public final class LocalRelayServer implements AutoCloseable {
    */
   public LocalRelayServer start() throws IOException {
     engine.start();
+    metrics.started(this);
     return this;
   }
 
@@ -215,6 +218,16 @@ public final class LocalRelayServer implements AutoCloseable {
     return engine.listenerCount(hybridConnection);
   }
 
+  /** Listeners with an open control channel, over every hybrid connection. */
+  public int listenerCount() {
+    return engine.listenerCount();
+  }
+
+  /** Whether the server is started and accepting (not yet closing or closed). */
+  public boolean isRunning() {
+    return engine.isRunning();
+  }
+
   /** Senders waiting for a listener to accept or reject. */
   public int pendingRendezvousCount() {
     return engine.pendingRendezvousCount();
@@ -291,6 +304,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private Duration httpRequestTimeout = Duration.ofSeconds(60);
     private int maxHttpRequests = 1_000;
     private int maxHttpRequestsPerListener = 100;
+    private RelayServerMetrics metrics = RelayServerMetrics.NONE;
 
     private static final class HcConfig {
       final String name;
@@ -659,6 +673,16 @@ public final class LocalRelayServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Receives the server's events for metrics (default {@link RelayServerMetrics#NONE}); see
+     * {@link RelayServerMetrics} for the threads it is called on. The {@code relay-micrometer}
+     * module provides one over a Micrometer registry. One instance per server.
+     */
+    public Builder metrics(RelayServerMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
     /** Validates the configuration and creates an unstarted server. */
     public LocalRelayServer build() {
       InetAddress bind = bindAddress;
@@ -704,7 +728,7 @@ public final class LocalRelayServer implements AutoCloseable {
           httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener,
           new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies,
               proxyProtocol));
-      self[0] = new LocalRelayServer(settings);
+      self[0] = new LocalRelayServer(settings, metrics);
       return self[0];
     }
 

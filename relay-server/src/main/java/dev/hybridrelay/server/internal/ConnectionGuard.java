@@ -126,6 +126,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   /** Answers with a plain HTTP error if the TLS layer (if any) is up, then closes. */
   private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+    engine.metrics.refused(status.code());
     pendingDone();
     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
     boolean httpStillThere = ctx.pipeline().get("http") != null;

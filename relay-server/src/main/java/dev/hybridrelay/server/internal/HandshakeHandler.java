@@ -100,12 +100,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void refuse(ChannelHandlerContext ctx, int status, String text) {
+    engine.metrics.refused(status);
     String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
     WebSocketUpgrade.refuse(ctx, status, reason, text);
   }
 
   private void refuseTracked(ChannelHandlerContext ctx, int status, String message,
       String trackingId, String hcName) {
+    engine.metrics.refused(status);
     String reason = engine.errors.reason(message, trackingId, hcName);
     WebSocketUpgrade.refuse(ctx, status, reason, reason);
   }
@@ -159,6 +161,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+      engine.metrics.refused(426);
       WebSocketUpgrade.refuse(ctx, 426, "Upgrade Required",
           "Only WebSocket version 13 is supported (Sec-WebSocket-Version: 13).");
       return;
@@ -255,6 +258,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     WebSocketUpgrade.complete(ctx, req, null, engine.settings.maxControlMessageSize(), "control", control);
+    engine.metrics.listenerConnected();
     log.info("Listener {} connected to '{}' ({} listener(s))", trackingId, hc.name(), hc.listenerCount());
   }
 
@@ -420,6 +424,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     String chosen = firstToken(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL));
     String senderProtocol = chosen != null && offered(rv.senderRequest, chosen) ? chosen : null;
     SplicePair pair = new SplicePair(engine, rv.trackingId, rv.sender(), ctx.channel());
+    engine.metrics.connectionOpened(System.nanoTime() - rv.createdNanos);
     Channel listener = ctx.channel();
     EventLoop senderLoop = rv.sender().eventLoop();
     if (listener.eventLoop() == senderLoop) {

@@ -40,6 +40,7 @@ final class HttpErrors {
   /** Writes the answer and closes the connection once it is flushed. */
   static void send(ChannelHandlerContext ctx, RelayEngine engine, int status, String code,
       String message, String trackingId, String hcName) {
+    engine.metrics.httpRequest(status);
     ctx.channel().config().setAutoRead(true); // let a close from the sender be noticed
     ctx.writeAndFlush(response(engine, status, code, message, trackingId, hcName))
         .addListener(ChannelFutureListener.CLOSE);

@@ -323,6 +323,7 @@ final class HttpExchange {
       return;
     }
     touch();
+    engine.metrics.httpRequest(status);
     String description = r.path("statusDescription").asText("");
     description = description.isBlank()
         ? HttpResponseStatus.valueOf(status).reasonPhrase() : RelayErrors.sanitize(description);

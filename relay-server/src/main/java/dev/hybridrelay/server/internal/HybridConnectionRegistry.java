@@ -28,6 +28,15 @@ final class HybridConnectionRegistry {
     return name.toLowerCase(Locale.ROOT);
   }
 
+  /** Open listener control channels over every hybrid connection. */
+  int listenerCount() {
+    int n = 0;
+    for (HybridConnection hc : byName.values()) {
+      n += hc.listenerCount();
+    }
+    return n;
+  }
+
   HybridConnection exact(String name) {
     return byName.get(key(name));
   }

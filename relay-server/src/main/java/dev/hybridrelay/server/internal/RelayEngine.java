@@ -1,6 +1,7 @@
 package dev.hybridrelay.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hybridrelay.server.RelayServerMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -47,6 +48,7 @@ public final class RelayEngine {
   private static final AtomicInteger SERVER_IDS = new AtomicInteger();
 
   final RelaySettings settings;
+  final RelayServerMetrics metrics;
   final HybridConnectionRegistry registry;
   final SasTokenValidator validator = new SasTokenValidator();
   final RelayErrors errors;
@@ -74,6 +76,11 @@ public final class RelayEngine {
   private volatile boolean terminated;
 
   public RelayEngine(RelaySettings settings) {
+    this(settings, RelayServerMetrics.NONE);
+  }
+
+  public RelayEngine(RelaySettings settings, RelayServerMetrics metrics) {
+    this.metrics = metrics;
     this.settings = settings;
     this.registry = new HybridConnectionRegistry(settings.hybridConnections(), settings.autoCreate());
     this.errors = new RelayErrors(settings.advertisedHost());
@@ -342,6 +349,11 @@ public final class RelayEngine {
   public int listenerCount(String hc) {
     HybridConnection c = registry.find(hc);
     return c == null ? 0 : c.listenerCount();
+  }
+
+  /** Listeners with an open control channel, over every hybrid connection. */
+  public int listenerCount() {
+    return registry.listenerCount();
   }
 
   public int pendingRendezvousCount() {

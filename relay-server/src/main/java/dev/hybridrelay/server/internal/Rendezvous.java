@@ -19,6 +19,7 @@ final class Rendezvous {
   final HybridConnection hc;
   final ChannelHandlerContext senderCtx;
   final HttpRequest senderRequest;
+  final long createdNanos = System.nanoTime();
   private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
   private volatile ScheduledFuture<?> timeout;
 
@@ -55,6 +56,7 @@ final class Rendezvous {
   /** Fails the waiting sender with a relay-generated status (reason in the service's shape). */
   void failSender(RelayEngine engine, int status, String message) {
     if (finish(engine, State.CANCELLED)) {
+      engine.metrics.refused(status);
       String reason = engine.errors.reason(message, trackingId, hc.name());
       senderCtx.executor().execute(engine.guarded(
           () -> WebSocketUpgrade.refuse(senderCtx, status, reason, reason)));
@@ -64,6 +66,7 @@ final class Rendezvous {
   /** Accept timeout: the sender gets 504 and the address becomes invalid. */
   void expire(RelayEngine engine) {
     if (finish(engine, State.EXPIRED)) {
+      engine.metrics.refused(504);
       String reason = engine.errors.reason(
           "The listener did not accept or reject the connection within "
               + engine.settings.acceptTimeout().toMillis() + " ms.", trackingId, hc.name());
@@ -73,6 +76,7 @@ final class Rendezvous {
 
   /** The listener rejected: the sender gets exactly the listener's status and description. */
   void rejectSender(RelayEngine engine, int status, String description) {
+    engine.metrics.refused(status);
     senderCtx.executor().execute(engine.guarded(
         () -> WebSocketUpgrade.refuse(senderCtx, status, description, description)));
   }

@@ -75,6 +75,11 @@ final class SpliceHandler extends ChannelInboundHandlerAdapter {
       frame.release();
       return;
     }
+    if (side == SplicePair.Side.SENDER) {
+      engine.metrics.bytesFromSender(size);
+    } else {
+      engine.metrics.bytesFromListener(size);
+    }
     peer.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         pair.abort();

@@ -68,6 +68,8 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
   private boolean midFrame;
   private final ArrayDeque<WebSocketFrame> afterFrame = new ArrayDeque<>(2);
   private boolean wrote;
+  /** Payload bytes forwarded in the current read batch, reported to the metrics at its end. */
+  private long batchBytes;
 
   StreamSpliceHandler(RelayEngine engine, SplicePair pair, SplicePair.Side side) {
     this.engine = engine;
@@ -127,6 +129,10 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (batchBytes != 0) {
+      reportBytes(batchBytes);
+      batchBytes = 0;
+    }
     if (wrote) {
       wrote = false;
       Channel peer = pair.peer(side);
@@ -274,10 +280,19 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
     unmask(chunk, maskKey, maskOffset);
     maskOffset += n;
     remaining -= n;
+    batchBytes += n;
     pair.peer(side).write(chunk).addListener(abortOnFailure);
     wrote = true;
     if (remaining == 0) {
       frameComplete();
+    }
+  }
+
+  private void reportBytes(long n) {
+    if (side == SplicePair.Side.SENDER) {
+      engine.metrics.bytesFromSender(n);
+    } else {
+      engine.metrics.bytesFromListener(n);
     }
   }
 
