@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>TCP end of stream → {@link RelayConnection#shutdownOutput()} (Close 1000 "Shutdown");
- *       relay end of stream → {@link Socket#shutdownOutput()} (FIN). The other direction keeps
+ *       relay end of stream → {@link java.net.Socket#shutdownOutput()} (FIN). The other direction keeps
  *       flowing until its own end.
  *   <li>Any failure — TCP reset, relay abort, a read of a non-clean relay close, a timeout — aborts
  *       both sides: the relay connection with {@link RelayConnection#abort()}, the socket with
