@@ -103,6 +103,21 @@ final class RelayDraft extends Draft_6455 {
     return FrameMasking.encode(framedata, role == Role.CLIENT, maskKeys);
   }
 
+  /** True if this draft masks what it sends (the client role, which every relay WebSocket has). */
+  boolean masksOutput() {
+    return role == Role.CLIENT;
+  }
+
+  /** A masked final binary frame of {@code src[off..off+len)}, as {@link #createBinaryFrame} would encode it. */
+  ByteBuffer encodeBinary(byte[] src, int off, int len) {
+    return FrameMasking.encodeMaskedBinary(src, off, len, maskKeys);
+  }
+
+  /** As {@link #encodeBinary(byte[], int, int)} for the remaining bytes of {@code src}, which are consumed. */
+  ByteBuffer encodeBinary(ByteBuffer src) {
+    return FrameMasking.encodeMaskedBinary(src, maskKeys);
+  }
+
   @Override
   public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
     if (baseDecodes) {
@@ -116,13 +131,12 @@ final class RelayDraft extends Draft_6455 {
         if (n > 0) {
           if (buffer.hasArray()) {
             payload.put(buffer.array(), buffer.arrayOffset() + buffer.position(), n);
-            buffer.position(buffer.position() + n);
           } else {
-            ByteBuffer part = buffer.duplicate();
-            part.limit(part.position() + n);
-            payload.put(part);
-            buffer.position(buffer.position() + n);
+            // absolute bulk copy: no duplicate of the (direct) read buffer per frame
+            payload.put(payload.position(), buffer, buffer.position(), n);
+            payload.position(payload.position() + n);
           }
+          buffer.position(buffer.position() + n);
         }
         if (payload.hasRemaining()) {
           break; // the rest of the payload comes with a later read
