@@ -130,6 +130,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       description = "Close UDP flows idle this long; 0: never. Default 240, as azbridge.")
   Integer udpIdleTimeoutSeconds;
 
+  @Option(names = "--no-early-data",
+      description = "-L: wait for the remote forwarder's preamble reply before sending the client's first bytes. "
+          + "Default: send what the client already sent right after the preamble (saves a round trip).")
+  boolean noEarlyData;
+
   @Option(names = "--strict-port-names",
       description = "Port names must match exactly. Default, as azbridge: a hybrid connection with one -T target "
           + "accepts any numeric port name for it.")
@@ -273,6 +278,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       plan.udpIdleTimeout = Duration.ofSeconds(nonNegative("--udp-idle-timeout", udpIdleTimeoutSeconds));
     }
     plan.strictPortNames |= strictPortNames;
+    plan.noEarlyData |= noEarlyData;
     if (socketMode != null) {
       plan.socketMode = socketMode("--socket-mode", socketMode);
     }
@@ -433,6 +439,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   static ForwardOptions options(ForwardPlan plan) {
     ForwardOptions.Builder b = ForwardOptions.builder();
+    if (plan.noEarlyData) {
+      b.earlyData(false);
+    }
     if (plan.udpIdleTimeout != null) {
       b.udpIdleTimeout(plan.udpIdleTimeout);
     }

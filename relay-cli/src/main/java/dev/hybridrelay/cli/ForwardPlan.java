@@ -105,6 +105,8 @@ final class ForwardPlan {
   Duration writeTimeout;
   /** Idle time after which a UDP flow is closed (--udp-idle-timeout); null: the library's 4 minutes. */
   Duration udpIdleTimeout;
+  /** Local forwards wait for the preamble reply before sending client bytes (--no-early-data). */
+  boolean noEarlyData;
   /** Turns off azbridge's lone-target rule (--strict-port-names, StrictPortNames). */
   boolean strictPortNames;
   /** Permissions of Unix socket files that local forwards listen on; null: as the umask leaves them. */

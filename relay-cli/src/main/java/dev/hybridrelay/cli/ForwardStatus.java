@@ -27,12 +27,18 @@ final class ForwardStatus implements ForwardEvents {
 
   @Override
   public void onOpened(ForwardedConnection c) {
+    if (!LOG.isInfoEnabled()) {
+      return; // -q: nothing to format (this runs once per connection)
+    }
     LOG.info("{} open   {} (tracking id {})", c.id(), UdpRules.isFlow(c) ? UdpRules.describe(c) : describe(c),
         c.trackingId());
   }
 
   @Override
   public void onClosed(ForwardedConnection c) {
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
     if (UdpRules.isFlow(c)) {
       LOG.info(UdpRules.closedLine(c));
       return;

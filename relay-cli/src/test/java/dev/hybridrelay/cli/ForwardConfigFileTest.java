@@ -190,6 +190,16 @@ class ForwardConfigFileTest {
   }
 
   @Test
+  void noEarlyDataTurnsEarlyDataOffForTheForwarders() throws Exception {
+    ForwardCommand on = new ForwardCommand();
+    new CommandLine(on).parseArgs("-x", CS, "-L", "8080:hc");
+    assertThat(ForwardCommand.options(on.plan()).earlyData()).isTrue();
+    ForwardCommand off = new ForwardCommand();
+    new CommandLine(off).parseArgs("-x", CS, "--no-early-data", "-L", "8080:hc");
+    assertThat(ForwardCommand.options(off.plan()).earlyData()).isFalse();
+  }
+
+  @Test
   void duplicatePortNameOnOneHybridConnection() throws Exception {
     ForwardCommand cmd = new ForwardCommand();
     new CommandLine(cmd).parseArgs("-x", CS, "-T", "hc:web/10.0.0.1:80", "-T", "hc:web/10.0.0.2:80");

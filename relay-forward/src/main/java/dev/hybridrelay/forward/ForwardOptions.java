@@ -23,6 +23,7 @@ public final class ForwardOptions {
   private final Duration handshakeTimeout;
   private final Duration closeTimeout;
   private final Duration udpIdleTimeout;
+  private final boolean earlyData;
 
   private ForwardOptions(Builder b) {
     this.bufferSize = b.bufferSize;
@@ -34,6 +35,7 @@ public final class ForwardOptions {
     this.handshakeTimeout = b.handshakeTimeout;
     this.closeTimeout = b.closeTimeout;
     this.udpIdleTimeout = b.udpIdleTimeout;
+    this.earlyData = b.earlyData;
   }
 
   /** The defaults. */
@@ -58,6 +60,7 @@ public final class ForwardOptions {
     b.handshakeTimeout = handshakeTimeout;
     b.closeTimeout = closeTimeout;
     b.udpIdleTimeout = udpIdleTimeout;
+    b.earlyData = earlyData;
     return b;
   }
 
@@ -97,12 +100,17 @@ public final class ForwardOptions {
     return udpIdleTimeout;
   }
 
+  /** Whether a local forwarder sends the client's first bytes right after the preamble; see {@link Builder#earlyData}. */
+  public boolean earlyData() {
+    return earlyData;
+  }
+
   @Override
   public String toString() {
     return "ForwardOptions{bufferSize=" + bufferSize + ", maxConnections=" + maxConnections + ", idleTimeout="
         + idleTimeout + ", writeTimeout=" + writeTimeout + ", relayConnectTimeout=" + relayConnectTimeout
         + ", targetConnectTimeout=" + targetConnectTimeout + ", handshakeTimeout=" + handshakeTimeout
-        + ", closeTimeout=" + closeTimeout + ", udpIdleTimeout=" + udpIdleTimeout + "}";
+        + ", closeTimeout=" + closeTimeout + ", udpIdleTimeout=" + udpIdleTimeout + ", earlyData=" + earlyData + "}";
   }
 
   /** Builds {@link ForwardOptions}. */
@@ -116,6 +124,7 @@ public final class ForwardOptions {
     private Duration handshakeTimeout = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(5);
     private Duration udpIdleTimeout = Duration.ofMinutes(4);
+    private boolean earlyData = true;
 
     private Builder() {}
 
@@ -195,6 +204,22 @@ public final class ForwardOptions {
      */
     public Builder udpIdleTimeout(Duration timeout) {
       this.udpIdleTimeout = nonNegative("udpIdleTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Whether a {@link LocalForwarder} sends what the TCP client has already sent (up to 16 KiB,
+     * read without waiting once the relay connection is open) right after the preamble, instead of
+     * after the remote forwarder's reply. For protocols where the client speaks first (HTTP, TLS,
+     * database logins) this saves one round trip through the relay per connection. The preamble
+     * bytes are unchanged; the data follows as the next message, which an azbridge-compatible
+     * remote forwarder reads after the preamble (it reads the preamble byte-exactly and pumps what
+     * follows once its target is connected). If the remote refuses the port name, the early bytes
+     * are discarded with the connection, as before. Default {@code true}; {@code false} waits for
+     * the reply before reading the client, as earlier versions did.
+     */
+    public Builder earlyData(boolean enabled) {
+      this.earlyData = enabled;
       return this;
     }
 

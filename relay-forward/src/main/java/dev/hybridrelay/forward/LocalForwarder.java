@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -49,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Per connection</h2>
  * One relay connection per TCP connection. The forwarder writes the azbridge preamble (version 1.0,
- * stream mode, the port name) and waits for the 3-byte reply; only {@code [1,0,0]} starts
- * forwarding. If the relay refuses (no listener, credentials), the remote forwarder does not know the
+ * stream mode, the port name), then what the client has already sent (up to 16 KiB, not waited for;
+ * see {@link ForwardOptions.Builder#earlyData}), and waits for the 3-byte reply; only {@code [1,0,0]}
+ * starts forwarding. If the relay refuses (no listener, credentials), the remote forwarder does not know the
  * port name (it closes without reply), or anything else fails before forwarding, the TCP client is
  * reset and the reason is logged at WARN and reported to {@link ForwardEvents#onRefused}. Then bytes
  * are pumped both ways with half-close and abort semantics described in {@link ForwardOutcome}.
@@ -68,6 +70,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalForwarder implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);
+  /** At most this much of the client's first bytes goes out with the preamble ({@link ForwardOptions#earlyData()}). */
+  static final int EARLY_DATA_MAX = 16 * 1024;
+  /** One buffer per handshake thread (pooled threads), not per connection. */
+  private static final ThreadLocal<ByteBuffer> EARLY_DATA =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocate(EARLY_DATA_MAX));
 
   private final RelayConnector connector;
   private final String hybridConnection;
@@ -235,9 +242,25 @@ public final class LocalForwarder implements Closeable {
       }
       handshake.relay(relay);
       Preamble.ReplyKind reply;
+      int earlyBytes = 0;
       try {
         relay.setReadTimeout(options.handshakeTimeout());
         Preamble.writeRequest(relay.getOutputStream(), Preamble.MODE_STREAM, name);
+        if (options.earlyData()) {
+          ByteBuffer early;
+          try {
+            early = readEarlyData(socket);
+          } catch (IOException e) {
+            relay.abort();
+            refuse(socket, peerAddress, id + " " + peer + ": the client reset the connection during the handshake: "
+                + e.getMessage(), e);
+            return;
+          }
+          earlyBytes = early.remaining();
+          if (earlyBytes > 0) {
+            relay.getOutputStream().write(early.array(), 0, earlyBytes);
+          }
+        }
         reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
         relay.setReadTimeout(Duration.ZERO);
       } catch (SocketTimeoutException e) {
@@ -269,6 +292,7 @@ public final class LocalForwarder implements Closeable {
       }
       ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, peerAddress, relay);
       pumping = true;
+      pump.countEarlyBytes(earlyBytes);
       log.debug("{} opened: {} -> hybrid connection '{}' port name '{}' (tracking id {})", id, peer,
           hybridConnection, name, relay.trackingId());
       handshake.finished();
@@ -278,6 +302,24 @@ public final class LocalForwarder implements Closeable {
         tracker.release();
       }
     }
+  }
+
+  /**
+   * Reads what the client has sent so far (at most {@link #EARLY_DATA_MAX} bytes) without waiting
+   * into this thread's buffer, which is flipped; the socket is blocking again afterwards.
+   *
+   * @throws IOException if the client's socket failed (a reset)
+   */
+  private static ByteBuffer readEarlyData(SocketChannel socket) throws IOException {
+    ByteBuffer b = EARLY_DATA.get();
+    b.clear();
+    socket.configureBlocking(false);
+    try {
+      socket.read(b);
+    } finally {
+      socket.configureBlocking(true);
+    }
+    return b.flip();
   }
 
   private String describe(Preamble.ReplyKind reply, String name) {

@@ -1,11 +1,9 @@
 package dev.hybridrelay.core.internal;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,8 +46,10 @@ final class BufferPool {
   private final int min;
   private final int capacity;
   private final boolean direct;
-  private final ConcurrentLinkedQueue<ByteBuffer> idle = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger idleCount = new AtomicInteger();
+  // A bounded stack under this pool's monitor: no node per release (a ConcurrentLinkedQueue
+  // allocated one per released buffer, the largest garbage left on the steady-state data path).
+  private final ByteBuffer[] idle = new ByteBuffer[MAX_IDLE];
+  private int idleCount; // guarded by this
   private final LongSupplier nanoClock;
   private final long trimAfterNanos;
   private final AtomicBoolean trimArmed = new AtomicBoolean();
@@ -79,10 +79,15 @@ final class BufferPool {
     if (!fits(size)) {
       return direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
     }
-    ByteBuffer b = idle.poll();
+    ByteBuffer b = null;
+    synchronized (this) {
+      if (idleCount > 0) {
+        b = idle[--idleCount];
+        idle[idleCount] = null;
+      }
+    }
     if (b != null) {
       lastUse = nanoClock.getAsLong();
-      idleCount.decrementAndGet();
     } else {
       b = direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
@@ -93,9 +98,13 @@ final class BufferPool {
   /** Gives back a buffer nobody uses any more; buffers not of this pool's kind are ignored. */
   void release(ByteBuffer b) {
     if (b != null && b.isDirect() == direct && !b.isReadOnly() && b.capacity() == capacity
-        && (direct || b.arrayOffset() == 0) && idleCount.get() < MAX_IDLE) {
-      idleCount.incrementAndGet();
-      idle.offer(b);
+        && (direct || b.arrayOffset() == 0)) {
+      synchronized (this) {
+        if (idleCount >= MAX_IDLE) {
+          return;
+        }
+        idle[idleCount++] = b;
+      }
       lastUse = nanoClock.getAsLong();
       if (trimArmed.compareAndSet(false, true)) {
         scheduleTrim(trimAfterNanos);
@@ -104,8 +113,8 @@ final class BufferPool {
   }
 
   /** Idle buffers held now. */
-  int idleCount() {
-    return idleCount.get();
+  synchronized int idleCount() {
+    return idleCount;
   }
 
   /**
@@ -115,11 +124,11 @@ final class BufferPool {
   long trim() {
     long quiet = nanoClock.getAsLong() - lastUse;
     if (quiet < trimAfterNanos) {
-      return idleCount.get() == 0 ? -1 : trimAfterNanos - quiet;
+      return idleCount() == 0 ? -1 : trimAfterNanos - quiet;
     }
-    ByteBuffer b;
-    while ((b = idle.poll()) != null) {
-      idleCount.decrementAndGet();
+    synchronized (this) {
+      java.util.Arrays.fill(idle, 0, idleCount, null);
+      idleCount = 0;
     }
     return -1;
   }
@@ -140,7 +149,7 @@ final class BufferPool {
     }
     trimArmed.set(false);
     // a release between trim() and here saw the check armed and did not schedule one
-    if (idleCount.get() > 0 && trimArmed.compareAndSet(false, true)) {
+    if (idleCount() > 0 && trimArmed.compareAndSet(false, true)) {
       scheduleTrim(trimAfterNanos);
     }
   }

@@ -544,7 +544,7 @@ public final class ConnectionImpl implements RelayConnection, RelayWebSocket.Han
         } finally {
           writerWaiting = false;
         }
-        if (!ws.sendBinary(ByteBuffer.wrap(b, off, n))) {
+        if (!ws.sendBinary(b, off, n)) {
           checkWritable();
           throw new SocketException("Connection reset: the relay connection is closed");
         }

@@ -86,18 +86,98 @@ public final class FrameMasking {
     return ByteBuffer.wrap(out);
   }
 
+  /**
+   * A masked binary frame (FIN set, no RSV bits) of {@code src[off..off+len)}: the same bytes as
+   * {@link #encode} gives for a Java-WebSocket {@code BinaryFrame} with that payload, without the
+   * frame object, its empty payload buffer or a wrapping buffer. Pooled direct buffer over 1,000 bytes.
+   */
+  static ByteBuffer encodeMaskedBinary(byte[] src, int off, int len, MaskKeys keys) {
+    int key = keys.next();
+    int b0 = 0x80 | 0x2;
+    int total = headerLength(len, true) + len;
+    if (BufferPool.FRAMES.fits(total)) {
+      return encodeDirect(src, off, null, b0, len, key, total);
+    }
+    byte[] out = new byte[total];
+    int h = writeHeader(out, b0, len, true, key);
+    mask(src, off, out, h, len, key, 0);
+    return ByteBuffer.wrap(out);
+  }
+
+  /** As {@link #encodeMaskedBinary(byte[], int, int, MaskKeys)} for the remaining bytes of {@code mes}, which are consumed. */
+  static ByteBuffer encodeMaskedBinary(ByteBuffer mes, MaskKeys keys) {
+    if (mes.hasArray()) {
+      ByteBuffer out = encodeMaskedBinary(mes.array(), mes.arrayOffset() + mes.position(), mes.remaining(), keys);
+      mes.position(mes.limit());
+      return out;
+    }
+    int len = mes.remaining();
+    int key = keys.next();
+    int total = headerLength(len, true) + len;
+    if (BufferPool.FRAMES.fits(total)) {
+      ByteBuffer out = encodeDirect(null, 0, mes, 0x82, len, key, total);
+      mes.position(mes.limit());
+      return out;
+    }
+    byte[] out = new byte[total];
+    int h = writeHeader(out, 0x82, len, true, key);
+    mes.duplicate().get(out, h, len);
+    mask(out, h, out, h, len, key, 0);
+    mes.position(mes.limit());
+    return ByteBuffer.wrap(out);
+  }
+
+  /** Writes a frame header into {@code dst} at 0 (absolute puts); returns its length. */
+  private static int writeHeader(ByteBuffer dst, int b0, int len, int key) {
+    dst.put(0, (byte) b0);
+    int p;
+    if (len <= 125) {
+      dst.put(1, (byte) (0x80 | len));
+      p = 2;
+    } else if (len <= 0xFFFF) {
+      dst.put(1, (byte) (0x80 | 126));
+      dst.put(2, (byte) (len >>> 8));
+      dst.put(3, (byte) len);
+      p = 4;
+    } else {
+      dst.put(1, (byte) (0x80 | 127));
+      dst.putInt(2, 0);
+      dst.put(6, (byte) (len >>> 24));
+      dst.put(7, (byte) (len >>> 16));
+      dst.put(8, (byte) (len >>> 8));
+      dst.put(9, (byte) len);
+      p = 10;
+    }
+    dst.put(p, (byte) (key >>> 24));
+    dst.put(p + 1, (byte) (key >>> 16));
+    dst.put(p + 2, (byte) (key >>> 8));
+    dst.put(p + 3, (byte) key);
+    return p + 4;
+  }
+
   /** A masked frame into a pooled direct buffer (see {@link BufferPool#FRAMES}); same result as the heap path. */
   private static ByteBuffer encodeDirect(ByteBuffer mes, int b0, int len, int key, int total) {
+    if (mes.hasArray()) {
+      ByteBuffer out = encodeDirect(mes.array(), mes.arrayOffset() + mes.position(), null, b0, len, key, total);
+      mes.position(mes.limit());
+      return out;
+    }
+    ByteBuffer out = encodeDirect(null, 0, mes, b0, len, key, total);
+    mes.position(mes.limit());
+    return out;
+  }
+
+  /** The payload comes from {@code array[off..]} if not null, else from {@code mes} (not moved). */
+  private static ByteBuffer encodeDirect(byte[] array, int arrayOff, ByteBuffer mes, int b0, int len, int key,
+      int total) {
     ByteBuffer out = BufferPool.FRAMES.acquire(total).order(ByteOrder.nativeOrder());
-    byte[] header = new byte[14];
-    int h = writeHeader(header, b0, len, true, key);
-    out.put(0, header, 0, h);
+    int h = writeHeader(out, b0, len, key);
     long mask64 = mask64(key);
     int i = 0;
     int end = len - 7;
-    if (mes.hasArray()) {
-      byte[] src = mes.array();
-      int off = mes.arrayOffset() + mes.position();
+    if (array != null) {
+      byte[] src = array;
+      int off = arrayOff;
       for (; i < end; i += 8) {
         out.putLong(h + i, (long) LONGS.get(src, off + i) ^ mask64);
       }
@@ -114,7 +194,6 @@ public final class FrameMasking {
         out.put(h + i, (byte) (src.get(off + i) ^ (key >>> (24 - ((i & 3) << 3)))));
       }
     }
-    mes.position(mes.limit());
     return out.order(ByteOrder.BIG_ENDIAN);
   }
 

@@ -8,7 +8,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +65,7 @@ public final class IoLoop {
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
+  private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
   private volatile Thread thread;
   private int refs; // guarded by GROUP_LOCK
   private long zeroSinceNanos; // guarded by GROUP_LOCK
@@ -193,18 +193,14 @@ public final class IoLoop {
             timeout = LINGER_MILLIS - idle;
           }
         }
+        // The consumer form dispatches each ready key as the selector finds it: no selected-key set,
+        // so no set node and no iterator per wake-up (garbage on every round trip otherwise).
         if (tasks.isEmpty()) {
-          selector.select(timeout);
+          selector.select(dispatcher, timeout);
         } else {
-          selector.selectNow();
+          selector.selectNow(dispatcher);
         }
         wakeupPending.set(false);
-        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-        while (it.hasNext()) {
-          SelectionKey key = it.next();
-          it.remove();
-          dispatch(key);
-        }
         Runnable task;
         int budget = 1024;
         while (budget-- > 0 && (task = tasks.poll()) != null) {

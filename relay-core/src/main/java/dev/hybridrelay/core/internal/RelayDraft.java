@@ -13,6 +13,7 @@ import org.java_websocket.enums.Opcode;
 import org.java_websocket.enums.Role;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
+import org.java_websocket.framing.BinaryFrame;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.FramedataImpl1;
@@ -110,12 +111,28 @@ public final class RelayDraft extends Draft_6455 {
     return FrameMasking.encode(framedata, role == Role.CLIENT, maskKeys);
   }
 
+  /** True if this draft masks what it sends (the client role, which every relay WebSocket has). */
+  boolean masksOutput() {
+    return role == Role.CLIENT;
+  }
+
+  /** A masked final binary frame of {@code src[off..off+len)}, as {@link #createBinaryFrame} would encode it. */
+  ByteBuffer encodeBinary(byte[] src, int off, int len) {
+    return FrameMasking.encodeMaskedBinary(src, off, len, maskKeys);
+  }
+
+  /** As {@link #encodeBinary(byte[], int, int)} for the remaining bytes of {@code src}, which are consumed. */
+  ByteBuffer encodeBinary(ByteBuffer src) {
+    return FrameMasking.encodeMaskedBinary(src, maskKeys);
+  }
+
   @Override
   public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
     if (baseDecodes) {
       return super.translateFrame(buffer);
     }
     List<Framedata> frames = null;
+    int reused = 0;
     while (true) {
       if (partialFrame != null) {
         ByteBuffer payload = partialPayload;
@@ -123,13 +140,12 @@ public final class RelayDraft extends Draft_6455 {
         if (n > 0) {
           if (buffer.hasArray()) {
             payload.put(buffer.array(), buffer.arrayOffset() + buffer.position(), n);
-            buffer.position(buffer.position() + n);
           } else {
-            ByteBuffer part = buffer.duplicate();
-            part.limit(part.position() + n);
-            payload.put(part);
-            buffer.position(buffer.position() + n);
+            // absolute bulk copy: no duplicate of the (direct) read buffer per frame
+            payload.put(payload.position(), buffer, buffer.position(), n);
+            payload.position(payload.position() + n);
           }
+          buffer.position(buffer.position() + n);
         }
         if (payload.hasRemaining()) {
           break; // the rest of the payload comes with a later read
@@ -138,10 +154,16 @@ public final class RelayDraft extends Draft_6455 {
         partialFrame = null;
         partialPayload = null;
         payload.flip();
+        if (frame == FINAL_BINARY) {
+          // A final binary frame is only read (payload, FIN, opcode) while this list is processed and
+          // never kept, so this call's n-th such frame reuses the n-th instance.
+          frame = reusableBinary(reused++);
+        }
         frame.setPayload(payload);
         frame.isValid(); // as the base class: UTF-8 of text, close code and reason, FIN of control frames
         if (frames == null) {
-          frames = new ArrayList<>(2);
+          frames = decoded;
+          decoded.clear();
         }
         frames.add(frame);
         continue;
@@ -187,16 +209,44 @@ public final class RelayDraft extends Draft_6455 {
         if (frames == null) {
           return more;
         }
-        frames.addAll(more);
-        return frames;
+        List<Framedata> all = new ArrayList<>(frames);
+        all.addAll(more);
+        decoded.clear();
+        return all;
       }
       headerHave = 0;
-      FramedataImpl1 frame = FramedataImpl1.get(op);
-      frame.setFin((b0 & 0x80) != 0);
+      boolean finBit = (b0 & 0x80) != 0;
+      FramedataImpl1 frame;
+      if (op == Opcode.BINARY && finBit) {
+        frame = FINAL_BINARY; // a marker: replaced by a reused instance once complete
+      } else {
+        frame = FramedataImpl1.get(op);
+        frame.setFin(finBit);
+      }
       partialFrame = frame;
       partialPayload = BufferPool.PAYLOADS.acquire((int) length);
     }
     return frames == null ? Collections.emptyList() : frames;
+  }
+
+  /** The marker of a final binary frame being received (see {@link #reusableBinary}); never handed out. */
+  private static final BinaryFrame FINAL_BINARY = new BinaryFrame();
+  /** The list {@link #translateFrame} returns; Java-WebSocket iterates it once and does not keep it. */
+  private final ArrayList<Framedata> decoded = new ArrayList<>(4);
+  private BinaryFrame[] binaries = new BinaryFrame[0];
+
+  /** The {@code i}-th reusable final binary frame of one {@link #translateFrame} call. */
+  private BinaryFrame reusableBinary(int i) {
+    if (i >= binaries.length) {
+      binaries = java.util.Arrays.copyOf(binaries, Math.max(4, binaries.length * 2));
+    }
+    BinaryFrame f = binaries[i];
+    if (f == null) {
+      f = new BinaryFrame();
+      binaries[i] = f;
+    }
+    f.setFin(true);
+    return f;
   }
 
   /** Header length given its second byte; no mask key (a masked frame goes to the base class). */

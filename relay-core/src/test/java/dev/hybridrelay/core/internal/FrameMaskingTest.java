@@ -137,6 +137,43 @@ class FrameMaskingTest {
     }
   }
 
+  /**
+   * The data path's direct encoder (no frame object) gives the bytes {@link FrameMasking#encode}
+   * gives for a final {@link BinaryFrame} with the same key, from an array, a slice of one, a heap
+   * buffer and a direct buffer, and leaves the same buffer position.
+   */
+  @Test
+  void directBinaryEncodingIsByteIdenticalToTheFrameEncoding() {
+    for (int size : SIZES) {
+      byte[] data = bytes(size + 7);
+      byte[] expected = copy(FrameMasking.encode(binary(Arrays.copyOfRange(data, 3, 3 + size), true), true,
+          fixedKeys(0x11223344)));
+      assertThat(copy(FrameMasking.encodeMaskedBinary(data, 3, size, fixedKeys(0x11223344))))
+          .as("array, %d bytes", size).isEqualTo(expected);
+      ByteBuffer heap = ByteBuffer.wrap(data, 3, size).slice();
+      assertThat(copy(FrameMasking.encodeMaskedBinary(heap, fixedKeys(0x11223344))))
+          .as("heap slice, %d bytes", size).isEqualTo(expected);
+      assertThat(heap.hasRemaining()).isFalse();
+      ByteBuffer direct = ByteBuffer.allocateDirect(size + 5);
+      direct.position(5);
+      direct.put(data, 3, size).position(5);
+      assertThat(copy(FrameMasking.encodeMaskedBinary(direct, fixedKeys(0x11223344))))
+          .as("direct, %d bytes", size).isEqualTo(expected);
+      assertThat(direct.position()).isEqualTo(size + 5);
+    }
+  }
+
+  private static FrameMasking.MaskKeys fixedKeys(int key) {
+    return new FrameMasking.MaskKeys(new SecureRandom() {
+      @Override
+      public void nextBytes(byte[] bytes) {
+        for (int i = 0; i + 3 < bytes.length; i += 4) {
+          ByteBuffer.wrap(bytes, i, 4).putInt(key);
+        }
+      }
+    });
+  }
+
   @Test
   void maskKeysComeFromThePoolFourBytesAtATime() {
     byte[] seed = bytes(1024);

@@ -275,6 +275,14 @@ public final class ForwardPump extends ForwardedRecord {
     }
   }
 
+  /** Counts bytes the forwarder sent to the relay before this pump started (early data). */
+  public void countEarlyBytes(int n) {
+    if (n > 0) {
+      bytesToRelay.addAndGet(n);
+      tracker.addToRelay(n);
+    }
+  }
+
   /** Starts both directions on new daemon threads and returns. */
   public void start() {
     ForwardThreads.newThread(id + "-down", this::pumpFromRelay).start();

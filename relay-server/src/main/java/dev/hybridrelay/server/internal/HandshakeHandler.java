@@ -1,6 +1,6 @@
 package dev.hybridrelay.server.internal;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.hybridrelay.server.AccessRights;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -301,18 +301,45 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     String address = engine.scheme() + "://" + engine.authority() + "/$hc/" + rawHcPath + "?"
         + query.appQueryPrefix() + "sb-hc-action=accept&sb-hc-id=" + PercentCodec.encode(trackingId)
         + "&" + SECRET_PARAM + "=" + secret;
-    ObjectNode root = engine.json.createObjectNode();
-    ObjectNode accept = root.putObject("accept");
-    accept.put("address", address);
-    accept.put("id", trackingId);
-    ObjectNode headers = accept.putObject("connectHeaders");
-    connectHeaders(req).forEach(headers::put);
-    ObjectNode remote = accept.putObject("remoteEndpoint");
     InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
-    remote.put("address", ra.getAddress().getHostAddress());
-    remote.put("port", ra.getPort());
-    String json = root.toString();
+    String json = acceptJson(address, trackingId, connectHeaders(req), ra.getAddress().getHostAddress(), ra.getPort());
     offer(rv, json, listener, new java.util.HashSet<>());
+  }
+
+  /**
+   * The {@code accept} notification, {@code {"accept":{"address":…,"id":…,"connectHeaders":{…},
+   * "remoteEndpoint":{"address":…,"port":…}}}}, written straight into one string (this runs once per
+   * sender connect; a Jackson tree and its serializer cost several times more). Strings are escaped
+   * by Jackson's own encoder, so the text is what {@code ObjectNode.toString()} gave.
+   */
+  static String acceptJson(String address, String id, Map<String, String> headers, String remoteAddress,
+      int remotePort) {
+    StringBuilder b = new StringBuilder(256 + address.length());
+    b.append("{\"accept\":{\"address\":");
+    quote(b, address);
+    b.append(",\"id\":");
+    quote(b, id);
+    b.append(",\"connectHeaders\":{");
+    boolean first = true;
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (!first) {
+        b.append(',');
+      }
+      first = false;
+      quote(b, e.getKey());
+      b.append(':');
+      quote(b, e.getValue());
+    }
+    b.append("},\"remoteEndpoint\":{\"address\":");
+    quote(b, remoteAddress);
+    b.append(",\"port\":").append(remotePort).append("}}}");
+    return b.toString();
+  }
+
+  private static void quote(StringBuilder b, String s) {
+    b.append('"');
+    JsonStringEncoder.getInstance().quoteAsString(s, b);
+    b.append('"');
   }
 
   /**

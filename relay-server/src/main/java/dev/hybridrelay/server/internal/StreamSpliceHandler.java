@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -276,8 +275,8 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
 
   private void forwardPayload(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
+    unmask(in, in.readerIndex(), n, maskKey, maskOffset); // in the read buffer: no NIO view of the slice
     ByteBuf chunk = in.readRetainedSlice(n);
-    unmask(chunk, maskKey, maskOffset);
     maskOffset += n;
     remaining -= n;
     batchBytes += n;
@@ -384,18 +383,24 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
    * frame payload. Eight bytes at a time through a {@link ByteBuffer} view where there is one.
    */
   static void unmask(ByteBuf buf, int maskKey, long offset) {
-    int len = buf.readableBytes();
+    unmask(buf, buf.readerIndex(), buf.readableBytes(), maskKey, offset);
+  }
+
+  /**
+   * As {@link #unmask(ByteBuf, int, long)} for {@code len} bytes from {@code index}. Through the
+   * buffer's internal NIO view where it has one (no view object per call), with absolute big-endian
+   * access, so the shared view's byte order is left alone.
+   */
+  static void unmask(ByteBuf buf, int index, int len, int maskKey, long offset) {
     if (len == 0) {
       return;
     }
     int shift = (int) (offset & 3);
     int rotated = shift == 0 ? maskKey : Integer.rotateLeft(maskKey, 8 * shift);
     if (buf.nioBufferCount() == 1) {
-      // Native (little-endian) order: no byte swapping per access; the mask bytes are laid out to match.
-      ByteBuffer nb = buf.nioBuffer(buf.readerIndex(), len).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer nb = buf.internalNioBuffer(index, len);
       int base = nb.position();
-      long le = Integer.reverseBytes(rotated) & 0xFFFFFFFFL;
-      long longMask = (le << 32) | le;
+      long longMask = ((long) rotated << 32) | (rotated & 0xFFFFFFFFL);
       int i = 0;
       for (int end = len - 7; i < end; i += 8) {
         nb.putLong(base + i, nb.getLong(base + i) ^ longMask);
@@ -406,12 +411,12 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    int r = buf.readerIndex();
     for (int i = 0; i < len; i++) {
       int m = (rotated >>> (24 - 8 * (i & 3))) & 0xFF;
-      buf.setByte(r + i, buf.getByte(r + i) ^ m);
+      buf.setByte(index + i, buf.getByte(index + i) ^ m);
     }
   }
+
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {

@@ -58,6 +58,23 @@ class StreamSpliceUnmaskTest {
     c.release();
   }
 
+  /** The relay unmasks a frame's part of its read buffer in place; the bytes around it stay as they are. */
+  @Test
+  void unmasksOnlyTheGivenRegionOfAReadBuffer() {
+    byte[] data = new byte[300];
+    new Random(4).nextBytes(data);
+    for (ByteBuf b : new ByteBuf[] {Unpooled.directBuffer(300), Unpooled.buffer(300)}) {
+      b.writeBytes(data);
+      StreamSpliceHandler.unmask(b, 17, 201, 0x0badf00d, 3);
+      byte[] want = data.clone();
+      byte[] region = reference(Arrays.copyOfRange(data, 17, 218), 0x0badf00d, 3);
+      System.arraycopy(region, 0, want, 17, region.length);
+      assertThat(bytes(b)).isEqualTo(want);
+      assertThat(b.readerIndex()).isZero();
+      b.release();
+    }
+  }
+
   @Test
   void unmaskingTwiceRestoresTheData() {
     byte[] data = new byte[4099];
