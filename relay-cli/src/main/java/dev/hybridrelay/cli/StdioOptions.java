@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
  * environment), the hybrid connection and the log level.
  */
 final class StdioOptions {
-  @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
+  @Option(names = "-x", paramLabel = "CONNECTION_STRING",
+      description = "Relay connection string, or @FILE to read it from a file.")
   String connectionString;
 
   @Option(names = "--hc", paramLabel = "NAME",
@@ -50,8 +51,13 @@ final class StdioOptions {
 
   /** The resolved connection string, with the entity path set to the hybrid connection to use. */
   RelayConnectionString resolve() throws UsageException {
-    String text = connectionString;
-    String origin = "-x";
+    String text;
+    try {
+      text = SecretFiles.valueOrFile("-x", connectionString);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    String origin = connectionString != null && connectionString.startsWith("@") ? "-x " + connectionString : "-x";
     if (text == null) {
       for (String var : List.of("HYBRIDRELAY_CONNECTION_STRING", "AZURE_BRIDGE_CONNECTIONSTRING")) {
         String v = environment.apply(var);

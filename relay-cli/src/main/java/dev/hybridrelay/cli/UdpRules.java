@@ -64,11 +64,11 @@ final class UdpRules {
 
   /** Starts the UDP local forwarder of a UDP rule. */
   static UdpLocalForwarder start(RelayConnectionString cs, ForwardPlan.LocalRule r, InetAddress bind,
-      ForwardOptions options, ForwardEvents status, dev.hybridrelay.core.RelayProxy proxy)
-      throws ForwardCommand.StartException {
+      ForwardOptions options, ForwardEvents status, dev.hybridrelay.core.RelayProxy proxy,
+      dev.hybridrelay.core.TokenProvider tokenProvider) throws ForwardCommand.StartException {
     UdpLocalForwarder lf = UdpLocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
         .port(r.port()).portName(r.effectivePortName()).options(options).events(status)
-        .senderCustomizer(sb -> sb.proxy(proxy)).build();
+        .senderCustomizer(sb -> sb.proxy(proxy).tokenProvider(tokenProvider)).build();
     try {
       lf.start();
     } catch (BindException ex) {
