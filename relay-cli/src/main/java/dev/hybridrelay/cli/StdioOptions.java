@@ -18,6 +18,13 @@ final class StdioOptions {
       description = "Hybrid connection (default: the connection string's EntityPath).")
   String hybridConnection;
 
+  @Option(names = "--entra", description = "Authenticate with Entra ID (DefaultAzureCredential: environment, "
+      + "workload or managed identity, Azure CLI login); the connection string then needs no key.")
+  boolean entra;
+
+  /** Makes the Entra ID token provider (a test seam). */
+  java.util.function.Supplier<dev.hybridrelay.core.TokenProvider> entraFactory = EntraAuth::defaultAzureCredential;
+
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details on standard error.")
   boolean verbose;
 
@@ -41,11 +48,27 @@ final class StdioOptions {
     CliLogging.configure(verbose, false);
     if (!verbose) {
       CliLogging.setLevel("dev.hybridrelay", ch.qos.logback.classic.Level.WARN);
+      CliLogging.setLevel("com.azure", ch.qos.logback.classic.Level.WARN);
     }
     if (quiet) {
       CliLogging.setLevel(org.slf4j.Logger.ROOT_LOGGER_NAME, ch.qos.logback.classic.Level.ERROR);
       CliLogging.setLevel("dev.hybridrelay", ch.qos.logback.classic.Level.ERROR);
       CliLogging.setLevel("hybridrelay", ch.qos.logback.classic.Level.ERROR);
+    }
+  }
+
+  /**
+   * With {@code --entra}, the Entra ID token provider for {@code cs} (a usage error if it also has a
+   * key or signature); without it {@code null}: the connection string's credentials, or none.
+   */
+  dev.hybridrelay.core.TokenProvider tokenProvider(RelayConnectionString cs) throws UsageException {
+    if (!entra) {
+      return null;
+    }
+    try {
+      return new EntraAuth(true, entraFactory).forHybridConnection(cs, String.valueOf(cs.entityPath()), false);
+    } catch (ForwardConfigException e) {
+      throw new UsageException(e.getMessage());
     }
   }
 

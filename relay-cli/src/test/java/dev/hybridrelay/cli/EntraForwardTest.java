@@ -138,9 +138,8 @@ class EntraForwardTest {
         .hasMessageContaining("-x: cannot read " + dir.resolve("absent"));
   }
 
-  @Test
-  void defaultAzureCredentialGetsItsTokenFromAManagedIdentityEndpoint(@TempDir Path dir) throws Exception {
-    List<String> requests = new CopyOnWriteArrayList<>();
+  /** A stand-in for the App Service managed identity endpoint that hands out {@link #JWT}. */
+  static HttpServer identityEndpoint(List<String> requests) throws Exception {
     HttpServer identity = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     identity.createContext("/msi/token", ex -> {
       requests.add(ex.getRequestURI().getRawQuery() + " header=" + ex.getRequestHeaders().getFirst("X-IDENTITY-HEADER"));
@@ -152,10 +151,20 @@ class EntraForwardTest {
       ex.close();
     });
     identity.start();
-    int localPort = freePort();
-    Map<String, String> env = Map.of(
-        "IDENTITY_ENDPOINT", "http://127.0.0.1:" + identity.getAddress().getPort() + "/msi/token",
+    return identity;
+  }
+
+  static Map<String, String> identityEnvironment(HttpServer identity) {
+    return Map.of("IDENTITY_ENDPOINT", "http://127.0.0.1:" + identity.getAddress().getPort() + "/msi/token",
         "IDENTITY_HEADER", "test-identity-header");
+  }
+
+  @Test
+  void defaultAzureCredentialGetsItsTokenFromAManagedIdentityEndpoint(@TempDir Path dir) throws Exception {
+    List<String> requests = new CopyOnWriteArrayList<>();
+    HttpServer identity = identityEndpoint(requests);
+    int localPort = freePort();
+    Map<String, String> env = identityEnvironment(identity);
     try (CliProcess fwd = CliProcess.start(dir, "forward", null, List.of(), env, "forward", "--entra",
         "-x", csWithoutKey, "-T", "entra:echo/127.0.0.1:" + echo.getLocalPort(), "-L", localPort + "/echo:entra",
         "--status-interval", "0")) {
@@ -168,5 +177,26 @@ class EntraForwardTest {
     } finally {
       identity.stop(0);
     }
+  }
+
+  @Test
+  void listenAndConnectWithEntraExchangeBytes(@TempDir Path dir) throws Exception {
+    List<String> requests = new CopyOnWriteArrayList<>();
+    HttpServer identity = identityEndpoint(requests);
+    Path input = Files.writeString(dir.resolve("input"), "hello over Entra ID");
+    try (CliProcess listen = CliProcess.start(dir, "listen", null, List.of(), identityEnvironment(identity),
+        "listen", "--entra", "-x", csWithoutKey, "--hc", "entra", "--echo")) {
+      listen.awaitStderr("Listening on hybrid connection 'entra'", Duration.ofSeconds(90));
+      try (CliProcess connect = CliProcess.start(dir, "connect", input, List.of(), identityEnvironment(identity),
+          "connect", "--entra", "-x", csWithoutKey, "--hc", "entra")) {
+        assertThat(connect.waitFor(Duration.ofSeconds(90))).as(connect.stderr()).isZero();
+        assertThat(Files.readString(connect.out)).isEqualTo("hello over Entra ID");
+        assertThat(connect.stderr()).doesNotContain(JWT);
+      }
+      assertThat(listen.stderr()).doesNotContain(JWT);
+    } finally {
+      identity.stop(0);
+    }
+    assertThat(requests).hasSize(2); // one token per process
   }
 }
