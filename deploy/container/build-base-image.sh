@@ -26,6 +26,7 @@ mmdebstrap --quiet --mode=auto --variant=essential \
   --include=openjdk-17-jre-headless,ca-certificates \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --essential-hook='mkdir -p "$1"/usr/share/man/man1' \
   --customize-hook='chroot "$1" /usr/bin/java -version' \
   --customize-hook='rm -rf "$1"/var/cache/* "$1"/var/lib/apt/lists/* "$1"/var/log/*' \
   bookworm "$work/layer.tar" "$mirror"
