@@ -6,17 +6,21 @@ usage: check-image.py IMAGE.tar [--run]
 Reads the image configuration and checks: not root (User 65532:65532), the entry point runs the CLI's
 main class, the declared ports. With --run (needs root for chroot), unpacks the layers into a scratch
 root file system and runs the entry point there as UID/GID 65532 with "--version" and "serve --help",
-which shows that the Java runtime, the class path and the main class of the image work.
+then starts "serve" in it and connects to its port: the Java runtime, the class path and the main
+class of the image work as a non-root user. /proc is mounted into the scratch root, as a container
+runtime would (the JVM finds its libraries through /proc/self/exe).
 """
 import gzip
 import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 
 def fail(msg):
@@ -59,16 +63,53 @@ def main():
                 env[k] = v
             os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
             os.chmod(os.path.join(root, "tmp"), 0o1777)
-            for args in (["--version"], ["serve", "--help"]):
-                argv = ["chroot", "--userspec=65532:65532", root, "/usr/bin/env", "-C", c.get("WorkingDir") or "/"]
-                argv += entrypoint + args
-                p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
-                first = (p.stdout or p.stderr).strip().splitlines()[:1]
-                print("  run as 65532:65532: %s -> exit %d: %s" % (" ".join(args), p.returncode, first))
-                if p.returncode != 0:
-                    fail("the image's entry point failed: " + p.stderr[-2000:])
+            proc = os.path.join(root, "proc")
+            os.makedirs(proc, exist_ok=True)
+            subprocess.run(["mount", "-t", "proc", "proc", proc], check=True)
+            try:
+                prefix = ["chroot", "--userspec=65532:65532", root, "/usr/bin/env", "-C", c.get("WorkingDir") or "/"]
+                for args in (["--version"], ["serve", "--help"]):
+                    p = subprocess.run(prefix + entrypoint + args, env=env, capture_output=True, text=True,
+                                       timeout=120)
+                    first = (p.stdout or p.stderr).strip().splitlines()[:1]
+                    print("  run as 65532:65532: %s -> exit %d: %s" % (" ".join(args), p.returncode, first))
+                    if p.returncode != 0:
+                        fail("the image's entry point failed: " + p.stderr[-2000:])
+                serve_and_connect(prefix + entrypoint, env)
+            finally:
+                subprocess.run(["umount", proc])
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def serve_and_connect(command, env):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    p = subprocess.Popen(command + ["serve", "--port", str(port), "--hide-keys"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                fail("serve in the image exited with %s before listening" % p.wait())
+            if line.startswith("Local relay listening on"):
+                break
+        else:
+            fail("serve in the image did not start listening within 120 s")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            reply = s.recv(200).decode("latin-1").splitlines()[:1]
+        print("  serve in the image, port %d: %s" % (port, reply))
+        if not reply or not reply[0].startswith("HTTP/1."):
+            fail("serve in the image did not answer HTTP")
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 if __name__ == "__main__":
