@@ -46,6 +46,10 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
     root.setLevel(Level.INFO);
     root.addAppender(stderr);
     context.getLogger("io.netty").setLevel(Level.WARN);
+    // Entra ID: azure-core-http-netty's notice that the project's Netty 4.2 differs from the 4.1 it was
+    // built with (the combination is tested), and MSAL's per-request chatter.
+    context.getLogger("com.azure.core.http.netty").setLevel(Level.WARN);
+    context.getLogger("com.microsoft.aad.msal4j").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

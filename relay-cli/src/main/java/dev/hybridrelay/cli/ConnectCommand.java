@@ -83,8 +83,8 @@ public final class ConnectCommand implements Callable<Integer> {
     String hc = cs.entityPath();
     RelaySender.Builder b = RelaySender.builder(cs);
     try {
-      b.proxy(proxyOptions.relayProxy());
-    } catch (IllegalArgumentException e) {
+      b.proxy(proxyOptions.relayProxy()).tokenProvider(common.tokenProvider(cs));
+    } catch (StdioOptions.UsageException | IllegalArgumentException e) {
       return error(ExitCodes.USAGE, e.getMessage());
     }
     if (wait != null) {

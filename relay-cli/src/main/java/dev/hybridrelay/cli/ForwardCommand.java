@@ -2,6 +2,7 @@ package dev.hybridrelay.cli;
 
 import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayMetrics;
+import dev.hybridrelay.core.TokenProvider;
 import dev.hybridrelay.forward.ForwardOptions;
 import dev.hybridrelay.forward.ForwardStats;
 import dev.hybridrelay.forward.LocalForwarder;
@@ -59,7 +60,8 @@ import picocli.CommandLine.Option;
         "  2  usage or configuration error",
         "  3  the relay refused: credentials (401/403) or no such hybrid connection (404)",
         "",
-        "The connection string may also come from HYBRIDRELAY_CONNECTION_STRING or AZURE_BRIDGE_CONNECTIONSTRING."})
+        "The connection string may also come from HYBRIDRELAY_CONNECTION_STRING or AZURE_BRIDGE_CONNECTIONSTRING,",
+        "or from a file: -x @FILE (for example a systemd credential). Without a key or signature: Entra ID."})
 public final class ForwardCommand implements java.util.concurrent.Callable<Integer> {
   static final int EXIT_OK = 0;
   static final int EXIT_FAILURE = 1;
@@ -68,7 +70,8 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   private static final Logger log = LoggerFactory.getLogger("hybridrelay.forward");
 
-  @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
+  @Option(names = "-x", paramLabel = "CONNECTION_STRING",
+      description = "Relay connection string, or @FILE to read it from a file.")
   String connectionString;
 
   @Option(names = "-L", paramLabel = "[bind_address:]port[/port_name]:hc_name",
@@ -95,6 +98,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
 
   @Option(names = "-k", paramLabel = "KEY", description = "Shared access key (overrides the connection string's).")
   String key;
+
+  @Option(names = "--entra", description = "Authenticate with Entra ID (DefaultAzureCredential: environment, "
+      + "workload or managed identity, Azure CLI login). Default, as azbridge: used when no key or signature is given.")
+  boolean entra;
 
   @Option(names = "-f", paramLabel = "config.yml", description = "YAML configuration file (same content as the options).")
   Path configFile;
@@ -235,8 +242,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       plan.keepAliveInterval = Duration.ofSeconds(keepAliveSeconds);
     }
     if (connectionString != null) {
-      plan.connectionString = connectionString;
-      plan.connectionStringOrigin = "-x";
+      try {
+        plan.connectionString = SecretFiles.valueOrFile("-x", connectionString);
+      } catch (IllegalArgumentException e) {
+        throw new ForwardConfigException(e.getMessage());
+      }
+      plan.connectionStringOrigin = connectionString.startsWith("@") ? "-x " + connectionString : "-x";
     } else if (plan.connectionString == null) {
       for (String var : List.of("HYBRIDRELAY_CONNECTION_STRING", "AZURE_BRIDGE_CONNECTIONSTRING")) {
         String v = environment.apply(var);
@@ -254,6 +265,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       plan.sharedAccessKey = key;
     }
     plan.gatewayPorts |= gatewayPorts;
+    plan.entra |= entra;
     if (sourceAddress != null) {
       ForwardSpecs.checkSourceAddress("-b", sourceAddress);
       plan.sourceAddress = sourceAddress;
@@ -534,6 +546,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
   }
 
+  private static TokenProvider tokenProvider(EntraAuth entra, RelayConnectionString cs, String hc, boolean anonymous)
+      throws StartException {
+    try {
+      return entra.forHybridConnection(cs, hc, anonymous);
+    } catch (ForwardConfigException e) {
+      throw new StartException(EXIT_USAGE, e.getMessage(), e);
+    }
+  }
+
   private static RelayConnectionString connectionStringForStart(ForwardPlan plan, String hc) throws StartException {
     try {
       return connectionString(plan, hc);
@@ -576,6 +597,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     ForwardOptions options = options(plan);
     ForwardStatus status = new ForwardStatus();
     Running running = new Running();
+    EntraAuth entra = new EntraAuth(plan.entra, plan.entraFactory);
     try {
       Map<String, List<ForwardPlan.RemoteRule>> byHc = new LinkedHashMap<>();
       for (ForwardPlan.RemoteRule r : plan.remoteRules) {
@@ -584,9 +606,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       for (Map.Entry<String, List<ForwardPlan.RemoteRule>> e : byHc.entrySet()) {
         String hc = e.getKey();
         RelayConnectionString cs = connectionStringForStart(plan, hc);
+        TokenProvider tp = tokenProvider(entra, cs, hc, false);
         RemoteForwarder.Builder b = RemoteForwarder.builder(cs).hybridConnection(hc).options(options).events(status)
             .sourceAddress(source).strictPortNames(plan.strictPortNames)
-            .listenerCustomizer(lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client), hc, running));
+            .listenerCustomizer(lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client).tokenProvider(tp), hc, running));
         UdpRules.addTargets(b, e.getValue()); // and removes them from the list
         for (ForwardPlan.RemoteRule r : e.getValue()) {
           if (r.isUnixSocket()) {
@@ -601,18 +624,21 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       }
       for (ForwardPlan.HttpRule r : plan.httpRules) {
         String hc = r.hybridConnection();
-        dev.hybridrelay.forward.HttpForwarder hf = HttpRules.forwarder(connectionStringForStart(plan, hc), r,
-            plan.httpTimeout, lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client), hc, running));
+        RelayConnectionString hcs = connectionStringForStart(plan, hc);
+        TokenProvider tp = tokenProvider(entra, hcs, hc, false);
+        dev.hybridrelay.forward.HttpForwarder hf = HttpRules.forwarder(hcs, r,
+            plan.httpTimeout, lb -> ForwardListeners.events(plan, lb.proxy(proxy).metrics(client).tokenProvider(tp), hc, running));
         running.https.add(hf);
         ForwardListeners.start(hc, hf::start);
       }
       for (ForwardPlan.LocalRule r : plan.localRules) {
         RelayConnectionString cs = connectionStringForStart(plan, r.hybridConnection());
         boolean anonymous = plan.anonymousHybridConnections.contains(r.hybridConnection().toLowerCase(java.util.Locale.ROOT));
+        TokenProvider tp = tokenProvider(entra, cs, r.hybridConnection(), anonymous);
         if (r.isUnixSocket()) {
           LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
               .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
-              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client))
+              .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client).tokenProvider(tp))
               .portName(r.effectivePortName()).options(options).events(status).build();
           try {
             lf.start();
@@ -629,11 +655,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           throw new StartException(EXIT_USAGE, ex.getMessage(), ex);
         }
         if (r.udp()) {
-          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy, client));
+          running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy, client, tp));
           continue;
         }
         LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
-            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client))
+            .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client).tokenProvider(tp))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {
           lf.start();

@@ -133,4 +133,8 @@ final class ForwardPlan {
   final List<HttpRule> httpRules = new ArrayList<>();
   /** --http-timeout / HttpTimeout: the HTTP forwards' wait for a response head; null: the library's 50 s. */
   Duration httpTimeout;
+  /** --entra: Entra ID is required (without it, Entra ID is used only where no SAS is given, as azbridge). */
+  boolean entra;
+  /** Makes the Entra ID token provider (a test seam; default DefaultAzureCredential). */
+  java.util.function.Supplier<dev.hybridrelay.core.TokenProvider> entraFactory = EntraAuth::defaultAzureCredential;
 }

@@ -95,8 +95,8 @@ public final class ListenCommand implements Callable<Integer> {
       b.connectionHandler(this::echo);
     }
     try {
-      b.proxy(proxyOptions.relayProxy());
-    } catch (IllegalArgumentException e) {
+      b.proxy(proxyOptions.relayProxy()).tokenProvider(common.tokenProvider(cs));
+    } catch (StdioOptions.UsageException | IllegalArgumentException e) {
       return error(ExitCodes.USAGE, e.getMessage());
     }
     RelayListener l = b.build();

@@ -77,6 +77,20 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Hybrid connection whose senders need no token (repeatable).")
   List<String> anonymousHybridConnections = new ArrayList<>();
 
+  @Option(names = "--rule-file", paramLabel = "FILE",
+      description = "SAS rules, one NAME=KEY[:RIGHTS] per line ('#' comments), so that keys stay off the command "
+          + "line (e.g. a systemd credential).")
+  Path ruleFile;
+
+  @Option(names = "--accept-bearer-token", paramLabel = "TOKEN|@FILE",
+      description = "Also accept this exact token (e.g. a test JWT) with all rights (repeatable). "
+          + "For tests of Entra ID clients: it is NOT validated as an Entra ID token.")
+  List<String> bearerTokens = new ArrayList<>();
+
+  @Option(names = "--hide-keys",
+      description = "Print the connection strings with SharedAccessKey=*** (when standard output goes to a log).")
+  boolean hideKeys;
+
   @Option(names = "--auto-create", description = "Create unknown hybrid connections on first listen.")
   boolean autoCreate;
 
@@ -192,7 +206,8 @@ public final class ServeCommand implements Callable<Integer> {
     out.println("Local relay listening on " + (relay.isTls() ? "wss" : "ws") + "://" + bind + ":"
         + relay.port() + "/ (" + relay.endpoint() + ")");
     for (String ruleName : ruleNames()) {
-      out.println(relay.connectionString(ruleName));
+      String cs = relay.connectionString(ruleName);
+      out.println(hideKeys ? cs.replaceAll("SharedAccessKey=[^;]*", "SharedAccessKey=***") : cs);
     }
     out.flush();
     stop.await();
@@ -219,7 +234,26 @@ public final class ServeCommand implements Callable<Integer> {
       b.advertisedHost(advertisedHost);
     }
     ReverseProxyOptions.apply(b, advertisedPort, advertisedScheme, trustedProxies, proxyProtocol);
-    for (String spec : rules) {
+    List<String> allRules = new ArrayList<>(rules);
+    if (ruleFile != null) {
+      int n = 0;
+      for (String line : SecretFiles.read("--rule-file", ruleFile).split("\\R")) {
+        n++;
+        String t = line.strip();
+        if (t.isEmpty() || t.startsWith("#")) {
+          continue;
+        }
+        if (t.indexOf('=') <= 0) {
+          throw new IllegalArgumentException("--rule-file " + ruleFile + " line " + n
+              + ": expected NAME=KEY[:RIGHTS], got '" + redact(t) + "'");
+        }
+        allRules.add(t);
+      }
+    }
+    for (String token : bearerTokens) {
+      b.acceptBearerToken(SecretFiles.valueOrFile("--accept-bearer-token", token));
+    }
+    for (String spec : allRules) {
       int eq = spec.indexOf('=');
       if (eq <= 0) {
         throw new IllegalArgumentException("--rule expects NAME=KEY[:RIGHTS], got '" + redact(spec) + "'");

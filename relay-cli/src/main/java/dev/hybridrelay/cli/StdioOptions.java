@@ -10,12 +10,20 @@ import picocli.CommandLine.Option;
  * environment), the hybrid connection and the log level.
  */
 final class StdioOptions {
-  @Option(names = "-x", paramLabel = "CONNECTION_STRING", description = "Relay connection string.")
+  @Option(names = "-x", paramLabel = "CONNECTION_STRING",
+      description = "Relay connection string, or @FILE to read it from a file.")
   String connectionString;
 
   @Option(names = "--hc", paramLabel = "NAME",
       description = "Hybrid connection (default: the connection string's EntityPath).")
   String hybridConnection;
+
+  @Option(names = "--entra", description = "Authenticate with Entra ID (DefaultAzureCredential: environment, "
+      + "workload or managed identity, Azure CLI login); the connection string then needs no key.")
+  boolean entra;
+
+  /** Makes the Entra ID token provider (a test seam). */
+  java.util.function.Supplier<dev.hybridrelay.core.TokenProvider> entraFactory = EntraAuth::defaultAzureCredential;
 
   @Option(names = {"-v", "--verbose"}, description = "Log debugging details on standard error.")
   boolean verbose;
@@ -40,6 +48,7 @@ final class StdioOptions {
     CliLogging.configure(verbose, false);
     if (!verbose) {
       CliLogging.setLevel("dev.hybridrelay", ch.qos.logback.classic.Level.WARN);
+      CliLogging.setLevel("com.azure", ch.qos.logback.classic.Level.WARN);
     }
     if (quiet) {
       CliLogging.setLevel(org.slf4j.Logger.ROOT_LOGGER_NAME, ch.qos.logback.classic.Level.ERROR);
@@ -48,10 +57,30 @@ final class StdioOptions {
     }
   }
 
+  /**
+   * With {@code --entra}, the Entra ID token provider for {@code cs} (a usage error if it also has a
+   * key or signature); without it {@code null}: the connection string's credentials, or none.
+   */
+  dev.hybridrelay.core.TokenProvider tokenProvider(RelayConnectionString cs) throws UsageException {
+    if (!entra) {
+      return null;
+    }
+    try {
+      return new EntraAuth(true, entraFactory).forHybridConnection(cs, String.valueOf(cs.entityPath()), false);
+    } catch (ForwardConfigException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
   /** The resolved connection string, with the entity path set to the hybrid connection to use. */
   RelayConnectionString resolve() throws UsageException {
-    String text = connectionString;
-    String origin = "-x";
+    String text;
+    try {
+      text = SecretFiles.valueOrFile("-x", connectionString);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    String origin = connectionString != null && connectionString.startsWith("@") ? "-x " + connectionString : "-x";
     if (text == null) {
       for (String var : List.of("HYBRIDRELAY_CONNECTION_STRING", "AZURE_BRIDGE_CONNECTIONSTRING")) {
         String v = environment.apply(var);

@@ -65,10 +65,11 @@ final class UdpRules {
   /** Starts the UDP local forwarder of a UDP rule. */
   static UdpLocalForwarder start(RelayConnectionString cs, ForwardPlan.LocalRule r, InetAddress bind,
       ForwardOptions options, ForwardEvents status, dev.hybridrelay.core.RelayProxy proxy,
-      dev.hybridrelay.core.RelayMetrics metrics) throws ForwardCommand.StartException {
+      dev.hybridrelay.core.RelayMetrics metrics, dev.hybridrelay.core.TokenProvider tokenProvider)
+      throws ForwardCommand.StartException {
     UdpLocalForwarder lf = UdpLocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
         .port(r.port()).portName(r.effectivePortName()).options(options).events(status)
-        .senderCustomizer(sb -> sb.proxy(proxy).metrics(metrics)).build();
+        .senderCustomizer(sb -> sb.proxy(proxy).metrics(metrics).tokenProvider(tokenProvider)).build();
     try {
       lf.start();
     } catch (BindException ex) {

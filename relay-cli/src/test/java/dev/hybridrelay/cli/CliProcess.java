@@ -38,6 +38,15 @@ final class CliProcess implements AutoCloseable {
    */
   static CliProcess start(Path dir, String name, Path stdin, List<String> jvmArgs, String... args)
       throws IOException {
+    return start(dir, name, stdin, jvmArgs, java.util.Map.of(), args);
+  }
+
+  /**
+   * As above, with extra environment variables. The child never inherits Azure credential variables
+   * (AZURE_*, IDENTITY_*, MSI_*): only {@code env} sets them.
+   */
+  static CliProcess start(Path dir, String name, Path stdin, List<String> jvmArgs, java.util.Map<String, String> env,
+      String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
@@ -55,6 +64,8 @@ final class CliProcess implements AutoCloseable {
     for (String v : List.of("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY")) {
       pb.environment().remove(v);
     }
+    pb.environment().keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
+    pb.environment().putAll(env);
     if (stdin != null) {
       pb.redirectInput(stdin.toFile());
     }

@@ -17,8 +17,9 @@ import java.util.Objects;
  * <p>Built-in providers: {@link SharedAccessSignatureTokenProvider} (a SAS rule name and key) and
  * {@link #sharedAccessSignature(String)} (a fixed, pre-issued SAS token). Entra ID tokens work through
  * any provider that returns the raw JWT (no {@code Bearer} prefix) for scope
- * {@code https://relay.azure.net/.default}; see the site's "Authentication" page for a recipe with
- * azure-identity's {@code TokenCredential}.
+ * {@code https://relay.azure.net/.default}, such as {@code EntraIdTokenProvider} of the
+ * relay-azure-identity module over azure-identity's {@code TokenCredential}; see the site's
+ * "Authentication" page.
  */
 @FunctionalInterface
 public interface TokenProvider {

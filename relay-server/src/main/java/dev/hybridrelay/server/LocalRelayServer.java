@@ -95,6 +95,9 @@ public final class LocalRelayServer implements AutoCloseable {
     this.metrics = metrics;
     this.engine = new RelayEngine(settings, metrics);
     for (AuthRule r : settings.namespaceRules()) {
+      if (r.isBearer()) {
+        continue;
+      }
       namespaceRulesByName.putIfAbsent(r.name(), r);
     }
   }
@@ -283,6 +286,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private final List<String> trustedProxies = new ArrayList<>();
     private boolean proxyProtocol;
     private final List<AuthRule> rules = new ArrayList<>();
+    private final List<AuthRule> bearerTokens = new ArrayList<>();
     private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
     private boolean autoCreate;
     private SSLContext sslContext;
@@ -414,6 +418,31 @@ public final class LocalRelayServer implements AutoCloseable {
      */
     public Builder rule(String name, String key, AccessRights... rights) {
       rules.add(newRule(name, key, rights));
+      return this;
+    }
+
+    /**
+     * Also accepts this exact token in {@code ServiceBusAuthorization}, {@code sb-hc-token} and
+     * {@code renewToken} (repeatable), for testing clients that send Entra ID tokens. It is a
+     * static shared secret, compared as text: the local relay does <em>not</em> validate Entra ID
+     * tokens (no signature, issuer, audience or role check) and such a token never expires here.
+     * Without rights it grants LISTEN, SEND and MANAGE. SAS rules keep working beside it.
+     *
+     * @throws IllegalArgumentException if the token is empty, longer than 4096 characters, or starts
+     *     with {@code SharedAccessSignature}
+     */
+    public Builder acceptBearerToken(String token, AccessRights... rights) {
+      if (token == null || token.isBlank() || token.length() > 4096 || !token.equals(token.strip())) {
+        throw new IllegalArgumentException("acceptBearerToken: the token must be 1-4096 characters without "
+            + "surrounding spaces");
+      }
+      if (token.regionMatches(true, 0, "SharedAccessSignature", 0, "SharedAccessSignature".length())) {
+        throw new IllegalArgumentException("acceptBearerToken: a SharedAccessSignature token is checked against "
+            + "its rule; add the rule with rule(name, key) instead");
+      }
+      EnumSet<AccessRights> set = rights == null || rights.length == 0
+          ? EnumSet.allOf(AccessRights.class) : EnumSet.copyOf(Arrays.asList(rights));
+      bearerTokens.add(AuthRule.bearer(token, set));
       return this;
     }
 
@@ -702,6 +731,7 @@ public final class LocalRelayServer implements AutoCloseable {
       if (nsRules.isEmpty()) {
         nsRules.add(newRule(DEFAULT_RULE_NAME, randomKey()));
       }
+      nsRules.addAll(bearerTokens);
       List<HybridConnectionDefinition> hcs = new ArrayList<>();
       for (HcConfig c : hybridConnections.values()) {
         hcs.add(new HybridConnectionDefinition(c.name, c.requiresClientAuthorization, c.rules));
