@@ -59,6 +59,20 @@ import org.slf4j.LoggerFactory;
  * reset and the reason is logged at WARN and reported to {@link ForwardEvents#onRefused}. Then bytes
  * are pumped both ways with half-close and abort semantics described in {@link ForwardOutcome}.
  *
+ * <h2>Several listeners</h2>
+ * The connect address names the port ({@code hybridrelay-port=NAME}), so that the local relay hands
+ * the connection to a remote forwarder that serves it. Azure Relay picks a listener at random: one
+ * that does not serve the name declines with status 421 (a Hybrid Relay remote forwarder, before
+ * accepting) or closes after the preamble without a reply (azbridge), and the connection tries
+ * another listener, up to {@link Builder#portNameAttempts(int)} times in all (retries logged at
+ * DEBUG, a connection that needed them once at INFO, running out at WARN and as a refusal).
+ *
+ * <h2>The client's address</h2>
+ * The connect headers {@code Hybridrelay-Source} and {@code Hybridrelay-Destination} carry the TCP
+ * client's address and the local address it connected to ({@code ip:port}), for a remote forwarder
+ * that writes a PROXY protocol header ({@link RemoteForwarder.Builder#proxyProtocol}); see
+ * {@link Builder#sendClientAddress(boolean)}.
+ *
  * <h2>Binding</h2>
  * The default bind address is the loopback address: only this machine can use the forwarded port.
  * Binding a wider address makes the port reachable for anyone who can reach this host.

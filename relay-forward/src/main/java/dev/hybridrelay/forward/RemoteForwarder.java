@@ -58,6 +58,19 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#strictPortNames(boolean) strictPortNames(true)} turns the rule off, so that a
  * mismatched number is refused and reported. {@link #start()} logs at INFO which rule applies.
  *
+ * <h2>Several remote forwarders on one hybrid connection</h2>
+ * The listener announces its port names on the listen address ({@code hybridrelay-port}, and
+ * {@code hybridrelay-any-numeric-port} under the lone-target rule; {@link Builder#announcePortNames})
+ * so that the local relay routes senders by them. A sender that names a port this forwarder does
+ * not serve ({@code hybridrelay-port} on its connect address, as a {@link LocalForwarder} sends)
+ * is declined before it is accepted, with status 421, so that it tries another listener (logged at
+ * DEBUG: on Azure Relay, which chooses at random, it is routine).
+ *
+ * <h2>PROXY protocol</h2>
+ * {@link Builder#proxyProtocol(String, ProxyProtocol)} makes a target receive a PROXY protocol
+ * header with the sender's client address before any data; see {@link ProxyProtocol} for where the
+ * address comes from and whom to trust.
+ *
  * <h2>Per connection</h2>
  * Reads the preamble (unsupported version → reply {@code [0,0,0]}), resolves the port name, checks
  * the mode against the target's kind as azbridge (datagram mode for a TCP target → {@code [0,0,255]};
