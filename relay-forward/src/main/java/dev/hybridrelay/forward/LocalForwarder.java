@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * that does not serve the name declines with status 421 (a Hybrid Relay remote forwarder, before
  * accepting) or closes after the preamble without a reply (azbridge), and the connection tries
  * another listener, up to {@link Builder#portNameAttempts(int)} times in all (retries logged at
- * DEBUG, a connection that needed them once at INFO, running out at WARN and as a refusal).
+ * DEBUG, a connection that needed them once at INFO, running out at WARN and as a refusal); an
+ * azbridge listener's close is retried only with {@link Builder#retryAzbridgeRefusals(boolean)}.
  *
  * <h2>The client's address</h2>
  * The connect headers {@code Hybridrelay-Source} and {@code Hybridrelay-Destination} carry the TCP
@@ -100,6 +101,7 @@ public final class LocalForwarder implements Closeable {
   private final ForwardTracker tracker;
   private final int portNameAttempts;
   private final boolean sendClientAddress;
+  private final boolean retryAzbridgeRefusals;
   private final java.util.concurrent.atomic.AtomicLong portNameRefusals = new java.util.concurrent.atomic.AtomicLong();
   private final Object lock = new Object();
   private ServerSocketChannel serverSocket;
@@ -132,6 +134,7 @@ public final class LocalForwarder implements Closeable {
     }
     this.portNameAttempts = b.portNameAttempts;
     this.sendClientAddress = b.sendClientAddress;
+    this.retryAzbridgeRefusals = b.retryAzbridgeRefusals;
     this.tracker = new ForwardTracker("L", options, b.events);
   }
 
@@ -337,9 +340,13 @@ public final class LocalForwarder implements Closeable {
       return new Attempt(relay, false);
     }
     if (reply == Preamble.ReplyKind.CLOSED_WITHOUT_REPLY) {
-      // an azbridge-style refusal of the port name: another listener may serve it
       closeQuietly(relay);
-      return new Attempt(null, true);
+      if (retryAzbridgeRefusals) {
+        // an azbridge listener's refusal of the port name: another listener may serve it
+        return new Attempt(null, true);
+      }
+      refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
+      return new Attempt(null, false);
     }
     relay.abort();
     refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
@@ -554,6 +561,7 @@ public final class LocalForwarder implements Closeable {
     private RelayConnector connector;
     private int portNameAttempts = DEFAULT_PORT_NAME_ATTEMPTS;
     private boolean sendClientAddress = true;
+    private boolean retryAzbridgeRefusals;
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = connectionString;
@@ -626,8 +634,9 @@ public final class LocalForwarder implements Closeable {
     /**
      * How many listeners one client connection may try before it is refused because none served
      * its port name (default {@value LocalForwarder#DEFAULT_PORT_NAME_ATTEMPTS}; 1: no retry). A
-     * listener that does not serve the name declines it: a Hybrid Relay remote forwarder before
-     * accepting (status 421), an azbridge one by closing after the preamble. Azure Relay chooses a
+     * Hybrid Relay remote forwarder that does not serve the name declines it before accepting
+     * (status 421); an azbridge one closes after the preamble, which is retried only with
+     * {@link #retryAzbridgeRefusals(boolean)}. Azure Relay chooses a
      * listener at random, so with {@code n} listeners of which one serves the name, all attempts
      * miss with probability {@code (1 - 1/n)^attempts}; the local relay chooses one that serves it.
      */
@@ -636,6 +645,18 @@ public final class LocalForwarder implements Closeable {
         throw new IllegalArgumentException("portNameAttempts must be 1-1000, but was " + attempts);
       }
       this.portNameAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Whether an azbridge remote forwarder's refusal of the port name (it closes the connection
+     * after the preamble without a reply) counts as a port-name refusal that
+     * {@link #portNameAttempts(int)} retries on another listener. Default {@code false}: refused at
+     * once, as before, since a lone misconfigured listener would otherwise see every attempt. Turn
+     * it on for several azbridge {@code -T} listeners with different port names on Azure Relay.
+     */
+    public Builder retryAzbridgeRefusals(boolean retry) {
+      this.retryAzbridgeRefusals = retry;
       return this;
     }
 
