@@ -189,6 +189,58 @@ class PortNameRoutingTest {
     }
   }
 
+  @Test
+  @Timeout(180)
+  void azbridgeStyleRefusalsAreRetriedOnlyWhenAskedTo() throws Exception {
+    LocalRelayServer relay = LocalRelayServer.builder().port(0).rule(RULE, KEY).autoCreate(true)
+        .randomListenerChoice(true).build().start();
+    List<AutoCloseable> open = new ArrayList<>();
+    try {
+      RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, "azb"));
+      for (String name : NAMES) {
+        TcpPeers.Server target = tagged(name);
+        open.add(target);
+        RemoteForwarder remote = RemoteForwarder.builder(cs).target(name, "127.0.0.1", target.port()).build();
+        open.add(remote);
+        remote.start();
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> relay.listenerCount("azb") == NAMES.size());
+      // a sender that names no port (as azbridge's -L): a listener lacking the name closes after the
+      // preamble, azbridge's way of refusing it
+      dev.hybridrelay.core.RelaySender sender = dev.hybridrelay.core.RelaySender.builder(cs).build();
+      LocalForwarder retrying = LocalForwarder.builder(cs).connector(sender::connect, "azb").portName("beta")
+          .retryAzbridgeRefusals(true).portNameAttempts(60).build();
+      LocalForwarder once = LocalForwarder.builder(cs).connector(sender::connect, "azb").portName("beta").build();
+      open.add(retrying);
+      open.add(once);
+      retrying.start();
+      once.start();
+      for (int i = 0; i < 30; i++) {
+        assertThat(roundTrip(retrying.localPort(), "r" + i)).isEqualTo("beta r" + i);
+      }
+      assertThat(retrying.stats().refusedConnections()).isZero();
+      assertThat(retrying.portNameRefusals()).as("closes retried").isPositive();
+      int reached = 0;
+      for (int i = 0; i < 30; i++) {
+        try {
+          if (roundTrip(once.localPort(), "o" + i).equals("beta o" + i)) {
+            reached++;
+          }
+        } catch (IOException refused) {
+          // reset: the listener lacked the name
+        }
+      }
+      // without retries, a random listener lacks the name two times in three
+      assertThat(reached).isLessThan(30);
+      assertThat(once.portNameRefusals()).isZero();
+    } finally {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        open.get(i).close();
+      }
+      relay.shutdown(Duration.ofSeconds(1));
+    }
+  }
+
   /** A target that answers each line with its tag and the line. */
   private static TcpPeers.Server tagged(String tag) throws IOException {
     return new TcpPeers.Server(s -> {
