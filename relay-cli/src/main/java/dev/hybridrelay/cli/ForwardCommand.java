@@ -147,6 +147,16 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           + "accepts any numeric port name for it.")
   boolean strictPortNames;
 
+  @Option(names = "--proxy-protocol", paramLabel = "v1|v2",
+      description = "-T: write a PROXY protocol header (v1 text, v2 binary) with the client's address to every TCP "
+          + "and Unix socket target before any data. The target must expect it. Default: none.")
+  String proxyProtocol;
+
+  @Option(names = "--port-name-attempts", paramLabel = "N",
+      description = "-L: listeners to try when one declines the port name (Azure Relay picks them at random). "
+          + "Default 25.")
+  Integer portNameAttempts;
+
   /** Earlier opt-in to the lone-target rule, which is now the default; accepted and ignored. */
   @Option(names = "--accept-any-numeric-port-name", hidden = true)
   boolean acceptAnyNumericPortName;
@@ -291,6 +301,15 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     plan.strictPortNames |= strictPortNames;
     plan.noEarlyData |= noEarlyData;
+    if (proxyProtocol != null) {
+      plan.proxyProtocol = ForwardConfigFile.proxyProtocol("--proxy-protocol", proxyProtocol, false);
+    }
+    if (portNameAttempts != null) {
+      if (portNameAttempts < 1 || portNameAttempts > 1000) {
+        throw new ForwardConfigException("--port-name-attempts: must be 1-1000, was " + portNameAttempts);
+      }
+      plan.portNameAttempts = portNameAttempts;
+    }
     if (socketMode != null) {
       plan.socketMode = socketMode("--socket-mode", socketMode);
     }
@@ -473,6 +492,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   }
 
   /** A failure to start, with its exit code. */
+  private static int attempts(ForwardPlan plan) {
+    return plan.portNameAttempts == null ? LocalForwarder.DEFAULT_PORT_NAME_ATTEMPTS : plan.portNameAttempts;
+  }
+
   static final class StartException extends Exception {
     final int exitCode;
 
@@ -617,6 +640,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           } else {
             b.target(r.effectivePortName(), r.host(), r.port());
           }
+          String pp = plan.ruleProxyProtocols.getOrDefault(r, plan.proxyProtocol);
+          if (pp != null && !pp.equals("none")) {
+            b.proxyProtocol(r.effectivePortName(), dev.hybridrelay.forward.ProxyProtocol.parse(pp));
+          }
         }
         RemoteForwarder rf = b.build();
         ForwardListeners.start(hc, rf::start);
@@ -637,6 +664,7 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
         TokenProvider tp = tokenProvider(entra, cs, r.hybridConnection(), anonymous);
         if (r.isUnixSocket()) {
           LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
+              .portNameAttempts(attempts(plan))
               .unixSocket(Path.of(r.socketPath())).socketPermissions(plan.socketMode)
               .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client).tokenProvider(tp))
               .portName(r.effectivePortName()).options(options).events(status).build();
@@ -658,7 +686,8 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
           running.udpLocals.add(UdpRules.start(cs, r, bind, options, status, proxy, client, tp));
           continue;
         }
-        LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
+        LocalForwarder lf = LocalForwarder.builder(cs).hybridConnection(r.hybridConnection())
+            .portNameAttempts(attempts(plan)).bindAddress(bind)
             .senderCustomizer(sb -> sb.anonymous(anonymous).proxy(proxy).metrics(client).tokenProvider(tp))
             .port(r.port()).portName(r.effectivePortName()).options(options).events(status).build();
         try {

@@ -56,14 +56,15 @@ final class ForwardConfigFile extends ConfigReader {
       "ExitOnForwardFailure", "GatewayPorts", "KeepAliveInterval", "LocalForward", "LogLevel", "LogFileName",
       "RemoteForward");
   static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "WriteTimeout",
-      "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode", "HttpTimeout");
+      "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode", "HttpTimeout", "ProxyProtocol",
+      "PortNameAttempts");
   private static final List<String> TOP_KEYS = concat(AZBRIDGE_TOP_KEYS, OWN_TOP_KEYS);
   private static final List<String> LOCAL_BINDING_KEYS = List.of("BindAddress", "BindPort", "PortName",
       "BindLocalSocket", "HostName", "RemoteHostName", "NoAuthentication");
   private static final List<String> LOCAL_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
       LOCAL_BINDING_KEYS);
   private static final List<String> REMOTE_BINDING_KEYS = List.of("Host", "HostPort", "PortName", "LocalSocket",
-      "Http", "Insecure", "Path");
+      "Http", "Insecure", "Path", "ProxyProtocol");
   private static final List<String> REMOTE_KEYS = concat(List.of("RelayName", "ConnectionString", "Bindings"),
       REMOTE_BINDING_KEYS);
   /** azbridge's older snake_case names whose PascalCase form is not just the words joined. */
@@ -217,6 +218,12 @@ final class ForwardConfigFile extends ConfigReader {
         case "StrictPortNames":
           plan.strictPortNames = bool(v, key);
           break;
+        case "ProxyProtocol":
+          plan.proxyProtocol = proxyProtocol(where(line, key), string(v, key, line), false);
+          break;
+        case "PortNameAttempts":
+          plan.portNameAttempts = integer(v, key, 1, 1000);
+          break;
         case "AcceptAnyNumericPortName": // the earlier opt-in; the rule is on unless strict
           plan.strictPortNames = !bool(v, key);
           break;
@@ -347,7 +354,16 @@ final class ForwardConfigFile extends ConfigReader {
     String socket = optionalString(m, "LocalSocket", path, a);
     boolean insecure = optionalBool(m, "Insecure", path, a);
     String prefix = optionalString(m, "Path", path, a);
+    String proxyProtocol = optionalString(m, "ProxyProtocol", path, a);
+    if (proxyProtocol != null) {
+      proxyProtocol = proxyProtocol(where(m.keyLines.get(actualKey(m, "ProxyProtocol", a)), path + ".ProxyProtocol"),
+          proxyProtocol, true);
+    }
     if (optionalBool(m, "Http", path, a)) {
+      if (proxyProtocol != null) {
+        throw error(m.keyLines.get(actualKey(m, "ProxyProtocol", a)), path + ".ProxyProtocol",
+            "applies only to a TCP or Unix socket forward, not to an HTTP forward");
+      }
       httpBinding(m, path, hc, plan, portName, host, port, socket, insecure, prefix);
       return;
     }
@@ -367,7 +383,11 @@ final class ForwardConfigFile extends ConfigReader {
         throw error(m.line, path, "LocalSocket cannot be combined with Host or HostPort");
       }
       check(m, "LocalSocket", path, a, s -> ForwardSpecs.checkSocketPath("", s));
-      plan.remoteRules.add(ForwardPlan.RemoteRule.unixSocket(hc, portName, socket, origin));
+      ForwardPlan.RemoteRule rule = ForwardPlan.RemoteRule.unixSocket(hc, portName, socket, origin);
+      plan.remoteRules.add(rule);
+      if (proxyProtocol != null) {
+        plan.ruleProxyProtocols.put(rule, proxyProtocol);
+      }
       return;
     }
     if (port == null) {
@@ -382,10 +402,32 @@ final class ForwardConfigFile extends ConfigReader {
     }
     String h = host == null ? "localhost" : host;
     if (port < 0) { // azbridge: a negative port is UDP
+      if (proxyProtocol != null && !proxyProtocol.equals("none")) {
+        throw error(m.keyLines.get(actualKey(m, "ProxyProtocol", a)), path + ".ProxyProtocol",
+            "applies only to a TCP or Unix socket forward, not to a UDP forward");
+      }
       plan.remoteRules.add(UdpRules.remote(origin, hc, portName, h, -port));
       return;
     }
-    plan.remoteRules.add(new ForwardPlan.RemoteRule(hc, portName, h, port, origin));
+    ForwardPlan.RemoteRule rule = new ForwardPlan.RemoteRule(hc, portName, h, port, origin);
+    plan.remoteRules.add(rule);
+    if (proxyProtocol != null) {
+      plan.ruleProxyProtocols.put(rule, proxyProtocol);
+    }
+  }
+
+  /** {@code v1} or {@code v2} (and, for a binding, {@code none}), normalised; else a configuration error. */
+  static String proxyProtocol(String where, String value, boolean noneAllowed) throws ForwardConfigException {
+    String v = value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT);
+    if (noneAllowed && (v.equals("none") || v.equals("off"))) {
+      return "none";
+    }
+    try {
+      return dev.hybridrelay.forward.ProxyProtocol.parse(v).toString();
+    } catch (IllegalArgumentException e) {
+      throw new ForwardConfigException(where + ": unknown PROXY protocol version '" + value + "': use v1 or v2"
+          + (noneAllowed ? " (or none)" : ""));
+    }
   }
 
   /** {@code Http: true} (azbridge's -H in the file): PortName http or https is the scheme. */

@@ -109,6 +109,15 @@ final class ForwardPlan {
   boolean noEarlyData;
   /** Turns off azbridge's lone-target rule (--strict-port-names, StrictPortNames). */
   boolean strictPortNames;
+  /**
+   * PROXY protocol for every TCP and Unix socket remote forward (--proxy-protocol, ProxyProtocol):
+   * {@code v1}, {@code v2} or {@code null} for none; a binding's own ProxyProtocol wins.
+   */
+  String proxyProtocol;
+  /** A remote forward binding's own ProxyProtocol ({@code v1}, {@code v2}, {@code none}), by rule. */
+  final java.util.Map<RemoteRule, String> ruleProxyProtocols = new java.util.IdentityHashMap<>();
+  /** Listeners a local forward tries for its port name (--port-name-attempts, PortNameAttempts); null: 25. */
+  Integer portNameAttempts;
   /** Permissions of Unix socket files that local forwards listen on; null: as the umask leaves them. */
   java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode;
   /** AzureRelayEndpoint: overrides the connection string's endpoint. */

@@ -177,6 +177,29 @@ class ForwardCommandTest {
 
   @Test
   @Timeout(60)
+  void proxyProtocolOptionPutsTheClientAddressBeforeTheData() throws Exception {
+    try (ServerSocket target = echoService()) {
+      int localPort = freePort();
+      String cs = relay.connectionString("cli");
+      String got = roundTrip(
+          new String[] {"-x", cs, "-T", "pp-web:web/127.0.0.1:" + target.getLocalPort(), "--proxy-protocol", "v1",
+              "--status-interval", "0"},
+          new String[] {"-x", cs, "-L", localPort + "/web:pp-web", "--port-name-attempts", "3", "--status-interval",
+              "0"}, localPort);
+      assertThat(got).matches("PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 [0-9]+ " + localPort
+          + "\r\nazbridge style");
+    }
+    ForwardCommand bad = new ForwardCommand();
+    new CommandLine(bad).parseArgs("-x", relay.connectionString("cli"), "-T", "hc:22", "--proxy-protocol", "v3");
+    assertThatThrownBy(bad::plan).hasMessageContaining("--proxy-protocol").hasMessageContaining("use v1 or v2");
+    ForwardCommand attempts = new ForwardCommand();
+    new CommandLine(attempts).parseArgs("-x", relay.connectionString("cli"), "-L", "8080:hc", "--port-name-attempts",
+        "0");
+    assertThatThrownBy(attempts::plan).hasMessageContaining("--port-name-attempts: must be 1-1000");
+  }
+
+  @Test
+  @Timeout(60)
   void strictPortNamesRefuseTheSameCommandLines() throws Exception {
     try (ServerSocket target = echoService()) {
       int localPort = freePort();

@@ -393,6 +393,38 @@ class ForwardConfigFileTest {
   }
 
   @Test
+  void proxyProtocolPerBindingAndForAll() throws Exception {
+    ForwardPlan p = read(String.join("\n",
+        "AzureRelayConnectionString: ${RELAY_CS}",
+        "ProxyProtocol: v1",
+        "PortNameAttempts: 7",
+        "RemoteForward:",
+        "  - RelayName: web",
+        "    Bindings:",
+        "      - PortName: http",
+        "        HostPort: 80",
+        "        ProxyProtocol: V2",
+        "      - PortName: admin",
+        "        HostPort: 81",
+        "        ProxyProtocol: none",
+        "      - PortName: other",
+        "        HostPort: 82",
+        ""));
+    assertThat(p.proxyProtocol).isEqualTo("v1");
+    assertThat(p.portNameAttempts).isEqualTo(7);
+    assertThat(p.remoteRules).hasSize(3);
+    assertThat(p.ruleProxyProtocols.get(p.remoteRules.get(0))).isEqualTo("v2");
+    assertThat(p.ruleProxyProtocols.get(p.remoteRules.get(1))).isEqualTo("none");
+    assertThat(p.ruleProxyProtocols.get(p.remoteRules.get(2))).isNull();
+    assertThat(error(String.join("\n", "AzureRelayConnectionString: ${RELAY_CS}", "RemoteForward:",
+        "  - RelayName: web", "    HostPort: 80", "    ProxyProtocol: v9", "")))
+        .contains("RemoteForward[0].ProxyProtocol").contains("use v1 or v2");
+    assertThat(error(String.join("\n", "AzureRelayConnectionString: ${RELAY_CS}", "RemoteForward:",
+        "  - RelayName: dns", "    HostPort: -53", "    ProxyProtocol: v1", "")))
+        .contains("not to a UDP forward");
+  }
+
+  @Test
   void dashOAndDashAAsInAzbridge() throws Exception {
     ForwardCommand cmd = new ForwardCommand();
     new CommandLine(cmd).parseArgs("-x", CS, "-o", "GatewayPorts:yes", "-o", "KeepAliveInterval:10", "-o",

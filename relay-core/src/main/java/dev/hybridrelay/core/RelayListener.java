@@ -164,6 +164,7 @@ public final class RelayListener implements Closeable {
     private RelayRequestHandler requestHandler;
     private int maxConcurrentRequests = 64;
     private RelayMetrics metrics = RelayMetrics.NONE;
+    private final java.util.Map<String, java.util.List<String>> listenQuery = new java.util.LinkedHashMap<>();
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -314,6 +315,22 @@ public final class RelayListener implements Closeable {
       return this;
     }
 
+    /**
+     * Adds an application query parameter to the listen address (the control channel's URL), before
+     * the {@code sb-hc-*} parameters. A local relay may read it; Azure Relay is not documented to
+     * use it. Names starting with {@code sb-hc-} are reserved by the relay. Repeatable; order kept.
+     *
+     * @throws IllegalArgumentException if the name is empty or reserved
+     */
+    public Builder queryParameter(String name, String value) {
+      if (name == null || name.isEmpty() || name.toLowerCase(java.util.Locale.ROOT).startsWith("sb-hc-")) {
+        throw new IllegalArgumentException("Query parameter names must not be empty or start with sb-hc- "
+            + "(reserved by the relay): " + name);
+      }
+      listenQuery.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
     /** Builds the listener; call {@link RelayListener#open()} next. */
     public RelayListener build() {
       if (entityPath == null) {
@@ -332,7 +349,9 @@ public final class RelayListener implements Closeable {
       return new dev.hybridrelay.core.internal.ListenerConfig(
           connectionString.withEntityPath(entityPath),
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
-          operationTimeout, keepAliveInterval, tokenValidity, acceptHandler, connectionHandler,
+          operationTimeout, keepAliveInterval, tokenValidity,
+          java.util.Map.copyOf(listenQuery),
+          acceptHandler, connectionHandler,
           java.util.List.copyOf(events), backlog, receiveWindow, sendWindow, maxMessageSize,
           maxIncomingMessageSize, sslContext, acceptDeadline, requestHandler, maxConcurrentRequests,
           proxy.config());

@@ -71,6 +71,33 @@ public final class RelaySender {
     return c;
   }
 
+  /**
+   * Connects, waiting at most {@code timeout}, with extra application query parameters and
+   * handshake headers for this connection only, added after the builder's. The listener sees both
+   * (in the accept's address and {@code connectHeaders}).
+   *
+   * @param queryParameters names must not start with {@code sb-hc-} (reserved by the relay)
+   * @param headers header names and values must be valid HTTP tokens / field values
+   * @throws IllegalArgumentException if a name is reserved or a value contains CR or LF
+   */
+  public RelayConnection connect(Duration timeout, Map<String, String> queryParameters, Map<String, String> headers)
+      throws IOException {
+    for (String name : queryParameters.keySet()) {
+      if (name.isEmpty() || name.toLowerCase(java.util.Locale.ROOT).startsWith("sb-hc-")) {
+        throw new IllegalArgumentException("Query parameter names must not be empty or start with sb-hc- "
+            + "(reserved by the relay): " + name);
+      }
+    }
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      if (h.getKey().isEmpty() || (h.getKey() + h.getValue()).indexOf('\r') >= 0
+          || (h.getKey() + h.getValue()).indexOf('\n') >= 0) {
+        throw new IllegalArgumentException("A handshake header must have a name and contain no CR or LF: "
+            + h.getKey());
+      }
+    }
+    return impl.connect(timeout, queryParameters, headers);
+  }
+
   /** The hybrid connection address, {@code sb://host[:port]/path}. */
   public URI address() {
     return impl.address();

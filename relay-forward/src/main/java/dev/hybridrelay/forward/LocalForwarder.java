@@ -9,7 +9,9 @@ import dev.hybridrelay.forward.internal.ForwardPump;
 import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardThreads;
 import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.PortRouting;
 import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.ProxyProtocolHeader;
 import dev.hybridrelay.forward.internal.TcpSockets;
 import dev.hybridrelay.forward.internal.UnixSockets;
 import java.io.Closeable;
@@ -19,13 +21,15 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -57,6 +61,21 @@ import org.slf4j.LoggerFactory;
  * reset and the reason is logged at WARN and reported to {@link ForwardEvents#onRefused}. Then bytes
  * are pumped both ways with half-close and abort semantics described in {@link ForwardOutcome}.
  *
+ * <h2>Several listeners</h2>
+ * The connect address names the port ({@code hybridrelay-port=NAME}), so that the local relay hands
+ * the connection to a remote forwarder that serves it. Azure Relay picks a listener at random: one
+ * that does not serve the name declines with status 421 (a Hybrid Relay remote forwarder, before
+ * accepting) or closes after the preamble without a reply (azbridge), and the connection tries
+ * another listener, up to {@link Builder#portNameAttempts(int)} times in all (retries logged at
+ * DEBUG, a connection that needed them once at INFO, running out at WARN and as a refusal); an
+ * azbridge listener's close is retried only with {@link Builder#retryAzbridgeRefusals(boolean)}.
+ *
+ * <h2>The client's address</h2>
+ * The connect headers {@code Hybridrelay-Source} and {@code Hybridrelay-Destination} carry the TCP
+ * client's address and the local address it connected to ({@code ip:port}), for a remote forwarder
+ * that writes a PROXY protocol header ({@link RemoteForwarder.Builder#proxyProtocol}); see
+ * {@link Builder#sendClientAddress(boolean)}.
+ *
  * <h2>Binding</h2>
  * The default bind address is the loopback address: only this machine can use the forwarded port.
  * Binding a wider address makes the port reachable for anyone who can reach this host.
@@ -69,12 +88,14 @@ import org.slf4j.LoggerFactory;
  * thread of its own. All daemon threads. All methods are thread-safe.
  */
 public final class LocalForwarder implements Closeable {
-  private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);
+  /** The default of {@link Builder#portNameAttempts(int)}: as many as a hybrid connection can have listeners. */
+  public static final int DEFAULT_PORT_NAME_ATTEMPTS = 25;
   /** At most this much of the client's first bytes goes out with the preamble ({@link ForwardOptions#earlyData()}). */
   static final int EARLY_DATA_MAX = 16 * 1024;
   /** One buffer per handshake thread (pooled threads), not per connection. */
   private static final ThreadLocal<ByteBuffer> EARLY_DATA =
       ThreadLocal.withInitial(() -> ByteBuffer.allocate(EARLY_DATA_MAX));
+  private static final Logger log = LoggerFactory.getLogger(LocalForwarder.class);
 
   private final RelayConnector connector;
   private final String hybridConnection;
@@ -85,6 +106,10 @@ public final class LocalForwarder implements Closeable {
   private final String configuredPortName;
   private final ForwardOptions options;
   private final ForwardTracker tracker;
+  private final int portNameAttempts;
+  private final boolean sendClientAddress;
+  private final boolean retryAzbridgeRefusals;
+  private final java.util.concurrent.atomic.AtomicLong portNameRefusals = new java.util.concurrent.atomic.AtomicLong();
   private final Object lock = new Object();
   private ServerSocketChannel serverSocket;
   private SocketAddress boundAddress;
@@ -106,14 +131,17 @@ public final class LocalForwarder implements Closeable {
       this.connector = b.connector;
       this.hybridConnection = b.hybridConnection;
     } else if (b.sender != null) {
-      this.connector = b.sender::connect;
+      this.connector = new SenderConnector(b.sender);
       this.hybridConnection = ForwardRelays.hybridConnection(b.sender);
     } else {
       String hc = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
-      this.connector = ForwardRelays.newSender(b.connectionString, hc, options.relayConnectTimeout(),
-          options.bufferSize(), b.senderCustomizer)::connect;
+      this.connector = new SenderConnector(ForwardRelays.newSender(b.connectionString, hc,
+          options.relayConnectTimeout(), options.bufferSize(), b.senderCustomizer));
       this.hybridConnection = hc;
     }
+    this.portNameAttempts = b.portNameAttempts;
+    this.sendClientAddress = b.sendClientAddress;
+    this.retryAzbridgeRefusals = b.retryAzbridgeRefusals;
     this.tracker = new ForwardTracker("L", options, b.events);
   }
 
@@ -228,62 +256,35 @@ public final class LocalForwarder implements Closeable {
       if (!(peerAddress instanceof UnixDomainSocketAddress)) {
         TcpSockets.configure(socket);
       }
-      RelayConnection relay;
-      try {
-        relay = connector.connect(options.relayConnectTimeout());
-      } catch (RelayConnectException e) {
-        refuse(socket, peerAddress, id + " " + peer + ": the relay refused the connection to hybrid connection '"
-            + hybridConnection + "': " + e.getMessage(), e);
-        return;
-      } catch (IOException | RuntimeException e) {
-        refuse(socket, peerAddress, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
-            + "' through the relay: " + e, e);
-        return;
-      }
-      handshake.relay(relay);
-      Preamble.ReplyKind reply;
-      int earlyBytes = 0;
-      try {
-        relay.setReadTimeout(options.handshakeTimeout());
-        Preamble.writeRequest(relay.getOutputStream(), Preamble.MODE_STREAM, name);
-        if (options.earlyData()) {
-          ByteBuffer early;
-          try {
-            early = readEarlyData(socket);
-          } catch (IOException e) {
-            relay.abort();
-            refuse(socket, peerAddress, id + " " + peer + ": the client reset the connection during the handshake: "
-                + e.getMessage(), e);
-            return;
+      Map<String, String> query = Map.of(PortRouting.PORT_PARAM, name);
+      Map<String, String> headers = sendClientAddress ? clientHeaders(socket, peerAddress) : Map.of();
+      RelayConnection relay = null;
+      ByteBuffer[] early = {null}; // read once, on the first attempt; sent again on each retry
+      int refusals = 0;
+      for (int attempt = 1; relay == null; attempt++) {
+        Attempt a = attempt(id, peer, socket, peerAddress, name, query, headers, handshake, early);
+        if (a.connection != null) {
+          relay = a.connection;
+        } else if (!a.portNameRefused) {
+          return;
+        } else if (attempt >= portNameAttempts || handshake.isAborted()) {
+          if (!handshake.isAborted()) {
+            refuse(socket, peerAddress, id + " " + peer + ": " + (portNameAttempts == 1
+                ? describe(Preamble.ReplyKind.CLOSED_WITHOUT_REPLY, name) : attemptsExhausted(name, attempt)), null);
+          } else {
+            ForwardPump.resetSocket(socket);
           }
-          earlyBytes = early.remaining();
-          if (earlyBytes > 0) {
-            relay.getOutputStream().write(early.array(), 0, earlyBytes);
-          }
-        }
-        reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
-        relay.setReadTimeout(Duration.ZERO);
-      } catch (SocketTimeoutException e) {
-        relay.abort();
-        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
-            + "' did not answer the preamble for port name '" + name + "' within "
-            + options.handshakeTimeout().toSeconds() + " s — is it an azbridge-compatible forwarder?", e);
-        return;
-      } catch (IOException e) {
-        relay.abort();
-        refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
-            + "' failed the connection for port name '" + name + "' before accepting it (it could not reach"
-            + " its target, or it failed): " + e.getMessage(), e);
-        return;
-      }
-      if (reply != Preamble.ReplyKind.OK) {
-        if (reply == Preamble.ReplyKind.CLOSED_WITHOUT_REPLY) {
-          closeQuietly(relay);
+          return;
         } else {
-          relay.abort();
+          refusals++;
+          portNameRefusals.incrementAndGet();
+          log.debug("{} {}: a listener of hybrid connection '{}' does not serve port name '{}' (attempt {} of {}); "
+              + "trying another", id, peer, hybridConnection, name, attempt, portNameAttempts);
         }
-        refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
-        return;
+      }
+      if (refusals > 0) {
+        log.info("{} {}: port name '{}' reached on attempt {} ({} listener(s) of hybrid connection '{}' did not "
+            + "serve it)", id, peer, name, refusals + 1, refusals, hybridConnection);
       }
       if (handshake.isAborted()) {
         relay.abort();
@@ -292,7 +293,7 @@ public final class LocalForwarder implements Closeable {
       }
       ForwardPump pump = tracker.startPump(id, hybridConnection, name, socket, peerAddress, relay);
       pumping = true;
-      pump.countEarlyBytes(earlyBytes);
+      pump.countEarlyBytes(early[0] == null ? 0 : early[0].remaining());
       log.debug("{} opened: {} -> hybrid connection '{}' port name '{}' (tracking id {})", id, peer,
           hybridConnection, name, relay.trackingId());
       handshake.finished();
@@ -320,6 +321,103 @@ public final class LocalForwarder implements Closeable {
       socket.configureBlocking(true);
     }
     return b.flip();
+  }
+
+  /** One relay connection and preamble; the connection if accepted, else whether to try another listener. */
+  private record Attempt(RelayConnection connection, boolean portNameRefused) {}
+
+  private Attempt attempt(String id, String peer, SocketChannel socket, SocketAddress peerAddress, String name,
+      Map<String, String> query, Map<String, String> headers, ForwardTracker.Handshake handshake,
+      ByteBuffer[] early) {
+    RelayConnection relay;
+    try {
+      relay = connector.connect(options.relayConnectTimeout(), query, headers);
+    } catch (RelayConnectException e) {
+      if (e.statusCode() == PortRouting.NOT_SERVED_STATUS) {
+        return new Attempt(null, true);
+      }
+      refuse(socket, peerAddress, id + " " + peer + ": the relay refused the connection to hybrid connection '"
+          + hybridConnection + "': " + e.getMessage(), e);
+      return new Attempt(null, false);
+    } catch (IOException | RuntimeException e) {
+      refuse(socket, peerAddress, id + " " + peer + ": could not connect to hybrid connection '" + hybridConnection
+          + "' through the relay: " + e, e);
+      return new Attempt(null, false);
+    }
+    handshake.relay(relay);
+    Preamble.ReplyKind reply;
+    try {
+      relay.setReadTimeout(options.handshakeTimeout());
+      Preamble.writeRequest(relay.getOutputStream(), Preamble.MODE_STREAM, name);
+      if (options.earlyData()) {
+        if (early[0] == null) {
+          try {
+            early[0] = readEarlyData(socket);
+          } catch (IOException e) {
+            relay.abort();
+            refuse(socket, peerAddress, id + " " + peer + ": the client reset the connection during the handshake: "
+                + e.getMessage(), e);
+            return new Attempt(null, false);
+          }
+        }
+        if (early[0].remaining() > 0) {
+          relay.getOutputStream().write(early[0].array(), early[0].position(), early[0].remaining());
+        }
+      }
+      reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
+      relay.setReadTimeout(Duration.ZERO);
+    } catch (SocketTimeoutException e) {
+      relay.abort();
+      refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+          + "' did not answer the preamble for port name '" + name + "' within "
+          + options.handshakeTimeout().toSeconds() + " s — is it an azbridge-compatible forwarder?", e);
+      return new Attempt(null, false);
+    } catch (IOException e) {
+      relay.abort();
+      refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
+          + "' failed the connection for port name '" + name + "' before accepting it (it could not reach"
+          + " its target, or it failed): " + e.getMessage(), e);
+      return new Attempt(null, false);
+    }
+    if (reply == Preamble.ReplyKind.OK) {
+      return new Attempt(relay, false);
+    }
+    if (reply == Preamble.ReplyKind.CLOSED_WITHOUT_REPLY) {
+      closeQuietly(relay);
+      if (retryAzbridgeRefusals) {
+        // an azbridge listener's refusal of the port name: another listener may serve it
+        return new Attempt(null, true);
+      }
+      refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
+      return new Attempt(null, false);
+    }
+    relay.abort();
+    refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
+    return new Attempt(null, false);
+  }
+
+  private String attemptsExhausted(String name, int attempts) {
+    return "no listener of hybrid connection '" + hybridConnection + "' took port name '" + name + "' in "
+        + attempts + " attempt(s) (each chosen by the relay; on Azure Relay at random) — check that a -T rule "
+        + "serves it (for example -T " + hybridConnection + ":" + name + "/host:port)"
+        + (attempts > 1 ? ", or allow more attempts" : "");
+  }
+
+  /** The client's and the forwarded port's addresses as connect headers; none for a Unix socket client. */
+  private static Map<String, String> clientHeaders(SocketChannel socket, SocketAddress peer) {
+    if (!(peer instanceof InetSocketAddress client) || client.getAddress() == null) {
+      return Map.of();
+    }
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put(PortRouting.SOURCE_HEADER, ProxyProtocolHeader.format(client));
+    try {
+      if (socket.getLocalAddress() instanceof InetSocketAddress local && local.getAddress() != null) {
+        h.put(PortRouting.DESTINATION_HEADER, ProxyProtocolHeader.format(local));
+      }
+    } catch (IOException e) {
+      // the client is gone; the source alone is still true
+    }
+    return h;
   }
 
   private String describe(Preamble.ReplyKind reply, String name) {
@@ -395,6 +493,11 @@ public final class LocalForwarder implements Closeable {
     return port == 0 ? null : Integer.toString(port);
   }
 
+  /** Tests: how many times a listener declined a port name and another one was tried. */
+  long portNameRefusals() {
+    return portNameRefusals.get();
+  }
+
   /** The options in force. */
   public ForwardOptions options() {
     return options;
@@ -457,6 +560,32 @@ public final class LocalForwarder implements Closeable {
   @FunctionalInterface
   interface RelayConnector {
     RelayConnection connect(Duration timeout) throws IOException;
+
+    /** With extra query parameters and headers; by default they are dropped. */
+    default RelayConnection connect(Duration timeout, Map<String, String> query, Map<String, String> headers)
+        throws IOException {
+      return connect(timeout);
+    }
+  }
+
+  /** A {@link RelayConnector} on a {@link RelaySender}. */
+  static final class SenderConnector implements RelayConnector {
+    private final RelaySender sender;
+
+    SenderConnector(RelaySender sender) {
+      this.sender = sender;
+    }
+
+    @Override
+    public RelayConnection connect(Duration timeout) throws IOException {
+      return sender.connect(timeout);
+    }
+
+    @Override
+    public RelayConnection connect(Duration timeout, Map<String, String> query, Map<String, String> headers)
+        throws IOException {
+      return sender.connect(timeout, query, headers);
+    }
   }
 
   /** Configures a {@link LocalForwarder}. */
@@ -473,6 +602,9 @@ public final class LocalForwarder implements Closeable {
     private ForwardEvents events;
     private Consumer<RelaySender.Builder> senderCustomizer;
     private RelayConnector connector;
+    private int portNameAttempts = DEFAULT_PORT_NAME_ATTEMPTS;
+    private boolean sendClientAddress = true;
+    private boolean retryAzbridgeRefusals;
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = connectionString;
@@ -539,6 +671,46 @@ public final class LocalForwarder implements Closeable {
     /** Limits and timeouts. */
     public Builder options(ForwardOptions options) {
       this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * How many listeners one client connection may try before it is refused because none served
+     * its port name (default {@value LocalForwarder#DEFAULT_PORT_NAME_ATTEMPTS}; 1: no retry). A
+     * Hybrid Relay remote forwarder that does not serve the name declines it before accepting
+     * (status 421); an azbridge one closes after the preamble, which is retried only with
+     * {@link #retryAzbridgeRefusals(boolean)}. Azure Relay chooses a
+     * listener at random, so with {@code n} listeners of which one serves the name, all attempts
+     * miss with probability {@code (1 - 1/n)^attempts}; the local relay chooses one that serves it.
+     */
+    public Builder portNameAttempts(int attempts) {
+      if (attempts < 1 || attempts > 1000) {
+        throw new IllegalArgumentException("portNameAttempts must be 1-1000, but was " + attempts);
+      }
+      this.portNameAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Whether an azbridge remote forwarder's refusal of the port name (it closes the connection
+     * after the preamble without a reply) counts as a port-name refusal that
+     * {@link #portNameAttempts(int)} retries on another listener. Default {@code false}: refused at
+     * once, as before, since a lone misconfigured listener would otherwise see every attempt. Turn
+     * it on for several azbridge {@code -T} listeners with different port names on Azure Relay.
+     */
+    public Builder retryAzbridgeRefusals(boolean retry) {
+      this.retryAzbridgeRefusals = retry;
+      return this;
+    }
+
+    /**
+     * Whether to send the client's address and port, and the local address it connected to, as
+     * connect headers ({@code Hybridrelay-Source}, {@code Hybridrelay-Destination}) that a remote
+     * forwarder can pass to its target as a PROXY protocol header. Default {@code true}; azbridge
+     * ignores them.
+     */
+    public Builder sendClientAddress(boolean send) {
+      this.sendClientAddress = send;
       return this;
     }
 

@@ -7,7 +7,9 @@ import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardPump;
 import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.ForwardTracker;
+import dev.hybridrelay.forward.internal.PortRouting;
 import dev.hybridrelay.forward.internal.Preamble;
+import dev.hybridrelay.forward.internal.ProxyProtocolHeader;
 import dev.hybridrelay.forward.internal.TcpSockets;
 import dev.hybridrelay.forward.internal.UnixSockets;
 import java.io.Closeable;
@@ -56,6 +58,19 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#strictPortNames(boolean) strictPortNames(true)} turns the rule off, so that a
  * mismatched number is refused and reported. {@link #start()} logs at INFO which rule applies.
  *
+ * <h2>Several remote forwarders on one hybrid connection</h2>
+ * The listener announces its port names on the listen address ({@code hybridrelay-port}, and
+ * {@code hybridrelay-any-numeric-port} under the lone-target rule; {@link Builder#announcePortNames})
+ * so that the local relay routes senders by them. A sender that names a port this forwarder does
+ * not serve ({@code hybridrelay-port} on its connect address, as a {@link LocalForwarder} sends)
+ * is declined before it is accepted, with status 421, so that it tries another listener (logged at
+ * DEBUG: on Azure Relay, which chooses at random, it is routine).
+ *
+ * <h2>PROXY protocol</h2>
+ * {@link Builder#proxyProtocol(String, ProxyProtocol)} makes a target receive a PROXY protocol
+ * header with the sender's client address before any data; see {@link ProxyProtocol} for where the
+ * address comes from and whom to trust.
+ *
  * <h2>Per connection</h2>
  * Reads the preamble (unsupported version → reply {@code [0,0,0]}), resolves the port name, checks
  * the mode against the target's kind as azbridge (datagram mode for a TCP target → {@code [0,0,255]};
@@ -94,6 +109,8 @@ public final class RemoteForwarder implements Closeable {
   private final ForwardOptions options;
   private final ForwardTracker tracker;
   private final Consumer<RelayListener.Builder> listenerCustomizer;
+  private final boolean announcePortNames;
+  private final Map<String, ProxyProtocol> proxyProtocols;
   private final Object lock = new Object();
   private RelayListener listener;
   private boolean closed;
@@ -111,6 +128,15 @@ public final class RemoteForwarder implements Closeable {
     this.loneTargetRule = !b.strictPortNames && targets.size() + udpTargets.size() == 1;
     this.options = b.options;
     this.listenerCustomizer = b.listenerCustomizer;
+    this.announcePortNames = b.announcePortNames;
+    for (String name : b.proxyProtocols.keySet()) {
+      if (!targets.containsKey(name)) {
+        throw new IllegalArgumentException("PROXY protocol set for port name '" + name + "', but "
+            + (udpTargets.containsKey(name) ? "its target is UDP (the PROXY protocol is written to TCP and Unix socket "
+                + "targets only)" : "no target of hybrid connection '" + hybridConnection + "' has that port name"));
+      }
+    }
+    this.proxyProtocols = Map.copyOf(b.proxyProtocols);
     this.tracker = new ForwardTracker("R", options, b.events);
     this.udp = new dev.hybridrelay.forward.internal.UdpTargets(hybridConnection, tracker, udpCounters);
   }
@@ -139,17 +165,35 @@ public final class RemoteForwarder implements Closeable {
       if (closed || listener != null) {
         throw new IllegalStateException(closed ? "The forwarder is closed" : "The forwarder is already started");
       }
-      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> lb
-          .maxMessageSize(options.bufferSize())
-          .acceptHandler(request -> {
-            if (tracker.hasRoom()) {
-              return true;
-            }
-            request.reject(503, tracker.isClosing() ? "The forwarder is shutting down"
-                : "The forwarder is at its limit of " + options.maxConnections() + " connections");
-            return false;
-          })
-          .connectionHandler(this::handle), listenerCustomizer);
+      l = ForwardRelays.newListener(connectionString, hybridConnection, lb -> {
+        lb.maxMessageSize(options.bufferSize())
+            .acceptHandler(request -> {
+              String asked = first(request.queryParameters().get(PortRouting.PORT_PARAM));
+              if (asked != null && resolve(asked) == null && resolveUdp(asked) == null) {
+                // Azure Relay chose this listener at random: decline before accepting, so that the
+                // sender tries another one
+                log.debug("Declined a sender asking for port name '{}' on hybrid connection '{}' (tracking id {}): "
+                    + "not served here", PortRouting.printable(asked), hybridConnection, request.trackingId());
+                request.reject(PortRouting.NOT_SERVED_STATUS, "Port name not served by this listener");
+                return false;
+              }
+              if (tracker.hasRoom()) {
+                return true;
+              }
+              request.reject(503, tracker.isClosing() ? "The forwarder is shutting down"
+                  : "The forwarder is at its limit of " + options.maxConnections() + " connections");
+              return false;
+            })
+            .connectionHandler(this::handle);
+        if (announcePortNames) {
+          for (String name : allNames()) {
+            lb.queryParameter(PortRouting.PORT_PARAM, name);
+          }
+          if (loneTargetRule) {
+            lb.queryParameter(PortRouting.ANY_NUMERIC_PARAM, "true");
+          }
+        }
+      }, listenerCustomizer);
       listener = l;
     }
     ForwardRelays.open(l, () -> {
@@ -241,6 +285,18 @@ public final class RemoteForwarder implements Closeable {
       }
       SocketAddress targetAddress = target.isUnixSocket() ? UnixDomainSocketAddress.of(target.socketPath())
           : remoteAddress(socket);
+      ProxyProtocol proxyProtocol = proxyProtocols.get(target.portName());
+      if (proxyProtocol != null) {
+        try {
+          writeProxyHeader(id, peer, proxyProtocol, relay, socket, targetAddress);
+        } catch (IOException e) {
+          relay.abort();
+          ForwardPump.resetSocket(socket);
+          refuse(asked, peer, id + " " + peer + ": could not write the PROXY protocol header to the target of port name '"
+              + asked + "', " + target.address() + ": " + e.getMessage(), e);
+          return;
+        }
+      }
       try {
         out.write(Preamble.okReply(Preamble.MODE_STREAM));
         out.flush();
@@ -270,6 +326,44 @@ public final class RemoteForwarder implements Closeable {
         tracker.release();
       }
     }
+  }
+
+  /**
+   * Writes the PROXY protocol header for the sender's client, from the connect headers that came
+   * through the relay; the destination defaults to the target's address. Without a valid source,
+   * the "unknown" form.
+   */
+  private void writeProxyHeader(String id, String peer, ProxyProtocol version, RelayConnection relay,
+      SocketChannel socket, SocketAddress targetAddress) throws IOException {
+    java.util.Map<String, String> headers = relay.requestHeaders();
+    String sourceText = PortRouting.header(headers, PortRouting.SOURCE_HEADER);
+    String destinationText = PortRouting.header(headers, PortRouting.DESTINATION_HEADER);
+    java.net.InetSocketAddress source = ProxyProtocolHeader.parse(sourceText);
+    java.net.InetSocketAddress destination = ProxyProtocolHeader.parse(destinationText);
+    if (destination == null && targetAddress instanceof java.net.InetSocketAddress t && t.getAddress() != null) {
+      destination = t;
+    }
+    if (sourceText != null && source == null) {
+      log.warn("{} {}: ignored a malformed {} header (expected ip:port); the PROXY header says UNKNOWN", id, peer,
+          PortRouting.SOURCE_HEADER);
+    } else if (destinationText != null && ProxyProtocolHeader.parse(destinationText) == null) {
+      log.warn("{} {}: ignored a malformed {} header (expected ip:port)", id, peer, PortRouting.DESTINATION_HEADER);
+    }
+    if (source == null) {
+      destination = null;
+    }
+    byte[] header = version == ProxyProtocol.V1 ? ProxyProtocolHeader.v1(source, destination)
+        : ProxyProtocolHeader.v2(source, destination);
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(header);
+    while (buf.hasRemaining()) {
+      socket.write(buf);
+    }
+    log.debug("{} {}: PROXY {} header for client {}", id, peer, version,
+        source == null ? "UNKNOWN" : ProxyProtocolHeader.format(source));
+  }
+
+  private static String first(List<String> values) {
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 
   private ForwardTarget resolve(String portName) {
@@ -390,6 +484,11 @@ public final class RemoteForwarder implements Closeable {
     return targets;
   }
 
+  /** The PROXY protocol version written to the target of {@code portName}, or {@code null} if none. */
+  public ProxyProtocol proxyProtocol(String portName) {
+    return proxyProtocols.get(portName);
+  }
+
   /** The configured UDP targets by port name, in configuration order. */
   public Map<String, UdpTarget> udpTargets() {
     return udpTargets;
@@ -470,6 +569,8 @@ public final class RemoteForwarder implements Closeable {
     private ForwardOptions options = ForwardOptions.defaults();
     private ForwardEvents events;
     private Consumer<RelayListener.Builder> listenerCustomizer;
+    private boolean announcePortNames = true;
+    private final Map<String, ProxyProtocol> proxyProtocols = new LinkedHashMap<>();
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = connectionString;
@@ -581,6 +682,38 @@ public final class RemoteForwarder implements Closeable {
     /** Receives per-connection events. */
     public Builder events(ForwardEvents events) {
       this.events = events;
+      return this;
+    }
+
+    /**
+     * Writes a PROXY protocol header ({@code v1} text or {@code v2} binary) to the target of
+     * {@code portName} before any data of each connection, with the address of the client that
+     * connected to the local forwarder (see {@link ProxyProtocol} for where it comes from and whom
+     * to trust); {@code null} turns it off again. The target must understand the header (nginx
+     * {@code listen … proxy_protocol}, HAProxy {@code accept-proxy}); one that does not sees it as
+     * garbage. Default: off, the target sees only the connection from this forwarder. The port name
+     * must be one of a TCP or Unix socket target, checked at {@link #build()}.
+     */
+    public Builder proxyProtocol(String portName, ProxyProtocol version) {
+      Objects.requireNonNull(portName, "portName");
+      if (version == null) {
+        proxyProtocols.remove(portName);
+      } else {
+        proxyProtocols.put(portName, version);
+      }
+      return this;
+    }
+
+    /**
+     * Whether the listener announces its port names to the relay ({@code hybridrelay-port} on the
+     * listen address, and {@code hybridrelay-any-numeric-port} under the lone-target rule), so that
+     * the local relay hands it only senders asking for one of them. Default {@code true}. Azure
+     * Relay does not choose by them (it picks a listener at random); this listener then declines,
+     * before accepting, a sender that names a port it does not serve (status 421), and a local
+     * forwarder tries another listener.
+     */
+    public Builder announcePortNames(boolean announce) {
+      this.announcePortNames = announce;
       return this;
     }
 

@@ -113,12 +113,12 @@ public final class UdpLocalForwarder implements Closeable {
     this.port = b.port;
     this.configuredPortName = b.portName;
     if (b.sender != null) {
-      this.connector = b.sender::connect;
+      this.connector = new LocalForwarder.SenderConnector(b.sender);
       this.hybridConnection = ForwardRelays.hybridConnection(b.sender);
     } else {
       String hc = ForwardRelays.hybridConnection(b.hybridConnection, b.connectionString);
-      this.connector = ForwardRelays.newSender(b.connectionString, hc, options.relayConnectTimeout(), 0,
-          b.senderCustomizer)::connect;
+      this.connector = new LocalForwarder.SenderConnector(ForwardRelays.newSender(b.connectionString, hc,
+          options.relayConnectTimeout(), 0, b.senderCustomizer));
       this.hybridConnection = hc;
     }
     this.tracker = new ForwardTracker("U", options, b.events);
@@ -291,7 +291,8 @@ public final class UdpLocalForwarder implements Closeable {
       try (ForwardTracker.Handshake handshake = tracker.handshake(null)) {
         RelayConnection relay;
         try {
-          relay = connector.connect(options.relayConnectTimeout());
+          relay = connector.connect(options.relayConnectTimeout(),
+              java.util.Map.of(dev.hybridrelay.forward.internal.PortRouting.PORT_PARAM, name), java.util.Map.of());
         } catch (RelayConnectException e) {
           refused(id + " " + peer + ": the relay refused the connection to hybrid connection '" + hybridConnection
               + "': " + e.getMessage(), e);

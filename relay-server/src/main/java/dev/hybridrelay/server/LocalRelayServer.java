@@ -299,6 +299,7 @@ public final class LocalRelayServer implements AutoCloseable {
     private int maxPendingHandshakes = 1_000;
     private int maxConnectionsPerAddress = 1_000;
     private int maxListenersPerHybridConnection = 25;
+    private boolean randomListenerChoice;
     private Duration acceptTimeout = Duration.ofSeconds(30);
     private Duration tokenClockSkew = Duration.ofMinutes(5);
     private Duration keepAliveInterval = Duration.ofSeconds(30);
@@ -611,6 +612,19 @@ public final class LocalRelayServer implements AutoCloseable {
     }
 
     /**
+     * Random listener choice, as Azure Relay: every sender goes to a listener chosen at random,
+     * whatever port name it asks for. Default {@code false}: a sender that names a port
+     * ({@code hybridrelay-port} on its connect address) goes to a listener that announced that
+     * port name ({@code hybridrelay-port} on its listen address), else to one that announced none;
+     * senders without a port name, and hybrid connections whose listeners announce nothing, get
+     * the random choice anyway. For tests of senders that must cope with the service's choice.
+     */
+    public Builder randomListenerChoice(boolean random) {
+      this.randomListenerChoice = random;
+      return this;
+    }
+
+    /**
      * How long a sender waits for the chosen listener to accept or reject (default 30 s); also
      * the lifetime of the accept address. Afterwards the sender gets 504 and the address 403.
      */
@@ -757,7 +771,7 @@ public final class LocalRelayServer implements AutoCloseable {
           acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal, closeTimeout,
           httpRequestTimeout, maxHttpRequests, maxHttpRequestsPerListener,
           new dev.hybridrelay.server.internal.Frontend(advertisedTls, advertisedPort, trustedProxies,
-              proxyProtocol));
+              proxyProtocol), randomListenerChoice);
       self[0] = new LocalRelayServer(settings, metrics);
       return self[0];
     }

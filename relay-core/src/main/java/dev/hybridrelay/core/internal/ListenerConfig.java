@@ -17,6 +17,7 @@ public record ListenerConfig(
     Duration operationTimeout,
     Duration keepAliveInterval,
     Duration tokenValidity,
+    java.util.Map<String, List<String>> listenQuery,
     AcceptHandler acceptHandler,
     Consumer<RelayConnection> connectionHandler,
     List<RelayListenerEvents> events,

@@ -347,7 +347,7 @@ public final class ListenerImpl {
     if (token != null) {
       headers.put("ServiceBusAuthorization", token.token());
     }
-    URI uri = RelayUris.listenUri(config.connectionString(), id);
+    URI uri = RelayUris.listenUri(config.connectionString(), config.listenQuery(), id);
     long timeout = config.operationTimeout().toMillis();
     RelayWebSocket ws = new RelayWebSocket("listener-" + n, uri, headers, List.of(), MAX_CONTROL_MESSAGE,
         (int) Math.min(Integer.MAX_VALUE, timeout), id);

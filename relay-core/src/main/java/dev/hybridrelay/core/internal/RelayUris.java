@@ -37,8 +37,32 @@ public final class RelayUris {
 
   /** {@code ws[s]://host[:port]/$hc/{path}?sb-hc-action=listen&sb-hc-id={id}}. */
   public static URI listenUri(RelayConnectionString cs, String trackingId) {
-    return URI.create(webSocketScheme(cs) + "://" + authority(cs) + "/$hc/" + cs.entityPath()
-        + "?sb-hc-action=listen&sb-hc-id=" + encode(trackingId));
+    return listenUri(cs, Map.of(), trackingId);
+  }
+
+  /** The listen URI with application query parameters before the {@code sb-hc-*} ones. */
+  public static URI listenUri(RelayConnectionString cs, Map<String, List<String>> query, String trackingId) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(webSocketScheme(cs)).append("://").append(authority(cs)).append("/$hc/").append(cs.entityPath())
+        .append('?');
+    appendQuery(sb, query);
+    sb.append("sb-hc-action=listen&sb-hc-id=").append(encode(trackingId));
+    return URI.create(sb.toString());
+  }
+
+  private static void appendQuery(StringBuilder sb, Map<String, List<String>> query) {
+    if (query == null) {
+      return;
+    }
+    for (Map.Entry<String, List<String>> e : query.entrySet()) {
+      for (String v : e.getValue()) {
+        sb.append(encode(e.getKey()));
+        if (v != null) {
+          sb.append('=').append(encode(v));
+        }
+        sb.append('&');
+      }
+    }
   }
 
   /**
@@ -55,17 +79,7 @@ public final class RelayUris {
       }
     }
     sb.append('?');
-    if (query != null) {
-      for (Map.Entry<String, List<String>> e : query.entrySet()) {
-        for (String v : e.getValue()) {
-          sb.append(encode(e.getKey()));
-          if (v != null) {
-            sb.append('=').append(encode(v));
-          }
-          sb.append('&');
-        }
-      }
-    }
+    appendQuery(sb, query);
     sb.append("sb-hc-action=connect&sb-hc-id=").append(encode(trackingId));
     return URI.create(sb.toString());
   }

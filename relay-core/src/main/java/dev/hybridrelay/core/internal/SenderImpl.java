@@ -31,10 +31,30 @@ public final class SenderImpl {
    * @param timeout null for the configured connect timeout
    */
   public RelayConnection connect(Duration timeout) throws IOException {
+    return connect(timeout, Map.of(), Map.of());
+  }
+
+  /**
+   * Opens one connection with extra query parameters and headers (after the configured ones).
+   *
+   * @param timeout null for the configured connect timeout
+   */
+  public RelayConnection connect(Duration timeout, Map<String, String> extraQuery, Map<String, String> extraHeaders)
+      throws IOException {
     Duration t = timeout == null || timeout.isZero() || timeout.isNegative() ? config.connectTimeout() : timeout;
     String trackingId = UUID.randomUUID().toString();
-    URI uri = RelayUris.connectUri(config.connectionString(), config.pathSuffix(), config.query(), trackingId);
+    Map<String, java.util.List<String>> query = config.query();
+    if (!extraQuery.isEmpty()) {
+      query = new LinkedHashMap<>(query);
+      for (Map.Entry<String, String> e : extraQuery.entrySet()) {
+        java.util.List<String> values = new java.util.ArrayList<>(query.getOrDefault(e.getKey(), java.util.List.of()));
+        values.add(e.getValue());
+        query.put(e.getKey(), values);
+      }
+    }
+    URI uri = RelayUris.connectUri(config.connectionString(), config.pathSuffix(), query, trackingId);
     Map<String, String> headers = new LinkedHashMap<>(config.headers());
+    headers.putAll(extraHeaders);
     headers.put("Relay-User-Agent", UserAgent.VALUE);
     SecurityToken token = tokens.get();
     if (token != null) {

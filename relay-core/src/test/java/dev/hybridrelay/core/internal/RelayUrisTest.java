@@ -25,6 +25,14 @@ class RelayUrisTest {
   }
 
   @Test
+  void listenUriPutsAppQueryFirst() {
+    Map<String, List<String>> q = new LinkedHashMap<>();
+    q.put("hybridrelay-port", List.of("rdp", "a b"));
+    assertThat(RelayUris.listenUri(cloud, q, "id-1")).isEqualTo(URI.create("wss://Contoso.ServiceBus.Windows.net/$hc/"
+        + "hyco?hybridrelay-port=rdp&hybridrelay-port=a%20b&sb-hc-action=listen&sb-hc-id=id-1"));
+  }
+
+  @Test
   void connectUriPutsAppQueryFirstAndNeverTheToken() {
     Map<String, List<String>> q = new LinkedHashMap<>();
     q.put("tenant", List.of("42"));

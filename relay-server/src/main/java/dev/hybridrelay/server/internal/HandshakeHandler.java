@@ -251,7 +251,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     ControlChannelHandler control =
         new ControlChannelHandler(engine, hc, trackingId, auth.expiresAt(), hosts);
     int max = engine.settings.maxListenersPerHybridConnection();
-    if (!hc.tryAddListener(control, max)) {
+    HybridConnection.PortNames ports = HybridConnection.PortNames.of(query);
+    if (!hc.tryAddListener(control, max, ports)) {
       log.info("Listen on '{}' refused: {} listeners already connected", hc.name(), max);
       refuseTracked(ctx, 403, "QuotaExceeded: MaximumListenersPerEndpoint: the hybrid connection "
           + "already has the maximum number of listeners (" + max + ").", trackingId, hc.name());
@@ -259,7 +260,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     WebSocketUpgrade.complete(ctx, req, null, engine.settings.maxControlMessageSize(), "control", control);
     engine.metrics.listenerConnected();
-    log.info("Listener {} connected to '{}' ({} listener(s))", trackingId, hc.name(), hc.listenerCount());
+    log.info("Listener {} connected to '{}' ({} listener(s)){}", trackingId, hc.name(), hc.listenerCount(),
+        ports == null ? "" : ", port names " + RelayErrors.sanitize(String.join(", ", ports.names()))
+            + (ports.anyNumeric() ? " and any numeric" : ""));
   }
 
   // ---- connect (sender) ----------------------------------------------------------------------
@@ -282,9 +285,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       refuseTracked(ctx, 404, "Endpoint does not exist.", trackingId, hcPath);
       return;
     }
-    ControlChannelHandler listener = hc.pickListener();
+    String portName = engine.settings.randomListenerChoice() ? null
+        : query.first(HybridConnection.PortNames.PORT_PARAM);
+    ControlChannelHandler listener = hc.pickListener(portName, Set.of());
     if (listener == null) {
-      refuseTracked(ctx, 404, "There are no listeners connected for the endpoint.", trackingId, hc.name());
+      refuseTracked(ctx, 404, portName == null || hc.listenerCount() == 0
+          ? "There are no listeners connected for the endpoint."
+          : "None of the listeners connected for the endpoint serves port name '"
+              + RelayErrors.sanitize(portName) + "'.", trackingId, hc.name());
       return;
     }
     String secret = engine.newSecret();
@@ -303,7 +311,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         + "&" + SECRET_PARAM + "=" + secret;
     InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
     String json = acceptJson(address, trackingId, connectHeaders(req), ra.getAddress().getHostAddress(), ra.getPort());
-    offer(rv, json, listener, new java.util.HashSet<>());
+    offer(rv, json, listener, portName, new java.util.HashSet<>());
   }
 
   /**
@@ -348,7 +356,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
    * the offer, so it goes to another open listener; when none is left the sender gets 404, as if it
    * had come a moment later.
    */
-  private void offer(Rendezvous rv, String json, ControlChannelHandler listener,
+  private void offer(Rendezvous rv, String json, ControlChannelHandler listener, String portName,
       java.util.Set<ControlChannelHandler> tried) {
     tried.add(listener);
     log.debug("Connection {} to '{}' offered to listener {}", rv.trackingId, rv.hc.name(), listener.trackingId());
@@ -356,14 +364,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       if (f.isSuccess()) {
         return;
       }
-      ControlChannelHandler next = rv.hc.pickListener(tried);
+      ControlChannelHandler next = rv.hc.pickListener(portName, tried);
       if (next == null) {
         // the listener went away before it saw the offer: as if the sender came a moment later
         rv.failSender(engine, 404, "There are no listeners connected for the endpoint.");
       } else {
         log.debug("Connection {}: listener {} closed before the offer; trying another", rv.trackingId,
             listener.trackingId());
-        offer(rv, json, next, tried);
+        offer(rv, json, next, portName, tried);
       }
     });
   }

@@ -13,6 +13,35 @@ final class HybridConnection {
   private final boolean requiresClientAuthorization;
   private final List<AuthRule> rules;
   private final List<ControlChannelHandler> listeners = new ArrayList<>();
+  /** The port names each listener announced; listeners that announced none are absent. */
+  private final java.util.Map<ControlChannelHandler, PortNames> portNames = new java.util.IdentityHashMap<>();
+
+  /**
+   * The port names a listener announced on its listen address ({@code hybridrelay-port}, repeated)
+   * and whether it also serves any numeric name ({@code hybridrelay-any-numeric-port}: the
+   * lone-target rule of port forwarders).
+   */
+  record PortNames(java.util.Set<String> names, boolean anyNumeric) {
+    static final String PORT_PARAM = "hybridrelay-port";
+    static final String ANY_NUMERIC_PARAM = "hybridrelay-any-numeric-port";
+
+    /** What a listen query announces, or {@code null} if it announces nothing. */
+    static PortNames of(Query query) {
+      java.util.Set<String> names = new java.util.LinkedHashSet<>(query.all(PORT_PARAM));
+      names.remove("");
+      boolean any = "true".equalsIgnoreCase(query.first(ANY_NUMERIC_PARAM));
+      return names.isEmpty() && !any ? null : new PortNames(java.util.Set.copyOf(names), any);
+    }
+
+    boolean serves(String portName) {
+      return names.contains(portName) || anyNumeric && isNumeric(portName);
+    }
+
+    /** Numeric as the forwarders' lone-target rule: 1-10 ASCII digits, at most 2^31-1. */
+    static boolean isNumeric(String portName) {
+      return portName.matches("[0-9]{1,10}") && Long.parseLong(portName) <= Integer.MAX_VALUE;
+    }
+  }
 
   HybridConnection(String name, boolean requiresClientAuthorization, List<AuthRule> rules) {
     this.name = name;
@@ -34,15 +63,24 @@ final class HybridConnection {
 
   /** Adds a listener unless {@code max} listeners are already connected. */
   synchronized boolean tryAddListener(ControlChannelHandler listener, int max) {
+    return tryAddListener(listener, max, null);
+  }
+
+  /** Adds a listener that announced {@code ports} (null: none) unless {@code max} are connected. */
+  synchronized boolean tryAddListener(ControlChannelHandler listener, int max, PortNames ports) {
     if (listeners.size() >= max) {
       return false;
     }
     listeners.add(listener);
+    if (ports != null) {
+      portNames.put(listener, ports);
+    }
     return true;
   }
 
   synchronized void removeListener(ControlChannelHandler listener) {
     listeners.remove(listener);
+    portNames.remove(listener);
   }
 
   /** Listeners whose control channel is open, i.e. that senders can be routed to right now. */
@@ -77,5 +115,35 @@ final class HybridConnection {
       }
     }
     return open.isEmpty() ? null : open.get(ThreadLocalRandom.current().nextInt(open.size()));
+  }
+
+  /**
+   * A listener for a sender that asked for {@code portName}, at random among the open ones not in
+   * {@code exclude}: first those that announced the name, then (for a numeric name) those that
+   * announced any numeric name, then those that announced nothing (azbridge listeners);
+   * {@code null} if none qualifies. With a {@code null} port name, {@link #pickListener(java.util.Set)}.
+   */
+  synchronized ControlChannelHandler pickListener(String portName, java.util.Set<ControlChannelHandler> exclude) {
+    if (portName == null) {
+      return pickListener(exclude);
+    }
+    List<ControlChannelHandler> exact = new ArrayList<>();
+    List<ControlChannelHandler> numeric = new ArrayList<>();
+    List<ControlChannelHandler> silent = new ArrayList<>();
+    for (ControlChannelHandler l : listeners) {
+      if (!l.isOpen() || exclude.contains(l)) {
+        continue;
+      }
+      PortNames p = portNames.get(l);
+      if (p == null) {
+        silent.add(l);
+      } else if (p.names().contains(portName)) {
+        exact.add(l);
+      } else if (p.serves(portName)) {
+        numeric.add(l);
+      }
+    }
+    List<ControlChannelHandler> from = !exact.isEmpty() ? exact : !numeric.isEmpty() ? numeric : silent;
+    return from.isEmpty() ? null : from.get(ThreadLocalRandom.current().nextInt(from.size()));
   }
 }

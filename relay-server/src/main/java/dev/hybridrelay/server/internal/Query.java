@@ -66,6 +66,17 @@ final class Query {
     return null;
   }
 
+  /** Every value of {@code name}, in order ({@code ""} for a bare key). */
+  List<String> all(String name) {
+    List<String> out = new ArrayList<>();
+    for (Pair p : pairs) {
+      if (p.name.equals(name)) {
+        out.add(p.value == null ? "" : p.value);
+      }
+    }
+    return out;
+  }
+
   /** Raw application pairs (all but {@code sb-hc-*}) joined by {@code &}, plus a trailing {@code &}. */
   String appQueryPrefix() {
     StringBuilder sb = new StringBuilder();
