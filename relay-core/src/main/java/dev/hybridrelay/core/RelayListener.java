@@ -166,8 +166,8 @@ public final class RelayListener implements Closeable {
   }
 
   /**
-   * Each relay endpoint and the state of this listener's registration with it, in the order given to
-   * the builder (one entry without {@link Builder#endpoints endpoints(...)}).
+   * Each relay endpoint ({@code sb://host:port/}) and the state of this listener's registration with
+   * it, in the order given to the builder (one entry without {@link Builder#endpoints endpoints(...)}).
    */
   public java.util.Map<URI, ListenerState> registrations() {
     if (pool != null) {

@@ -31,7 +31,7 @@ public interface RelayListenerEvents {
    * {@link ListenerState#OFFLINE OFFLINE} refused for good). The listener's own state follows: online
    * while at least one registration is. Not called for a listener with one endpoint.
    *
-   * @param endpoint the node's endpoint, as given to the builder
+   * @param endpoint the node's endpoint ({@code sb://host:port/}, normalized as in a connection string)
    * @param cause why the registration was lost or refused; {@code null} when it came online
    */
   default void onRegistrationChanged(java.net.URI endpoint, ListenerState state, Throwable cause) {}

@@ -469,15 +469,15 @@ public final class ListenerPool {
           continue;
         }
         attempt = 0;
-        synchronized (lock) {
-          firstAttemptDone = true;
-          lock.notifyAll();
-        }
         if (stopped) {
           closeQuietly(l);
           return;
         }
-        set(ListenerState.ONLINE, null);
+        set(ListenerState.ONLINE, null); // before firstAttemptDone: open() must not see "done, not online"
+        synchronized (lock) {
+          firstAttemptDone = true;
+          lock.notifyAll();
+        }
         log.info("Listener {} registered with relay node {}", id, where);
         Throwable cause;
         try {

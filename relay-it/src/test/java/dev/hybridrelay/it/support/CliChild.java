@@ -49,7 +49,7 @@ public final class CliChild implements AutoCloseable {
   public static CliChild start(Path dir, String name, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx192m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+    cmd.addAll(List.of("-Xmx192m", "-Xss512k", "-XX:+UseSerialGC",
         "-XX:-UsePerfData", "-jar", jar().toString()));
     cmd.addAll(args);
     Files.createDirectories(dir);

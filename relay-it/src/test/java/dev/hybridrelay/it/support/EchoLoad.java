@@ -62,7 +62,7 @@ public final class EchoLoad implements AutoCloseable {
   private final long seed;
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ha-load-tick"));
   private final ExecutorService workers = Executors.newCachedThreadPool(r -> daemon(r, "ha-load-conn"));
-  private final Semaphore concurrency = new Semaphore(1500);
+  private final Semaphore concurrency = new Semaphore(400);
   private final List<Conn> done = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
@@ -117,9 +117,10 @@ public final class EchoLoad implements AutoCloseable {
     for (int i = 0; i < payload.length; i++) {
       payload[i] = (byte) r.nextInt();
     }
-    Outcome outcome;
+    Outcome outcome = null;
     String detail = "";
-    try (Socket s = new Socket()) {
+    Socket s = new Socket();
+    try {
       s.setTcpNoDelay(true);
       s.setSoTimeout(30_000);
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
@@ -130,7 +131,6 @@ public final class EchoLoad implements AutoCloseable {
       out.write(sha256(payload));
       MessageDigest got = MessageDigest.getInstance("SHA-256");
       byte[] back = new byte[4096];
-      outcome = null;
       for (int off = 0; off < payload.length && outcome == null; off += 4096) {
         int len = Math.min(4096, payload.length - off);
         out.write(payload, off, len);
@@ -176,6 +176,15 @@ public final class EchoLoad implements AutoCloseable {
     } catch (Exception e) {
       outcome = Outcome.ERROR;
       detail = e.toString();
+    } finally {
+      try {
+        if (outcome != Outcome.OK) {
+          s.setSoLinger(true, 0); // a client that gives up resets, so the service side sees an abort
+        }
+        s.close();
+      } catch (IOException ignored) {
+        // closed
+      }
     }
     return new Conn(id, start, System.nanoTime(), outcome, detail);
   }
@@ -208,7 +217,7 @@ public final class EchoLoad implements AutoCloseable {
     }
   }
 
-  /** Connections not started because 1,500 were open already (the machine could not keep up). */
+  /** Connections not started because 400 were open already (the machine could not keep up). */
   public long skipped() {
     return skipped.get();
   }
