@@ -39,9 +39,10 @@ import org.junit.jupiter.api.Timeout;
  *       restarted.
  * </ul>
  *
- * Checked: no stream is corrupted; no backend sees a clean end before the announced length (a silent
- * truncation); every failed connection was open when a process was killed; every connection started
- * after a kill succeeds; the restarted process carries traffic again. Figures go to
+ * Checked: no stream is corrupted or hangs; no backend sees a clean end before the announced length (a
+ * silent truncation); every failed connection was open when a process was killed or started within the
+ * failover window (5 s) after a kill or a restart, and those are counted apart; every restarted process
+ * carries traffic again. Figures go to
  * {@code target/scenario-results.txt}. Tag {@code ha}, outside the default build (six JVMs, HAProxy and
  * four kills take minutes on a busy 2-core machine): {@code mvn -B -Pha -pl relay-it -am verify}, with
  * {@code -Dha.duration=SECONDS} (default 12) and {@code -Dha.rate=CONNECTIONS_PER_SECOND} (default 50);
@@ -54,6 +55,12 @@ class HaPoolScenariosTest {
   private static final int DURATION_S = Integer.getInteger("ha.duration", 12);
   private static final int RATE = Integer.getInteger("ha.rate", 50);
   private static final Duration START = Duration.ofSeconds(90);
+  /**
+   * New connections may fail this long after a kill (HAProxy's retries and health check, the relay's
+   * offer to a listener that died before it could answer) and after a restart (HAProxy's rise checks
+   * against a process that is still starting): the bounded failover time; reported as its own figure.
+   */
+  private static final long FAILOVER_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** A process of the pool that is killed and restarted, and how to tell it carries traffic. */
   private static final class Member {
@@ -278,6 +285,7 @@ class HaPoolScenariosTest {
       outcomes.put(o, 0);
     }
     List<Conn> unattributed = new ArrayList<>();
+    List<Conn> duringFailover = new ArrayList<>();
     Map<String, Integer> failedPerKill = new LinkedHashMap<>();
     Map<String, Long> detectMs = new LinkedHashMap<>();
     for (Kill k : kills) {
@@ -297,7 +305,15 @@ class HaPoolScenariosTest {
         }
       }
       if (by == null) {
-        unattributed.add(c);
+        boolean inWindow = false;
+        for (Kill k : kills) {
+          long after = c.startNanos() - k.killNanos();
+          boolean afterKill = after >= 0 && after <= FAILOVER_WINDOW_NANOS;
+          boolean restarting = k.backNanos() > 0 && c.startNanos() >= k.restartNanos()
+              && c.startNanos() <= k.backNanos() + FAILOVER_WINDOW_NANOS;
+          inWindow |= afterKill || restarting;
+        }
+        (inWindow ? duringFailover : unattributed).add(c);
       } else {
         failedPerKill.merge(by.member(), 1, Integer::sum);
         detectMs.merge(by.member(), (c.endNanos() - by.killNanos()) / 1_000_000, Math::max);
@@ -320,7 +336,9 @@ class HaPoolScenariosTest {
         + " skipped=" + load.skipped()
         + " ok=" + outcomes.get(Outcome.OK) + " error=" + outcomes.get(Outcome.ERROR)
         + " short_eof=" + outcomes.get(Outcome.SHORT_EOF) + " timeout=" + outcomes.get(Outcome.TIMEOUT)
-        + " corrupt=" + outcomes.get(Outcome.CORRUPT) + " failed_after_kill_started=" + unattributed.size()
+        + " corrupt=" + outcomes.get(Outcome.CORRUPT)
+        + " new_connections_failed_in_failover=" + duringFailover.size()
+        + " failed_outside_failover=" + unattributed.size()
         + " backend_silent_truncations=" + silent + " backend_resets=" + backendResets + per;
     boolean pass = outcomes.get(Outcome.CORRUPT) == 0 && outcomes.get(Outcome.TIMEOUT) == 0 && silent == 0
         && unattributed.isEmpty() && maxBack != Long.MAX_VALUE && kills.size() > 0
@@ -333,8 +351,9 @@ class HaPoolScenariosTest {
     assertThat(outcomes.get(Outcome.CORRUPT)).as("corrupted streams: " + figures).isZero();
     assertThat(silent).as("streams the backend saw end cleanly before their length: " + figures).isZero();
     assertThat(outcomes.get(Outcome.TIMEOUT)).as("streams that hung: " + figures).isZero();
-    assertThat(unattributed).as("connections that failed although no process died while they were open: "
-        + figures).isEmpty();
+    assertThat(unattributed).as("connections that failed although no process died while they were open and "
+        + "they started more than " + FAILOVER_WINDOW_NANOS / 1_000_000 + " ms after a kill or a restart: " + figures
+        + " kills=" + kills).isEmpty();
     assertThat(kills).as("every killed process carried traffic again after its restart: " + figures)
         .allMatch(k -> k.backNanos() > 0);
     assertThat(outcomes.get(Outcome.OK)).as(figures).isGreaterThan(conns.size() / 2);

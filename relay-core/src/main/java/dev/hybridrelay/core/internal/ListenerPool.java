@@ -47,8 +47,6 @@ public final class ListenerPool {
   private final List<Registration> registrations = new ArrayList<>();
   private final Object lock = new Object();
   private final ArrayDeque<RelayConnection> backlog = new ArrayDeque<>();
-  /** Connections being accepted (accept handler passed, rendezvous not finished) on all nodes. */
-  private int pending;
   private ListenerState state = ListenerState.NEW;
   private volatile Throwable lastError;
   private boolean closed;
@@ -124,7 +122,7 @@ public final class ListenerPool {
     stopRegistrations();
     synchronized (lock) {
       lastError = failure;
-      if (!closed) {
+      if (!closed && state != ListenerState.OFFLINE) {
         state = ListenerState.OFFLINE;
         IOException f = failure;
         fire(e -> e.onOffline(f));
@@ -246,7 +244,7 @@ public final class ListenerPool {
     } else if (now == ListenerState.CONNECTING) {
       lastError = cause;
       fire(e -> e.onConnecting(cause));
-    } else if (before != ListenerState.CONNECTING || registrations.stream().allMatch(r -> r.firstAttemptDone)) {
+    } else {
       lastError = cause;
       fire(e -> e.onOffline(cause));
       log.warn("Listener {} offline: every relay node refused it", id);
@@ -320,29 +318,26 @@ public final class ListenerPool {
     }
   }
 
-  /** The accept handler of every node: the pooled backlog first, then the application's handler. */
+  /**
+   * The accept handler of every node: the pooled backlog first, then the application's handler.
+   * Connections still in their rendezvous are not counted, so the backlog may be exceeded by those
+   * (at most a few per node).
+   */
   private boolean gate(dev.hybridrelay.core.RelayConnectionRequest request) throws Exception {
     if (base.connectionHandler() == null) {
       synchronized (lock) {
-        if (backlog.size() + pending >= Math.max(1, base.backlog())) {
+        if (backlog.size() >= Math.max(1, base.backlog())) {
           request.reject(503, "The listener's backlog is full");
           return false;
         }
       }
     }
     AcceptHandler user = base.acceptHandler();
-    boolean ok = user == null || user.accept(request);
-    if (ok && base.connectionHandler() == null) {
-      synchronized (lock) {
-        pending++;
-      }
-    }
-    return ok;
+    return user == null || user.accept(request);
   }
 
   private void deliver(RelayConnection c) {
     synchronized (lock) {
-      pending = Math.max(0, pending - 1);
       if (closed) {
         c.abort();
         return;
