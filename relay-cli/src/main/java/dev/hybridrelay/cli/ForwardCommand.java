@@ -121,6 +121,11 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       description = "A configuration file key, as azbridge (e.g. -o GatewayPorts:true); repeatable.")
   List<String> configOptions = new ArrayList<>();
 
+  @Option(names = "--listener-endpoints", paramLabel = "sb://host:port,...", split = ",",
+      description = "Register the -T/-H listeners with each of these relay nodes at once (a pool of independent "
+          + "relays behind a load balancer) instead of the connection string's endpoint.")
+  List<String> listenerEndpoints = new ArrayList<>();
+
   @Option(names = "--status-interval", paramLabel = "SECONDS", description = "Seconds between summary lines; 0: none. Default 60.")
   Integer statusIntervalSeconds;
 
@@ -299,6 +304,9 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     if (udpIdleTimeoutSeconds != null) {
       plan.udpIdleTimeout = Duration.ofSeconds(nonNegative("--udp-idle-timeout", udpIdleTimeoutSeconds));
     }
+    if (!listenerEndpoints.isEmpty()) {
+      plan.listenerEndpoints = listenerEndpoints("--listener-endpoints", listenerEndpoints);
+    }
     plan.strictPortNames |= strictPortNames;
     plan.noEarlyData |= noEarlyData;
     if (proxyProtocol != null) {
@@ -330,6 +338,36 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     validate(plan);
     return plan;
+  }
+
+  /** Checks a list of relay endpoints (sb://host[:port], no duplicates). */
+  static List<String> listenerEndpoints(String origin, List<String> items) throws ForwardConfigException {
+    List<String> out = new ArrayList<>();
+    for (String raw : items) {
+      String e = raw.trim();
+      if (e.isEmpty()) {
+        continue;
+      }
+      java.net.URI u;
+      try {
+        u = java.net.URI.create(e);
+      } catch (IllegalArgumentException ex) {
+        throw new ForwardConfigException(origin + ": '" + e + "' is not an address; expected sb://host:port");
+      }
+      if (!"sb".equalsIgnoreCase(u.getScheme()) || u.getHost() == null
+          || (u.getPath() != null && !u.getPath().isEmpty() && !u.getPath().equals("/"))) {
+        throw new ForwardConfigException(origin + ": '" + e + "' is not a relay endpoint; expected sb://host[:port] "
+            + "(one per relay node, without the hybrid connection name)");
+      }
+      if (out.stream().anyMatch(x -> java.net.URI.create(x).equals(u))) {
+        throw new ForwardConfigException(origin + ": '" + e + "' is given twice");
+      }
+      out.add(e);
+    }
+    if (out.isEmpty()) {
+      throw new ForwardConfigException(origin + ": give at least one relay endpoint, for example sb://relay1:9090");
+    }
+    return List.copyOf(out);
   }
 
   /** An octal file mode such as {@code 660} or {@code 0600} as permissions. */

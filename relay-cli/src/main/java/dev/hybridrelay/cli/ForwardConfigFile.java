@@ -41,7 +41,8 @@ import java.util.function.Function;
  * </pre>
  *
  * The project's own keys ({@code StatusInterval}, {@code MaxConnections}, {@code IdleTimeout},
- * {@code WriteTimeout}, {@code StrictPortNames}, {@code SocketMode}) sit beside them. Keys match
+ * {@code WriteTimeout}, {@code StrictPortNames}, {@code SocketMode}, {@code ListenerEndpoints}: a list of
+ * relay endpoints that the remote forwarders' listeners register with at once) sit beside them. Keys match
  * case-insensitively and with or without underscores. Every string value may use {@code ${NAME}}
  * to insert the environment variable {@code NAME}; an unset variable is an error. Unknown keys are
  * errors; azbridge keys this tool does not implement are errors, or warnings where ignoring them
@@ -57,7 +58,7 @@ final class ForwardConfigFile extends ConfigReader {
       "RemoteForward");
   static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "WriteTimeout",
       "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode", "HttpTimeout", "ProxyProtocol",
-      "PortNameAttempts");
+      "PortNameAttempts", "ListenerEndpoints");
   private static final List<String> TOP_KEYS = concat(AZBRIDGE_TOP_KEYS, OWN_TOP_KEYS);
   private static final List<String> LOCAL_BINDING_KEYS = List.of("BindAddress", "BindPort", "PortName",
       "BindLocalSocket", "HostName", "RemoteHostName", "NoAuthentication");
@@ -230,6 +231,18 @@ final class ForwardConfigFile extends ConfigReader {
         case "SocketMode":
           plan.socketMode = ForwardCommand.socketMode(where(line, key), string(v, key, line).trim());
           break;
+        case "ListenerEndpoints": {
+          List<String> items = new ArrayList<>();
+          if (v instanceof YamlTree.ListNode) {
+            for (Node item : ((YamlTree.ListNode) v).items) {
+              items.add(string(item, key, item.line));
+            }
+          } else {
+            items.addAll(List.of(string(v, key, line).split(",")));
+          }
+          plan.listenerEndpoints = ForwardCommand.listenerEndpoints(where(line, key), items);
+          break;
+        }
         case "LocalForward": {
           int i = 0;
           for (MapNode m : entries(v, key)) {

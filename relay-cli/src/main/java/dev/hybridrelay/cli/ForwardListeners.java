@@ -20,6 +20,9 @@ final class ForwardListeners {
 
   static dev.hybridrelay.core.RelayListener.Builder keepAlive(ForwardPlan plan,
       dev.hybridrelay.core.RelayListener.Builder lb) {
+    if (!plan.listenerEndpoints.isEmpty()) {
+      lb.endpoints(plan.listenerEndpoints);
+    }
     return plan.keepAliveInterval == null ? lb : lb.keepAliveInterval(plan.keepAliveInterval);
   }
 
@@ -56,6 +59,20 @@ final class ForwardListeners {
       @Override
       public void onOnline() {
         log.debug("Listener for hybrid connection '{}' is online", hc);
+      }
+
+      @Override
+      public void onRegistrationChanged(java.net.URI endpoint, dev.hybridrelay.core.ListenerState state,
+          Throwable cause) {
+        if (state == dev.hybridrelay.core.ListenerState.ONLINE) {
+          log.info("Listener for hybrid connection '{}' registered with relay node {}", hc, endpoint);
+        } else if (state == dev.hybridrelay.core.ListenerState.OFFLINE) {
+          log.warn("Listener for hybrid connection '{}': relay node {} refused it ({}); the other nodes go on",
+              hc, endpoint, cause == null ? "" : cause.getMessage());
+        } else if (cause != null) {
+          log.warn("Listener for hybrid connection '{}': relay node {} not reachable ({}); retrying", hc, endpoint,
+              cause.getMessage());
+        }
       }
 
       @Override

@@ -120,6 +120,11 @@ final class ForwardPlan {
   Integer portNameAttempts;
   /** Permissions of Unix socket files that local forwards listen on; null: as the umask leaves them. */
   java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode;
+  /**
+   * --listener-endpoints / ListenerEndpoints: relay nodes every listener (-T, -H) registers with at
+   * once instead of the connection string's endpoint; empty: that endpoint only.
+   */
+  List<String> listenerEndpoints = List.of();
   /** AzureRelayEndpoint: overrides the connection string's endpoint. */
   String endpoint;
   /** AzureRelaySharedAccessSignature: a token to use instead of the connection string's key. */

@@ -94,6 +94,19 @@ class ForwardConfigFileTest {
   }
 
   @Test
+  void listenerEndpoints() throws Exception {
+    assertThat(read("ListenerEndpoints: [sb://relay1:9091, sb://relay2:9092]\n").listenerEndpoints)
+        .containsExactly("sb://relay1:9091", "sb://relay2:9092");
+    assertThat(read("ListenerEndpoints:\n  - sb://relay1:9091\n  - sb://relay2:9092\n").listenerEndpoints)
+        .containsExactly("sb://relay1:9091", "sb://relay2:9092");
+    assertThat(read("ListenerEndpoints: sb://relay1:9091,sb://relay2:9092\n").listenerEndpoints).hasSize(2);
+    assertThat(error("ListenerEndpoints: [sb://relay1:9091, sb://relay1:9091]\n"))
+        .isEqualTo("line 1: ListenerEndpoints: 'sb://relay1:9091' is given twice");
+    assertThat(error("ListenerEndpoints: http://relay1:9091/hc\n")).startsWith("line 1: ListenerEndpoints: "
+        + "'http://relay1:9091/hc' is not a relay endpoint; expected sb://host[:port]");
+  }
+
+  @Test
   void unknownKey() throws Exception {
     assertThat(error("LocalForward:\n  - BindPort: 1\n    RelayName: hc\n    Portname: x\n    Hots: y\n"))
         .isEqualTo("line 5: LocalForward[0].Hots: unknown key; known keys here: RelayName, ConnectionString, Bindings, "

@@ -61,12 +61,35 @@ import javax.net.ssl.SSLContext;
  * control channel with 1000, aborts connections not yet handed to the application, and makes pending
  * {@link #accept()} calls throw {@link java.net.SocketException}. Connections already accepted stay
  * open; they are the application's to close.
+ *
+ * <h2>Several relay nodes</h2>
+ * With {@link Builder#endpoints endpoints(...)} the listener registers with several independent relay
+ * nodes at once (for example a pool of local relays behind a load balancer; the nodes share no state):
+ * one control channel per node, each re-registering on its own (at once, then every
+ * {@link Builder#registrationRetryInterval retry interval}) while its node is unreachable. The listener
+ * is {@link ListenerState#ONLINE} while at least one registration is, {@link ListenerState#CONNECTING}
+ * while none is and some are retrying, and {@link ListenerState#OFFLINE} when every node refused it
+ * for good (404, 401, 403). {@link #open()} returns once one node registered it and throws only when
+ * none could (the others keep retrying in the background). Connections accepted from any node go to the
+ * same {@link #accept()} queue or handler. {@link RelayListenerEvents#onRegistrationChanged} reports
+ * each node; {@link #registrations()} shows them.
  */
 public final class RelayListener implements Closeable {
   private final dev.hybridrelay.core.internal.ListenerImpl impl;
+  private final dev.hybridrelay.core.internal.ListenerPool pool;
+
+  private final String entityPath;
 
   private RelayListener(Builder builder) {
-    this.impl = new dev.hybridrelay.core.internal.ListenerImpl(builder.config());
+    this.entityPath = builder.entityPath;
+    if (builder.endpoints.size() > 1) {
+      this.impl = null;
+      this.pool = new dev.hybridrelay.core.internal.ListenerPool(builder.config(), builder.endpoints,
+          builder.registrationRetryInterval);
+    } else {
+      this.impl = new dev.hybridrelay.core.internal.ListenerImpl(builder.config());
+      this.pool = null;
+    }
   }
 
   /** A builder for the hybrid connection named by the connection string's {@code EntityPath}. */
@@ -88,12 +111,16 @@ public final class RelayListener implements Closeable {
    * @throws IOException on network failure, or if already closed
    */
   public void open() throws IOException {
-    impl.open();
+    if (pool != null) {
+      pool.open();
+    } else {
+      impl.open();
+    }
   }
 
   /** Waits for and returns the next accepted connection. */
   public RelayConnection accept() throws IOException {
-    return impl.accept(Duration.ZERO);
+    return pool != null ? pool.accept(Duration.ZERO) : impl.accept(Duration.ZERO);
   }
 
   /**
@@ -103,38 +130,60 @@ public final class RelayListener implements Closeable {
    * @throws java.net.SocketException if the listener is closed, or went offline (cause attached)
    */
   public RelayConnection accept(Duration timeout) throws IOException {
-    return impl.accept(timeout);
+    return pool != null ? pool.accept(timeout) : impl.accept(timeout);
   }
 
   /** The current state. */
   public ListenerState state() {
-    return impl.state();
+    return pool != null ? pool.state() : impl.state();
   }
 
-  /** Whether the control channel is up. */
+  /** Whether the control channel is up (with several endpoints: at least one registration). */
   public boolean isOnline() {
-    return impl.state() == ListenerState.ONLINE;
+    return state() == ListenerState.ONLINE;
   }
 
   /** The error that caused the last reconnect or the offline state, if any. */
   public Throwable lastError() {
-    return impl.lastError();
+    return pool != null ? pool.lastError() : impl.lastError();
   }
 
-  /** The hybrid connection address, {@code sb://host[:port]/path}. */
+  /** The hybrid connection address, {@code sb://host[:port]/path} (with several endpoints: the first). */
   public URI address() {
+    if (pool != null) {
+      URI e = pool.registrations().keySet().iterator().next();
+      return URI.create(e.getScheme() + "://" + e.getRawAuthority() + "/" + entityPath);
+    }
     return impl.address();
   }
 
-  /** The listener's tracking id (sent as {@code sb-hc-id} on every reconnect). */
+  /**
+   * The listener's tracking id (sent as {@code sb-hc-id} on every reconnect). With several endpoints,
+   * an id of the pooled listener; each node's registration has its own.
+   */
   public String trackingId() {
-    return impl.trackingId();
+    return pool != null ? pool.trackingId() : impl.trackingId();
   }
 
-  /** Closes the listener; see the class documentation. Idempotent. */
+  /**
+   * Each relay endpoint ({@code sb://host:port/}) and the state of this listener's registration with
+   * it, in the order given to the builder (one entry without {@link Builder#endpoints endpoints(...)}).
+   */
+  public java.util.Map<URI, ListenerState> registrations() {
+    if (pool != null) {
+      return pool.registrations();
+    }
+    return java.util.Map.of(impl.address().resolve("/"), impl.state());
+  }
+
+  /** Closes the listener (every registration); see the class documentation. Idempotent. */
   @Override
   public void close() throws IOException {
-    impl.close();
+    if (pool != null) {
+      pool.close();
+    } else {
+      impl.close();
+    }
   }
 
   @Override
@@ -165,6 +214,8 @@ public final class RelayListener implements Closeable {
     private int maxConcurrentRequests = 64;
     private RelayMetrics metrics = RelayMetrics.NONE;
     private final java.util.Map<String, java.util.List<String>> listenQuery = new java.util.LinkedHashMap<>();
+    private java.util.List<URI> endpoints = java.util.List.of();
+    private Duration registrationRetryInterval = Duration.ofSeconds(1);
 
     private Builder(RelayConnectionString connectionString) {
       this.connectionString = Objects.requireNonNull(connectionString, "connectionString");
@@ -331,6 +382,45 @@ public final class RelayListener implements Closeable {
       return this;
     }
 
+    /**
+     * Registers with each of these relay endpoints ({@code sb://host[:port]}, e.g. independent
+     * {@code hybridrelay serve} nodes behind a load balancer) instead of the connection string's
+     * endpoint; same hybrid connection and credentials on every node. See "Several relay nodes" in
+     * {@link RelayListener}. One endpoint is the same as a connection string with that endpoint.
+     *
+     * @throws IllegalArgumentException if the list is empty, has duplicates, or an endpoint is not an
+     *     {@code sb://host[:port]} address
+     */
+    public Builder endpoints(java.util.List<String> endpoints) {
+      if (endpoints == null || endpoints.isEmpty()) {
+        throw new IllegalArgumentException("endpoints: give at least one relay endpoint such as sb://relay1:9090");
+      }
+      java.util.List<URI> list = new java.util.ArrayList<>();
+      for (String e : endpoints) {
+        URI u = connectionString.toBuilder().endpoint(e).build().endpoint();
+        if (list.contains(u)) {
+          throw new IllegalArgumentException("endpoints: " + e + " is given twice");
+        }
+        list.add(u);
+      }
+      this.endpoints = java.util.List.copyOf(list);
+      return this;
+    }
+
+    /**
+     * With several {@link #endpoints endpoints}: how long a registration waits between attempts while
+     * its node is unreachable (the first attempt after a loss is immediate; up to 20 % jitter). Keep it
+     * shorter than the load balancer's time to mark a restarted node up (for HAProxy {@code rise × inter}),
+     * so that the listener is registered before senders reach the node again. Default 1 s.
+     */
+    public Builder registrationRetryInterval(Duration interval) {
+      if (interval == null || interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("registrationRetryInterval must be positive: " + interval);
+      }
+      this.registrationRetryInterval = interval;
+      return this;
+    }
+
     /** Builds the listener; call {@link RelayListener#open()} next. */
     public RelayListener build() {
       if (entityPath == null) {
@@ -346,8 +436,10 @@ public final class RelayListener implements Closeable {
         events = new java.util.ArrayList<>(events);
         events.add(new dev.hybridrelay.core.internal.ListenerMetricsEvents(metrics));
       }
+      RelayConnectionString cs = endpoints.size() == 1
+          ? connectionString.toBuilder().endpoint(endpoints.get(0)).build() : connectionString;
       return new dev.hybridrelay.core.internal.ListenerConfig(
-          connectionString.withEntityPath(entityPath),
+          cs.withEntityPath(entityPath),
           tokenProvider != null ? tokenProvider : connectionString.tokenProvider(),
           operationTimeout, keepAliveInterval, tokenValidity,
           java.util.Map.copyOf(listenQuery),

@@ -23,4 +23,16 @@ public interface RelayListenerEvents {
    * permanent failure such as 404 entity missing or 401/403 credentials refused.
    */
   default void onOffline(Throwable cause) {}
+
+  /**
+   * A listener built with {@link RelayListener.Builder#endpoints several relay endpoints}: the
+   * registration with one node changed state ({@link ListenerState#ONLINE ONLINE} registered,
+   * {@link ListenerState#CONNECTING CONNECTING} lost or not reachable yet and retrying,
+   * {@link ListenerState#OFFLINE OFFLINE} refused for good). The listener's own state follows: online
+   * while at least one registration is. Not called for a listener with one endpoint.
+   *
+   * @param endpoint the node's endpoint ({@code sb://host:port/}, normalized as in a connection string)
+   * @param cause why the registration was lost or refused; {@code null} when it came online
+   */
+  default void onRegistrationChanged(java.net.URI endpoint, ListenerState state, Throwable cause) {}
 }

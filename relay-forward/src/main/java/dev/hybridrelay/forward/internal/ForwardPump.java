@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *       {@code SO_LINGER 0} and close, so the TCP peer sees a reset, never a clean end (a Unix socket
  *       has no reset: it is closed, and the relay side still sees the abort).
  *   <li>When both directions ended cleanly, both are closed cleanly.
+ *   <li>While the pump runs, the socket has {@code SO_LINGER 0} (taken off just before a clean close),
+ *       so that if the process dies (kill -9, crash) the kernel resets its TCP connections instead of
+ *       ending them cleanly: a peer never takes a cut stream for a complete one.
  * </ul>
  */
 public final class ForwardPump extends ForwardedRecord {
@@ -72,6 +75,18 @@ public final class ForwardPump extends ForwardedRecord {
     this.bufferSize = tracker.options().bufferSize();
     this.idleTimeoutNanos = tracker.options().idleTimeout().toNanos();
     this.writeTimeoutNanos = tracker.options().writeTimeout().toNanos();
+    setLinger(channel, 0);
+  }
+
+  /** Sets SO_LINGER on a TCP socket (a Unix socket has none); -1 turns it off. */
+  private static void setLinger(SocketChannel socket, int seconds) {
+    try {
+      if (socket.isOpen() && socket.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+        socket.setOption(StandardSocketOptions.SO_LINGER, seconds);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // closed concurrently
+    }
   }
 
   /**
@@ -403,6 +418,7 @@ public final class ForwardPump extends ForwardedRecord {
       } catch (IOException | RuntimeException e) {
         log.debug("{}: closing the relay connection failed: {}", id, e.toString());
       }
+      setLinger(channel, -1); // both directions ended: a normal close (FIN after the pending data)
       try {
         channel.close();
       } catch (IOException e) {

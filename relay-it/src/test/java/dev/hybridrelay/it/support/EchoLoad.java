@@ -1,0 +1,307 @@
+package dev.hybridrelay.it.support;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An echo load with end-to-end checks, for the kill scenarios. Each connection sends a header
+ * (connection id, payload length, SHA-256 of the payload), then the payload in 4 KiB chunks with
+ * short pauses, reading each chunk's echo before the next; then it half-closes and expects the end.
+ * The {@link Backend} echoes the payload after the header and notes which backend served which
+ * connection and how its stream ended, so that a stream cut silently on the service side (a clean
+ * end before the announced length) is seen too.
+ */
+public final class EchoLoad implements AutoCloseable {
+  /** How a client connection ended. */
+  public enum Outcome {
+    /** Every byte came back, correct, then a clean end. */
+    OK,
+    /** An error (reset, broken pipe, refused): a loud failure. */
+    ERROR,
+    /** A clean end of stream before every byte came back (what a proxy makes of a reset). */
+    SHORT_EOF,
+    /** Wrong bytes, or more bytes than sent, or a wrong SHA-256: never allowed. */
+    CORRUPT,
+    /** No progress for the read timeout. */
+    TIMEOUT
+  }
+
+  /** One client connection. */
+  public record Conn(long id, long startNanos, long endNanos, Outcome outcome, String detail) {}
+
+  /** How a backend saw a connection end. */
+  public enum BackendEnd { COMPLETE, RESET, SILENT_TRUNCATION }
+
+  /** A backend's view of one connection. */
+  public record BackendConn(long id, String backend, BackendEnd end) {}
+
+  private final int port;
+  private final int rate;
+  private final long seed;
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ha-load-tick"));
+  private final ExecutorService workers = Executors.newCachedThreadPool(r -> daemon(r, "ha-load-conn"));
+  private final Semaphore concurrency = new Semaphore(400);
+  private final List<Conn> done = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
+
+  private EchoLoad(int port, int rate, long seed) {
+    this.port = port;
+    this.rate = rate;
+    this.seed = seed;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Starts {@code rate} connections a second to 127.0.0.1:{@code port}. */
+  public static EchoLoad start(int port, int rate, long seed) {
+    EchoLoad l = new EchoLoad(port, rate, seed);
+    long periodMicros = 1_000_000L / rate;
+    l.ticker.scheduleAtFixedRate(l::launch, 0, periodMicros, TimeUnit.MICROSECONDS);
+    return l;
+  }
+
+  private void launch() {
+    if (!concurrency.tryAcquire()) {
+      skipped.incrementAndGet();
+      return;
+    }
+    long id = ids.incrementAndGet();
+    inFlight.incrementAndGet();
+    try {
+      workers.execute(() -> {
+        try {
+          done.add(run(id));
+        } finally {
+          inFlight.decrementAndGet();
+          concurrency.release();
+        }
+      });
+    } catch (RuntimeException e) {
+      inFlight.decrementAndGet();
+      concurrency.release();
+    }
+  }
+
+  private Conn run(long id) {
+    long start = System.nanoTime();
+    SplittableRandom r = new SplittableRandom(seed ^ (id * 0x9E3779B97F4A7C15L));
+    byte[] payload = new byte[16 * 1024 + r.nextInt(48 * 1024)];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) r.nextInt();
+    }
+    Outcome outcome = null;
+    String detail = "";
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(30_000);
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      InputStream in = s.getInputStream();
+      out.writeLong(id);
+      out.writeInt(payload.length);
+      out.write(sha256(payload));
+      MessageDigest got = MessageDigest.getInstance("SHA-256");
+      byte[] back = new byte[4096];
+      for (int off = 0; off < payload.length && outcome == null; off += 4096) {
+        int len = Math.min(4096, payload.length - off);
+        out.write(payload, off, len);
+        out.flush();
+        int read = 0;
+        while (read < len) {
+          int n = in.read(back, read, len - read);
+          if (n < 0) {
+            outcome = Outcome.SHORT_EOF;
+            detail = "end after " + (off + read) + " of " + payload.length + " bytes";
+            break;
+          }
+          read += n;
+        }
+        if (outcome == null) {
+          if (!Arrays.equals(back, 0, len, payload, off, off + len)) {
+            outcome = Outcome.CORRUPT;
+            detail = "wrong bytes at " + off;
+          }
+          got.update(back, 0, len);
+          Thread.sleep(10);
+        }
+      }
+      if (outcome == null) {
+        s.shutdownOutput();
+        int extra = in.read();
+        if (extra >= 0) {
+          outcome = Outcome.CORRUPT;
+          detail = "bytes after the echo";
+        } else if (!MessageDigest.isEqual(got.digest(), sha256(payload))) {
+          outcome = Outcome.CORRUPT;
+          detail = "SHA-256 differs";
+        } else {
+          outcome = Outcome.OK;
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      outcome = Outcome.TIMEOUT;
+      detail = e.toString();
+    } catch (IOException e) {
+      outcome = Outcome.ERROR;
+      detail = e.toString();
+    } catch (Exception e) {
+      outcome = Outcome.ERROR;
+      detail = e.toString();
+    } finally {
+      try {
+        if (outcome != Outcome.OK) {
+          s.setSoLinger(true, 0); // a client that gives up resets, so the service side sees an abort
+        }
+        s.close();
+      } catch (IOException ignored) {
+        // closed
+      }
+    }
+    return new Conn(id, start, System.nanoTime(), outcome, detail);
+  }
+
+  static byte[] sha256(byte[] b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Stops starting connections; waits up to {@code seconds} for the running ones. */
+  public List<Conn> stop(int seconds) throws InterruptedException {
+    ticker.shutdownNow();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    workers.shutdownNow();
+    synchronized (done) {
+      return List.copyOf(done);
+    }
+  }
+
+  /** Connections finished so far. */
+  public List<Conn> finished() {
+    synchronized (done) {
+      return List.copyOf(done);
+    }
+  }
+
+  /** Connections not started because 400 were open already (the machine could not keep up). */
+  public long skipped() {
+    return skipped.get();
+  }
+
+  public int rate() {
+    return rate;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    ticker.shutdownNow();
+    workers.shutdownNow();
+  }
+
+  /** An echo service behind the {@code -T} forwarders; records each connection's end. */
+  public static final class Backend implements AutoCloseable {
+    private final String name;
+    private final ServerSocket server;
+    private final Map<Long, BackendConn> seen;
+
+    public Backend(String name, Map<Long, BackendConn> seen) throws IOException {
+      this.name = name;
+      this.seen = seen;
+      this.server = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+      daemon(() -> {
+        while (!server.isClosed()) {
+          try {
+            Socket s = server.accept();
+            daemon(() -> serve(s), "ha-backend-" + name + "-conn").start();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      }, "ha-backend-" + name).start();
+    }
+
+    /** A shared record of what every backend saw, by connection id. */
+    public static Map<Long, BackendConn> record() {
+      return new ConcurrentHashMap<>();
+    }
+
+    public int port() {
+      return server.getLocalPort();
+    }
+
+    private void serve(Socket s) {
+      long id = -1;
+      try (s) {
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(60_000);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        try {
+          id = in.readLong();
+        } catch (EOFException e) {
+          return; // a health check or a tunnel opened without data
+        }
+        int length = in.readInt();
+        byte[] sha = new byte[32];
+        in.readFully(sha);
+        seen.put(id, new BackendConn(id, name, null));
+        byte[] b = new byte[8192];
+        long total = 0;
+        while (true) {
+          int n = in.read(b);
+          if (n < 0) {
+            break;
+          }
+          total += n;
+          out.write(b, 0, n);
+          out.flush();
+        }
+        seen.put(id, new BackendConn(id, name, total == length ? BackendEnd.COMPLETE : BackendEnd.SILENT_TRUNCATION));
+        s.shutdownOutput();
+      } catch (IOException e) {
+        if (id >= 0) {
+          seen.put(id, new BackendConn(id, name, BackendEnd.RESET));
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+}
