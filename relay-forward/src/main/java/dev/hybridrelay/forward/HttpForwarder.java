@@ -71,9 +71,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Bodies and memory</h2>
  * Both bodies stream. A request body that ends within 64 KiB is sent with {@code Content-Length};
- * a longer one is sent chunked as it arrives. The response body is copied through a 64 KiB buffer
- * as the target sends it; the relay connection's backpressure slows the target. Per request, memory
- * stays around 64 KiB plus the HTTP client's and the listener's bounded buffers, whatever the size.
+ * a longer one is sent chunked as it arrives. The response body is copied through a buffer of up to
+ * 256 KiB as the target sends it (each piece one WebSocket frame); the relay connection's
+ * backpressure slows the target. Per request, memory stays around 320 KiB plus the listener's
+ * bounded buffers, whatever the size.
  *
  * <h2>Failures</h2>
  * The sender gets {@code 502 Bad Gateway} when the target cannot be reached (refused, unknown host,
@@ -107,6 +108,8 @@ public final class HttpForwarder implements Closeable {
   /** The per-request lines: {@code dev.hybridrelay.forward.HttpForwarder.requests}. */
   private static final Logger requests = LoggerFactory.getLogger(HttpForwarder.class.getName() + ".requests");
   private static final int BUFFER = 64 * 1024;
+  /** The largest piece of a response body passed on at once (one WebSocket frame). */
+  private static final int RESPONSE_BUFFER = 256 * 1024;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final RelayConnectionString connectionString;
@@ -253,7 +256,7 @@ public final class HttpForwarder implements Closeable {
       try (InputStream in = r.body(); OutputStream out = response.body()) {
         long length = r.contentLength();
         // a small body in one small buffer; a large one in frames as large as the socket has ready
-        byte[] buf = new byte[length >= 0 && length < BUFFER ? (int) Math.max(1, length) : BUFFER];
+        byte[] buf = new byte[length >= 0 && length < RESPONSE_BUFFER ? (int) Math.max(1, length) : RESPONSE_BUFFER];
         int n;
         while ((n = fill(in, buf)) >= 0) {
           x.touch();
@@ -282,7 +285,9 @@ public final class HttpForwarder implements Closeable {
         failed.incrementAndGet();
       }
       Duration took = Duration.ofNanos(System.nanoTime() - started);
-      if (cause == null) {
+      if (!requests.isInfoEnabled()) {
+        // no line to print
+      } else if (cause == null) {
         requests.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
             ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out), ForwardLog.duration(took));
       } else {

@@ -51,6 +51,13 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
   private long queuedBytes;
   private boolean closing;
   private ScheduledFuture<?> idleTimer;
+  /** The last token that passed validation on this connection, and what it was checked against. */
+  private String authToken;
+  private String authHost;
+  private String authPath;
+  private HybridConnection authHc;
+  private java.util.List<AuthRule> authRules;
+  private long authExpiresAt;
 
   HttpRelayHandler(RelayEngine engine) {
     this.engine = engine;
@@ -217,10 +224,29 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
         token = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         consumedAuthorization = token != null;
       }
-      SasTokenValidator.Result auth = engine.validator.validate(token,
-          engine.hostNames(req.headers().get(HttpHeaderNames.HOST)), hcPath, AccessRights.SEND,
-          HandshakeHandler.rulesFor(engine, hc), engine.nowEpochSeconds(),
-          engine.settings.tokenClockSkew().toSeconds());
+      String hostHeader = req.headers().get(HttpHeaderNames.HOST);
+      java.util.List<AuthRule> rules = HandshakeHandler.rulesFor(engine, hc);
+      long now = engine.nowEpochSeconds();
+      long skew = engine.settings.tokenClockSkew().toSeconds();
+      SasTokenValidator.Result auth;
+      if (token != null && token.equals(authToken) && java.util.Objects.equals(hostHeader, authHost)
+          && hcPath.equals(authPath) && hc == authHc && sameRules(rules, authRules)
+          && authExpiresAt > now - skew) {
+        // keep-alive: the same token for the same target, already checked against the same rules
+        auth = new SasTokenValidator.Result(SasTokenValidator.Outcome.VALID, "", authExpiresAt);
+      } else {
+        auth = engine.validator.validate(token, engine.hostNames(hostHeader), hcPath, AccessRights.SEND,
+            rules, now, skew);
+        authToken = null;
+        if (auth.valid()) {
+          authToken = token;
+          authHost = hostHeader;
+          authPath = hcPath;
+          authHc = hc;
+          authRules = rules;
+          authExpiresAt = auth.expiresAt();
+        }
+      }
       if (!auth.valid()) {
         log.info("HTTP request to '{}' refused: {}", RelayErrors.sanitize(hcPath), auth.message());
         boolean forbidden = auth.outcome() == SasTokenValidator.Outcome.FORBIDDEN;
@@ -280,6 +306,22 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     log.debug("HTTP request {} {} to '{}' ({} form) offered to listener {}", x.id, req.method(), hc.name(),
         inline ? "inline" : "rendezvous", listener.trackingId());
     x.start(address);
+  }
+
+  /** Whether two rule lists hold the same rule objects (rules are immutable; a changed key is a new rule). */
+  private static boolean sameRules(java.util.List<AuthRule> a, java.util.List<AuthRule> b) {
+    if (a == b) {
+      return true;
+    }
+    if (a == null || b == null || a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
