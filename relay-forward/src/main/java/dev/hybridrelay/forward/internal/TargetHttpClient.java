@@ -1,6 +1,5 @@
 package dev.hybridrelay.forward.internal;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -400,50 +399,95 @@ public final class TargetHttpClient implements Closeable {
     }
   }
 
-  /** One connection to the target. */
+  /** One connection to the target, with its own read buffer (lines of the head, then the body). */
   private static final class Conn {
     final Socket socket;
-    final BufferedInputStream in;
+    final InputStream raw;
     final OutputStream out;
+    private final byte[] buf = new byte[16 * 1024];
+    private int pos;
+    private int lim;
     long idleSince;
 
     Conn(Socket s) throws IOException {
       this.socket = s;
-      this.in = new BufferedInputStream(s.getInputStream(), IO_BUFFER);
+      this.raw = s.getInputStream();
       this.out = new java.io.BufferedOutputStream(s.getOutputStream(), 8192);
+    }
+
+    private int fillBuffer() throws IOException {
+      pos = 0;
+      lim = 0;
+      int n = raw.read(buf, 0, buf.length);
+      if (n > 0) {
+        lim = n;
+      }
+      return n;
     }
 
     /** A CRLF- (or LF-) terminated line in ISO-8859-1; null at EOF before its first byte. */
     String line(boolean first) throws IOException {
-      StringBuilder sb = new StringBuilder(64);
+      StringBuilder sb = null;
       while (true) {
-        int b;
+        for (int i = pos; i < lim; i++) {
+          if (buf[i] == '\n') {
+            int end = i;
+            String part;
+            if (sb == null) {
+              part = new String(buf, pos, (end > pos && buf[end - 1] == '\r' ? end - 1 : end) - pos,
+                  StandardCharsets.ISO_8859_1);
+            } else {
+              sb.append(new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1));
+              int n = sb.length();
+              if (n > 0 && sb.charAt(n - 1) == '\r') {
+                sb.setLength(n - 1);
+              }
+              part = sb.toString();
+            }
+            pos = i + 1;
+            return part;
+          }
+        }
+        if (lim > pos) {
+          if (sb == null) {
+            sb = new StringBuilder(256);
+          }
+          sb.append(new String(buf, pos, lim - pos, StandardCharsets.ISO_8859_1));
+          if (sb.length() > HEAD_LIMIT) {
+            throw new IOException("The target's response head line is too long");
+          }
+        }
+        int got;
         try {
-          b = in.read();
+          got = fillBuffer();
         } catch (java.net.SocketException e) {
-          if (first && sb.length() == 0) {
+          if (first && sb == null) {
             return null;
           }
           throw e;
         }
-        if (b < 0) {
-          if (sb.length() == 0) {
+        if (got < 0) {
+          if (sb == null) {
             return null;
           }
           throw new EOFException("The target closed the connection in the response head");
         }
-        if (b == '\n') {
-          int n = sb.length();
-          if (n > 0 && sb.charAt(n - 1) == '\r') {
-            sb.setLength(n - 1);
-          }
-          return sb.toString();
-        }
-        if (sb.length() > HEAD_LIMIT) {
-          throw new IOException("The target's response head line is too long");
-        }
-        sb.append((char) b);
       }
+    }
+
+    /** Body bytes: what the buffer holds, else straight from the socket. */
+    int read(byte[] b, int off, int len) throws IOException {
+      if (pos < lim) {
+        int n = Math.min(len, lim - pos);
+        System.arraycopy(buf, pos, b, off, n);
+        pos += n;
+        return n;
+      }
+      return raw.read(b, off, len);
+    }
+
+    int available() throws IOException {
+      return lim - pos + raw.available();
     }
 
     void close() {
@@ -488,7 +532,7 @@ public final class TargetHttpClient implements Closeable {
       if (eof || done) {
         return 0;
       }
-      int a = c.in.available();
+      int a = c.available();
       return remaining < 0 ? a : (int) Math.min(a, remaining);
     }
 
@@ -533,7 +577,7 @@ public final class TargetHttpClient implements Closeable {
         }
       }
       int want = remaining < 0 ? len : (int) Math.min(len, remaining);
-      int n = c.in.read(b, off, want);
+      int n = c.read(b, off, want);
       if (n < 0) {
         if (remaining < 0) {
           eof = true;

@@ -252,6 +252,14 @@ final class HttpExchange {
     post(() -> onResponseHead(response, viaRendezvous), null);
   }
 
+  /** An inline response and the first (or only) frame of its body; takes ownership of {@code data}. */
+  void postResponse(JsonNode response, ByteBuf data, boolean fin) {
+    post(() -> {
+      onResponseHead(response, false);
+      onResponseBody(data, fin, false);
+    }, data);
+  }
+
   /** Takes ownership of {@code data}. */
   void postResponseBody(ByteBuf data, boolean fin, boolean viaRendezvous) {
     post(() -> onResponseBody(data, fin, viaRendezvous), data);

@@ -32,12 +32,17 @@ import org.slf4j.LoggerFactory;
  * the one before it is answered. Runs on the connection's event loop.
  *
  * <p>Reading from the sender stops whenever the current exchange cannot take request data (its
- * rendezvous socket is not writable, or the request is complete and its response pending), so one
- * connection holds at most one socket read of unprocessed data.
+ * rendezvous socket is not writable) or more than {@value #READ_QUEUED} bytes of pipelined
+ * requests wait; while a response is pending, reading goes on (so that a keep-alive connection
+ * costs no read-interest change per request) and whatever arrives waits in order.
  */
 final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpRelayHandler.class);
   private static final long MAX_QUEUED = 1 << 20;
+  /** Pipelined request data above which reading pauses. */
+  private static final long READ_QUEUED = 64 * 1024;
+  /** What a queued message other than body content counts (its share of the request head). */
+  private static final long MESSAGE_COST = 256;
 
   /** Headers that never cross the relay (RFC 7230 connection-level headers and framing). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
@@ -105,9 +110,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     if (!queue.isEmpty() || (current != null && !current.wantsContent())) {
       queue.add(msg);
-      if (msg instanceof HttpContent c) {
-        queuedBytes += c.content().readableBytes();
-      }
+      queuedBytes += cost(msg);
       if (queuedBytes > MAX_QUEUED) {
         log.info("HTTP sender {} pipelined more than {} bytes; dropping the connection",
             ctx.channel().remoteAddress(), MAX_QUEUED);
@@ -119,6 +122,11 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     dispatch(msg);
     updateRead();
+  }
+
+  private static long cost(Object msg) {
+    return msg instanceof HttpContent c && !(msg instanceof HttpRequest)
+        ? Math.max(c.content().readableBytes(), 1) : MESSAGE_COST;
   }
 
   private void dispatch(Object msg) {
@@ -149,9 +157,9 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       want = true; // notice the close
     } else if (!queue.isEmpty()) {
-      want = false;
-    } else if (current == null) {
-      want = true;
+      want = queuedBytes < READ_QUEUED;
+    } else if (current == null || !current.wantsContent()) {
+      want = true; // no request or its response pending: the next one waits in the queue
     } else {
       want = current.readyForContent();
     }
@@ -376,9 +384,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     while (!queue.isEmpty() && !closing && (current == null || current.wantsContent())) {
       Object m = queue.poll();
-      if (m instanceof HttpContent c) {
-        queuedBytes -= c.content().readableBytes();
-      }
+      queuedBytes -= cost(m);
       dispatch(m);
     }
     if (current == null && queue.isEmpty() && !closing) {
