@@ -1,9 +1,13 @@
 # HTTP section of e2e.sh (sourced; uses its functions and variables): forward -H vs nginx proxy_pass.
 # One backend (nginx serving static files) is reached two ways: nginx as a 1-hop reverse proxy
 # (proxy_pass with a keep-alive upstream), and the relay's HTTP endpoint -> hybridrelay forward -H.
-# Measures small GETs with keep-alive (ab -k, 16 concurrent, after an unmeasured warm-up of each
-# path: HTTP_WARM seconds, so that the JVMs are past JIT compilation as in long-running use) and a
-# 100 MiB download (curl, two unmeasured, then the median of 5), in the same run.
+# Measures small GETs with keep-alive (ab -k, 16 concurrent) and a 100 MiB download (curl), in the
+# same run, after an unmeasured warm-up of each path so that the JVMs are past JIT compilation as in
+# long-running use: at least HTTP_WARM seconds of GETs, continued in 5 s rounds until two rounds of
+# the relay path agree within 10% (at most 4 x HTTP_WARM; on a loaded machine compilation takes
+# much longer than HTTP_WARM), and downloads until two agree within 10% (at most 8). The measured
+# runs alternate between the two paths (GETs: two rounds of HTTP_T/2 each, the mean; downloads:
+# five of each, the median), so that a change of the machine's load hits both alike.
 if [[ $HTTP == 1 ]]; then
   if ! command -v nginx >/dev/null || ! command -v ab >/dev/null || ! command -v curl >/dev/null \
      || [[ ! -f "$CLI_SRC" ]]; then
@@ -69,26 +73,43 @@ EOF
       awk '/^Failed requests/{f=$3} /^Non-2xx/{n=$3} END{print f+n}' "$out" >> "$WORK/ab-fail.txt"
       awk '/^Requests per second/{print $4}' "$out"
     }
-    dl_mibs() { # url [header] -> MiB/s, the median of 5
-      local r=() i
-      for i in 1 2 3 4 5; do
-        if [[ $# -gt 1 ]]; then r+=("$(curl -s -o /dev/null -w '%{speed_download}' -H "$2" "$1")")
-        else r+=("$(curl -s -o /dev/null -w '%{speed_download}' "$1")"); fi
-      done
-      printf '%s\n' "${r[@]}" | sort -g | sed -n 3p | awk '{printf "%.1f", $1/1048576}'
+    dl_one() { # url [header] -> bytes/s of one download
+      if [[ $# -gt 1 ]]; then curl -s -o /dev/null -w '%{speed_download}' -H "$2" "$1"
+      else curl -s -o /dev/null -w '%{speed_download}' "$1"; fi
     }
+    median_mibs() { sort -g | sed -n 3p | awk '{printf "%.1f", $1/1048576}'; }
+    close10() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a > 0 && b > 0 && (a > b ? a / b : b / a) <= 1.1)}'; }
     ab_rps "$HTTP_WARM" "http://127.0.0.1:$P_NGX/small.txt" > /dev/null
     ab_rps "$HTTP_WARM" "$H_URL/small.txt" "$H_AUTH" > /dev/null
-    for i in 1 2; do
-      curl -s -o /dev/null "http://127.0.0.1:$P_NGX/big.bin"
-      curl -s -o /dev/null -H "$H_AUTH" "$H_URL/big.bin"
+    prev=0; warm=$HTTP_WARM
+    while (( warm < 4 * HTTP_WARM )); do
+      cur="$(ab_rps 5 "$H_URL/small.txt" "$H_AUTH")"; warm=$((warm + 5))
+      if close10 "$prev" "$cur"; then break; fi
+      prev=$cur
     done
+    log "HTTP: GET warm-up of the relay path ${warm}s (last rounds $prev, $cur req/s)"
+    curl -s -o /dev/null "http://127.0.0.1:$P_NGX/big.bin"
+    prev=0
+    for i in 1 2 3 4 5 6 7 8; do
+      cur="$(dl_one "$H_URL/big.bin" "$H_AUTH")"
+      if (( i >= 2 )) && close10 "$prev" "$cur"; then break; fi
+      prev=$cur
+    done
+    log "HTTP: download warm-up of the relay path: $i downloads"
     : > "$WORK/ab-fail.txt"
-    metric http_nginx_rps "$(ab_rps "$HTTP_T" "http://127.0.0.1:$P_NGX/small.txt")"
-    metric http_relay_rps "$(ab_rps "$HTTP_T" "$H_URL/small.txt" "$H_AUTH")"
+    half=$(( (HTTP_T + 1) / 2 ))
+    n1="$(ab_rps "$half" "http://127.0.0.1:$P_NGX/small.txt")"; r1="$(ab_rps "$half" "$H_URL/small.txt" "$H_AUTH")"
+    n2="$(ab_rps "$half" "http://127.0.0.1:$P_NGX/small.txt")"; r2="$(ab_rps "$half" "$H_URL/small.txt" "$H_AUTH")"
+    metric http_nginx_rps "$(awk -v a="$n1" -v b="$n2" 'BEGIN{printf "%.0f", (a + b) / 2}')"
+    metric http_relay_rps "$(awk -v a="$r1" -v b="$r2" 'BEGIN{printf "%.0f", (a + b) / 2}')"
     metric http_errors "$(awk '{s+=$1} END{print s+0}' "$WORK/ab-fail.txt")"
-    metric http_nginx_dl_mibs "$(dl_mibs "http://127.0.0.1:$P_NGX/big.bin")"
-    metric http_relay_dl_mibs "$(dl_mibs "$H_URL/big.bin" "$H_AUTH")"
+    : > "$WORK/dl-nginx.txt"; : > "$WORK/dl-relay.txt"
+    for i in 1 2 3 4 5; do
+      dl_one "http://127.0.0.1:$P_NGX/big.bin" >> "$WORK/dl-nginx.txt"; echo >> "$WORK/dl-nginx.txt"
+      dl_one "$H_URL/big.bin" "$H_AUTH" >> "$WORK/dl-relay.txt"; echo >> "$WORK/dl-relay.txt"
+    done
+    metric http_nginx_dl_mibs "$(median_mibs < "$WORK/dl-nginx.txt")"
+    metric http_relay_dl_mibs "$(median_mibs < "$WORK/dl-relay.txt")"
     metric http_fwd_rss_mib "$(rss_mib "$PID_fwdH")"
     rm -f "$WORK/www/big.bin"
   fi

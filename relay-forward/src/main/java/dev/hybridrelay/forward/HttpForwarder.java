@@ -8,6 +8,7 @@ import dev.hybridrelay.core.internal.RelayUris;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.HttpProxyHeaders;
+import dev.hybridrelay.forward.internal.TargetHttpClient;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.FilterInputStream;
@@ -18,21 +19,17 @@ import java.io.SequenceInputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,9 +71,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Bodies and memory</h2>
  * Both bodies stream. A request body that ends within 64 KiB is sent with {@code Content-Length};
- * a longer one is sent chunked as it arrives. The response body is copied through a 64 KiB buffer
- * as the target sends it; the relay connection's backpressure slows the target. Per request, memory
- * stays around 64 KiB plus the HTTP client's and the listener's bounded buffers, whatever the size.
+ * a longer one is sent chunked as it arrives. The response body is copied through a buffer of up to
+ * 256 KiB as the target sends it (each piece one WebSocket frame); the relay connection's
+ * backpressure slows the target. Per request, memory stays around 320 KiB plus the listener's
+ * bounded buffers, whatever the size.
  *
  * <h2>Failures</h2>
  * The sender gets {@code 502 Bad Gateway} when the target cannot be reached (refused, unknown host,
@@ -99,8 +97,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and limits</h2>
  * Requests run on the listener's request threads ({@code hybridrelay-listener-N-http-…}), at most
  * {@link Builder#maxConcurrentRequests maxConcurrentRequests} (64) at once, further requests queue
- * in the listener (1,024) and beyond that get 503. The HTTP client uses daemon threads
- * {@code hybridrelay-http-forward-N} and keeps connections to the target alive between requests.
+ * in the listener (1,024) and beyond that get 503. Each request talks to the target on its own
+ * request thread (HTTP/1.1 over a plain or TLS socket, no further threads); idle connections to the
+ * target are kept alive for the next request (at most {@code maxConcurrentRequests}, each for 30 s).
  * A daemon thread {@code hybridrelay-http-forward-watchdog} cuts idle response bodies. All methods
  * are thread-safe. WebSocket connections to this hybrid connection are refused (404).
  */
@@ -109,6 +108,8 @@ public final class HttpForwarder implements Closeable {
   /** The per-request lines: {@code dev.hybridrelay.forward.HttpForwarder.requests}. */
   private static final Logger requests = LoggerFactory.getLogger(HttpForwarder.class.getName() + ".requests");
   private static final int BUFFER = 64 * 1024;
+  /** The largest piece of a response body passed on at once (one WebSocket frame). */
+  private static final int RESPONSE_BUFFER = 256 * 1024;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final RelayConnectionString connectionString;
@@ -121,7 +122,7 @@ public final class HttpForwarder implements Closeable {
   private final int maxConcurrentRequests;
   private final Consumer<RelayListener.Builder> listenerCustomizer;
   private final String proto;
-  private final HttpClient client;
+  private final TargetHttpClient client;
   private final ScheduledExecutorService watchdog;
   private final Map<Exchange, Boolean> streaming = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -152,18 +153,8 @@ public final class HttpForwarder implements Closeable {
     this.listenerCustomizer = b.listenerCustomizer;
     this.proto = RelayUris.webSocketScheme(connectionString).equals("ws") ? "http" : "https";
     int n = INSTANCES.incrementAndGet();
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "hybridrelay-http-forward-" + n + "-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    HttpClient.Builder cb = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).executor(executor);
-    if (insecure) {
-      cb.sslContext(trustAll());
-    }
-    this.client = cb.build();
+    this.client = new TargetHttpClient(target, insecure ? trustAll() : null, !insecure, connectTimeout,
+        requestTimeout, maxConcurrentRequests);
     this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hybridrelay-http-forward-watchdog-" + n);
       t.setDaemon(true);
@@ -226,14 +217,14 @@ public final class HttpForwarder implements Closeable {
     String cause = null;
     int status = 0;
     try {
-      HttpResponse<InputStream> r;
+      TargetHttpClient.Response r;
       try {
-        r = client.send(buildRequest(request, x), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (HttpConnectTimeoutException e) {
+        r = send(request, x);
+      } catch (TargetHttpClient.ConnectTimeoutException e) {
         status = error(response, 504, "timeout", "The service behind the relay did not accept the connection in time.");
         cause = "connect timeout after " + ForwardLog.duration(connectTimeout);
         return;
-      } catch (HttpTimeoutException e) {
+      } catch (TargetHttpClient.HeadTimeoutException e) {
         status = error(response, 504, "timeout", "The service behind the relay did not answer in time.");
         cause = "no response head within " + ForwardLog.duration(requestTimeout);
         return;
@@ -250,25 +241,24 @@ public final class HttpForwarder implements Closeable {
         cause = "bad request: " + e.getMessage();
         return;
       } catch (IOException e) {
-        if (x.requestBodyFailed) {
+        if (x.requestBodyFailed || x.body.failed) {
           throw e; // the sender's connection broke: nobody to answer
         }
         status = error(response, 502, "failed", "The service behind the relay failed to answer.");
         cause = "target failed: " + describe(e);
         return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
       }
       status = r.statusCode();
       response.setStatus(status);
-      HttpProxyHeaders.response(r.headers().map(), (k, v) -> response.headers().put(k, v));
+      HttpProxyHeaders.response(r.headers(), (k, v) -> response.headers().put(k, v));
       x.startStreaming(r.body());
       streaming.put(x, Boolean.TRUE);
       try (InputStream in = r.body(); OutputStream out = response.body()) {
-        byte[] buf = new byte[BUFFER];
+        long length = r.contentLength();
+        // a small body in one small buffer; a large one in frames as large as the socket has ready
+        byte[] buf = new byte[length >= 0 && length < RESPONSE_BUFFER ? (int) Math.max(1, length) : RESPONSE_BUFFER];
         int n;
-        while ((n = in.read(buf)) >= 0) {
+        while ((n = fill(in, buf)) >= 0) {
           x.touch();
           out.write(buf, 0, n);
           x.touch();
@@ -295,7 +285,9 @@ public final class HttpForwarder implements Closeable {
         failed.incrementAndGet();
       }
       Duration took = Duration.ofNanos(System.nanoTime() - started);
-      if (cause == null) {
+      if (!requests.isInfoEnabled()) {
+        // no line to print
+      } else if (cause == null) {
         requests.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
             ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out), ForwardLog.duration(took));
       } else {
@@ -306,7 +298,23 @@ public final class HttpForwarder implements Closeable {
     }
   }
 
-  private HttpRequest buildRequest(RelayHttpRequest request, Exchange x) throws IOException {
+  /** Reads at least one byte, then what the stream has ready, up to the buffer; -1 at the end. */
+  private static int fill(InputStream in, byte[] buf) throws IOException {
+    int n = in.read(buf, 0, buf.length);
+    if (n <= 0) {
+      return n;
+    }
+    while (n < buf.length && in.available() > 0) {
+      int m = in.read(buf, n, buf.length - n);
+      if (m <= 0) {
+        break;
+      }
+      n += m;
+    }
+    return n;
+  }
+
+  private TargetHttpClient.Response send(RelayHttpRequest request, Exchange x) throws IOException {
     String rel = request.path();
     URI uri;
     try {
@@ -314,11 +322,14 @@ public final class HttpForwarder implements Closeable {
     } catch (IllegalArgumentException e) {
       throw new BadRequest("The request target is not a valid URI path.");
     }
-    HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(requestTimeout);
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    String origin = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
     InetSocketAddress remote = request.remoteAddress();
     String ip = remote == null ? null : remote.getAddress() != null ? remote.getAddress().getHostAddress()
         : remote.getHostString();
-    HttpProxyHeaders.request(request.headers(), ip, proto, "/" + hybridConnection, rb::header);
+    List<String[]> headers = new ArrayList<>(request.headers().size() + 5);
+    HttpProxyHeaders.request(request.headers(), ip, proto, "/" + hybridConnection,
+        (k, v) -> headers.add(new String[] {k, v}));
     byte[] first;
     try {
       first = x.body.readNBytes(BUFFER);
@@ -326,16 +337,11 @@ public final class HttpForwarder implements Closeable {
       x.requestBodyFailed = true;
       throw e;
     }
-    HttpRequest.BodyPublisher body;
-    if (first.length == 0) {
-      body = HttpRequest.BodyPublishers.noBody();
-    } else if (first.length < BUFFER) {
-      body = HttpRequest.BodyPublishers.ofByteArray(first);
-    } else {
-      InputStream rest = new SequenceInputStream(new ByteArrayInputStream(first), x.body);
-      body = HttpRequest.BodyPublishers.ofInputStream(() -> rest);
+    if (first.length < BUFFER) {
+      return client.send(request.method(), origin, headers, first, null);
     }
-    return rb.method(request.method(), body).build();
+    return client.send(request.method(), origin, headers, null,
+        new SequenceInputStream(new ByteArrayInputStream(first), x.body));
   }
 
   private static int error(RelayHttpResponse response, int status, String kind, String message) throws IOException {
@@ -419,6 +425,7 @@ public final class HttpForwarder implements Closeable {
       l = listener;
     }
     watchdog.shutdownNow();
+    client.close();
     if (l != null) {
       try {
         l.close();
@@ -482,6 +489,8 @@ public final class HttpForwarder implements Closeable {
 
   private static final class CountingInputStream extends FilterInputStream {
     volatile long count;
+    /** Reading the sender's body failed (its connection broke). */
+    volatile boolean failed;
 
     CountingInputStream(InputStream in) {
       super(in);
@@ -489,7 +498,13 @@ public final class HttpForwarder implements Closeable {
 
     @Override
     public int read() throws IOException {
-      int b = super.read();
+      int b;
+      try {
+        b = super.read();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
       if (b >= 0) {
         count++;
       }
@@ -498,7 +513,13 @@ public final class HttpForwarder implements Closeable {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
+      int n;
+      try {
+        n = super.read(b, off, len);
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
       if (n > 0) {
         count += n;
       }

@@ -36,7 +36,9 @@ final class HttpResponseImpl implements RelayHttpResponse {
   private int status = 200;
   private String description;
   private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-  private final byte[] buffer = new byte[INLINE_LIMIT];
+  /** The buffered start of the body; grows up to {@value #INLINE_LIMIT} bytes as needed. */
+  private byte[] buffer = EMPTY;
+  private static final byte[] EMPTY = new byte[0];
   private int count;
   private long firstWriteNanos;
   private boolean committed;
@@ -120,6 +122,10 @@ final class HttpResponseImpl implements RelayHttpResponse {
         firstWriteNanos = now == 0 ? 1 : now;
       }
       if (count + len <= INLINE_LIMIT && now - firstWriteNanos < SWITCH_AFTER_NANOS) {
+        if (count + len > buffer.length) {
+          int size = Math.min(INLINE_LIMIT, Math.max(count + len, buffer.length * 2 + 256));
+          buffer = java.util.Arrays.copyOf(buffer, size);
+        }
         System.arraycopy(b, off, buffer, count, len);
         count += len;
         return;
@@ -159,7 +165,7 @@ final class HttpResponseImpl implements RelayHttpResponse {
         rendezvous.sendFragment(new byte[0], 0, 0, true);
       } else {
         committed = true;
-        byte[] data = count > 0 ? java.util.Arrays.copyOf(buffer, count) : null;
+        byte[] data = count == 0 ? null : count == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, count);
         if (rendezvous != null) {
           rendezvous.sendText(json(data != null));
           if (data != null) {

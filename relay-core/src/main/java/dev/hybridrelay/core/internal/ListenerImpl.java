@@ -518,17 +518,43 @@ public final class ListenerImpl {
       http.submit(this, request, body);
     }
 
-    /** Sends a response message and its body back to back (no other message between them). */
+    /** Responses waiting for the thread that writes them (see {@link #sendResponse}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> responses =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean writingResponses =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Sends a response message and its body back to back (no other message between them). Request
+     * threads that answer at the same time do not wait for each other: one of them writes all
+     * waiting responses together (one socket write where it takes them), the others return at once.
+     */
     @Override
     public void sendResponse(String json, byte[] body) throws IOException {
-      synchronized (sendLock) {
-        boolean ok = ws.sendText(json);
-        if (ok && body != null) {
-          ok = ws.sendBinary(ByteBuffer.wrap(body));
+      if (ws.isTerminated()) {
+        throw new SocketException("The control channel is closed; the response was not sent");
+      }
+      responses.add(new Object[] {json, body});
+      boolean ok = true;
+      while (!responses.isEmpty() && writingResponses.compareAndSet(false, true)) {
+        try {
+          synchronized (sendLock) {
+            ok &= ws.sendTogether(() -> {
+              boolean all = true;
+              Object[] r;
+              while ((r = responses.poll()) != null) {
+                byte[] b = (byte[]) r[1];
+                all &= ws.sendText((String) r[0]) && (b == null || ws.sendBinary(ByteBuffer.wrap(b)));
+              }
+              return all;
+            });
+          }
+        } finally {
+          writingResponses.set(false);
         }
-        if (!ok) {
-          throw new SocketException("The control channel is closed; the response was not sent");
-        }
+      }
+      if (!ok) {
+        throw new SocketException("The control channel is closed; the response was not sent");
       }
     }
 

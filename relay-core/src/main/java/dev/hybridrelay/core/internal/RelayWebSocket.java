@@ -126,6 +126,8 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   private final ByteBuffer[] batch = new ByteBuffer[WRITE_BATCH];
   private boolean waitingWritable;
   private volatile long queued;
+  /** Senders inside {@link #sendTogether}: frames wait for the last one's flush. */
+  private final java.util.concurrent.atomic.AtomicInteger corked = new java.util.concurrent.atomic.AtomicInteger();
 
   // Read side.
   private final Object pauseLock = new Object();
@@ -475,6 +477,21 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     }
   }
 
+  /**
+   * Runs {@code sends} (calls of the send methods) so that their frames reach the socket together,
+   * in one write where it takes them all (a response message and its body). Any thread.
+   */
+  boolean sendTogether(java.util.function.BooleanSupplier sends) {
+    corked.incrementAndGet();
+    try {
+      return sends.getAsBoolean();
+    } finally {
+      if (corked.decrementAndGet() == 0) {
+        flush();
+      }
+    }
+  }
+
   /** Sends a text message; false if the socket is no longer open. */
   boolean sendText(String text) {
     try {
@@ -786,6 +803,9 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
 
   @Override
   public void onWriteDemand(WebSocket conn) {
+    if (corked.get() > 0) {
+      return; // the sender in sendTogether flushes when done
+    }
     flush();
   }
 

@@ -63,6 +63,8 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       new java.util.concurrent.atomic.AtomicInteger();
   /** The exchange whose inline response body is arriving, or null. */
   private HttpExchange responseTarget;
+  /** The response message of {@link #responseTarget}, passed on with its body's first frame. */
+  private JsonNode responseHead;
   private boolean skipBinary;
   /** The last message was a response without body: one binary message after it is tolerated. */
   private boolean afterBodylessResponse;
@@ -208,11 +210,12 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     }
     if (body) {
       responseTarget = x;
+      responseHead = r;
       binaryBytes = 0;
-    } else {
-      http.remove(rid, x);
-      afterBodylessResponse = true;
+      return;
     }
+    http.remove(rid, x);
+    afterBodylessResponse = true;
     x.postResponseHead(r, false);
   }
 
@@ -237,14 +240,24 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     HttpExchange x = responseTarget;
     binaryBytes += frame.content().readableBytes();
     int max = Math.max(HttpExchange.INLINE_LIMIT, engine.settings.maxControlMessageSize());
+    JsonNode head = responseHead;
+    responseHead = null;
     if (binaryBytes > max) {
       responseTarget = null;
+      if (head != null) {
+        x.postResponseHead(head, false);
+      }
       http.remove(x.id, x);
       x.postListenerFailure("The listener's inline response body is larger than " + max + " bytes.");
       closeWith(1009, "Inline response body larger than " + max + " bytes");
       return;
     }
-    x.postResponseBody(frame.content().retainedDuplicate(), fin, false);
+    if (head != null) {
+      // the response and (the first frame of) its body in one task on the sender's loop
+      x.postResponse(head, frame.content().retainedDuplicate(), fin);
+    } else {
+      x.postResponseBody(frame.content().retainedDuplicate(), fin, false);
+    }
     if (fin) {
       responseTarget = null;
       http.remove(x.id, x);
@@ -257,6 +270,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     }
     http.clear();
     responseTarget = null;
+    responseHead = null;
   }
 
   @Override

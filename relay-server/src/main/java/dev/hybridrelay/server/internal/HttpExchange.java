@@ -123,9 +123,7 @@ final class HttpExchange {
     if (io.netty.handler.codec.http.HttpUtil.is100ContinueExpected(request) && inline) {
       continue100();
     }
-    if (inline) {
-      inlineBody = ctx.alloc().compositeBuffer(64);
-    } else {
+    if (!inline) {
       ObjectNode root = engine.json.createObjectNode();
       ObjectNode r = root.putObject("request");
       r.put("address", address);
@@ -173,6 +171,9 @@ final class HttpExchange {
     if (inline) {
       ByteBuf data = c.content();
       if (data.isReadable()) {
+        if (inlineBody == null) {
+          inlineBody = ctx.alloc().compositeBuffer(64);
+        }
         if (inlineBody.readableBytes() + data.readableBytes() > INLINE_LIMIT) {
           c.release();
           fail(400, HttpErrors.BAD_REQUEST, "The request body is longer than its Content-Length.");
@@ -199,12 +200,12 @@ final class HttpExchange {
   }
 
   private void sendInline() {
-    boolean body = inlineBody.isReadable();
+    boolean body = inlineBody != null && inlineBody.isReadable();
     requestJson.put("body", body);
     ObjectNode root = engine.json.createObjectNode();
     root.set("request", requestJson);
     ByteBuf b = body ? inlineBody : null;
-    if (!body) {
+    if (!body && inlineBody != null) {
       inlineBody.release();
     }
     inlineBody = null;
@@ -249,6 +250,14 @@ final class HttpExchange {
 
   void postResponseHead(JsonNode response, boolean viaRendezvous) {
     post(() -> onResponseHead(response, viaRendezvous), null);
+  }
+
+  /** An inline response and the first (or only) frame of its body; takes ownership of {@code data}. */
+  void postResponse(JsonNode response, ByteBuf data, boolean fin) {
+    post(() -> {
+      onResponseHead(response, false);
+      onResponseBody(data, fin, false);
+    }, data);
   }
 
   /** Takes ownership of {@code data}. */

@@ -32,12 +32,17 @@ import org.slf4j.LoggerFactory;
  * the one before it is answered. Runs on the connection's event loop.
  *
  * <p>Reading from the sender stops whenever the current exchange cannot take request data (its
- * rendezvous socket is not writable, or the request is complete and its response pending), so one
- * connection holds at most one socket read of unprocessed data.
+ * rendezvous socket is not writable) or more than {@value #READ_QUEUED} bytes of pipelined
+ * requests wait; while a response is pending, reading goes on (so that a keep-alive connection
+ * costs no read-interest change per request) and whatever arrives waits in order.
  */
 final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpRelayHandler.class);
   private static final long MAX_QUEUED = 1 << 20;
+  /** Pipelined request data above which reading pauses. */
+  private static final long READ_QUEUED = 64 * 1024;
+  /** What a queued message other than body content counts (its share of the request head). */
+  private static final long MESSAGE_COST = 256;
 
   /** Headers that never cross the relay (RFC 7230 connection-level headers and framing). */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
@@ -51,6 +56,13 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
   private long queuedBytes;
   private boolean closing;
   private ScheduledFuture<?> idleTimer;
+  /** The last token that passed validation on this connection, and what it was checked against. */
+  private String authToken;
+  private String authHost;
+  private String authPath;
+  private HybridConnection authHc;
+  private java.util.List<AuthRule> authRules;
+  private long authExpiresAt;
 
   HttpRelayHandler(RelayEngine engine) {
     this.engine = engine;
@@ -98,9 +110,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     if (!queue.isEmpty() || (current != null && !current.wantsContent())) {
       queue.add(msg);
-      if (msg instanceof HttpContent c) {
-        queuedBytes += c.content().readableBytes();
-      }
+      queuedBytes += cost(msg);
       if (queuedBytes > MAX_QUEUED) {
         log.info("HTTP sender {} pipelined more than {} bytes; dropping the connection",
             ctx.channel().remoteAddress(), MAX_QUEUED);
@@ -112,6 +122,11 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     dispatch(msg);
     updateRead();
+  }
+
+  private static long cost(Object msg) {
+    return msg instanceof HttpContent c && !(msg instanceof HttpRequest)
+        ? Math.max(c.content().readableBytes(), 1) : MESSAGE_COST;
   }
 
   private void dispatch(Object msg) {
@@ -142,9 +157,9 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       want = true; // notice the close
     } else if (!queue.isEmpty()) {
-      want = false;
-    } else if (current == null) {
-      want = true;
+      want = queuedBytes < READ_QUEUED;
+    } else if (current == null || !current.wantsContent()) {
+      want = true; // no request or its response pending: the next one waits in the queue
     } else {
       want = current.readyForContent();
     }
@@ -217,10 +232,29 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
         token = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         consumedAuthorization = token != null;
       }
-      SasTokenValidator.Result auth = engine.validator.validate(token,
-          engine.hostNames(req.headers().get(HttpHeaderNames.HOST)), hcPath, AccessRights.SEND,
-          HandshakeHandler.rulesFor(engine, hc), engine.nowEpochSeconds(),
-          engine.settings.tokenClockSkew().toSeconds());
+      String hostHeader = req.headers().get(HttpHeaderNames.HOST);
+      java.util.List<AuthRule> rules = HandshakeHandler.rulesFor(engine, hc);
+      long now = engine.nowEpochSeconds();
+      long skew = engine.settings.tokenClockSkew().toSeconds();
+      SasTokenValidator.Result auth;
+      if (token != null && token.equals(authToken) && java.util.Objects.equals(hostHeader, authHost)
+          && hcPath.equals(authPath) && hc == authHc && sameRules(rules, authRules)
+          && authExpiresAt > now - skew) {
+        // keep-alive: the same token for the same target, already checked against the same rules
+        auth = new SasTokenValidator.Result(SasTokenValidator.Outcome.VALID, "", authExpiresAt);
+      } else {
+        auth = engine.validator.validate(token, engine.hostNames(hostHeader), hcPath, AccessRights.SEND,
+            rules, now, skew);
+        authToken = null;
+        if (auth.valid()) {
+          authToken = token;
+          authHost = hostHeader;
+          authPath = hcPath;
+          authHc = hc;
+          authRules = rules;
+          authExpiresAt = auth.expiresAt();
+        }
+      }
       if (!auth.valid()) {
         log.info("HTTP request to '{}' refused: {}", RelayErrors.sanitize(hcPath), auth.message());
         boolean forbidden = auth.outcome() == SasTokenValidator.Outcome.FORBIDDEN;
@@ -282,6 +316,22 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     x.start(address);
   }
 
+  /** Whether two rule lists hold the same rule objects (rules are immutable; a changed key is a new rule). */
+  private static boolean sameRules(java.util.List<AuthRule> a, java.util.List<AuthRule> b) {
+    if (a == b) {
+      return true;
+    }
+    if (a == null || b == null || a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * The sender's headers as the listener sees them: relay credentials (and {@code Authorization} when
    * it was the credential) and connection-level headers removed, repeated headers comma-joined,
@@ -334,9 +384,7 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     }
     while (!queue.isEmpty() && !closing && (current == null || current.wantsContent())) {
       Object m = queue.poll();
-      if (m instanceof HttpContent c) {
-        queuedBytes -= c.content().readableBytes();
-      }
+      queuedBytes -= cost(m);
       dispatch(m);
     }
     if (current == null && queue.isEmpty() && !closing) {
