@@ -80,7 +80,8 @@ PY
 
 start() { # name cmd... ; background, log in $WORK/name.log, pid in PID_name
   local name=$1; shift
-  "$@" > "$WORK/$name.log" 2>&1 &
+  : > "$WORK/$name.log"   # empty it now: a waiter must not see the previous run's lines
+  "$@" >> "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   eval "PID_${name//-/_}=$!"
 }
