@@ -112,10 +112,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
   @Option(names = "--status-interval", paramLabel = "SECONDS", description = "Seconds between summary lines; 0: none. Default 60.")
   Integer statusIntervalSeconds;
 
-  @Option(names = "--idle-trim", paramLabel = "SECONDS",
-      description = "After traffic, once quiet this long, run one garbage collection to give memory back; 0: never. Default 10.")
-  Integer idleTrimSeconds;
-
   @Option(names = "--max-connections", paramLabel = "N", description = "Concurrent connections per forwarder. Default 1000.")
   Integer maxConnections;
 
@@ -230,9 +226,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     }
     if (statusIntervalSeconds != null) {
       plan.statusInterval = Duration.ofSeconds(nonNegative("--status-interval", statusIntervalSeconds));
-    }
-    if (idleTrimSeconds != null) {
-      plan.idleTrim = Duration.ofSeconds(nonNegative("--idle-trim", idleTrimSeconds));
     }
     if (maxConnections != null) {
       if (maxConnections < 1) {
@@ -447,7 +440,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     private final CountDownLatch failed = new CountDownLatch(1);
     private final AtomicInteger failureCode = new AtomicInteger(EXIT_OK);
     private ScheduledExecutorService summary;
-    private IdleMemoryTrim idleTrim;
     private volatile boolean closed;
 
     void fail(int code, String message) {
@@ -477,9 +469,6 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       closed = true;
       if (summary != null) {
         summary.shutdownNow();
-      }
-      if (idleTrim != null) {
-        idleTrim.close();
       }
       for (LocalForwarder l : locals) {
         l.close();
@@ -601,16 +590,12 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
       running.close();
       throw e;
     }
-    List<Supplier<ForwardStats>> stats = new ArrayList<>();
-    running.locals.forEach(l -> stats.add(l::stats));
-    running.udpLocals.forEach(l -> stats.add(l::stats));
-    running.remotes.forEach(r -> stats.add(r::stats));
-    running.https.forEach(r -> stats.add(r::stats));
-    if (!plan.idleTrim.isZero()) {
-      running.idleTrim = new IdleMemoryTrim(IdleMemoryTrim.activityOf(stats), System::gc)
-          .start(plan.idleTrim.toSeconds());
-    }
     if (!plan.statusInterval.isZero()) {
+      List<Supplier<ForwardStats>> stats = new ArrayList<>();
+      running.locals.forEach(l -> stats.add(l::stats));
+      running.udpLocals.forEach(l -> stats.add(l::stats));
+      running.remotes.forEach(r -> stats.add(r::stats));
+      running.https.forEach(r -> stats.add(r::stats));
       running.summary = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hybridrelay-forward-summary");
         t.setDaemon(true);

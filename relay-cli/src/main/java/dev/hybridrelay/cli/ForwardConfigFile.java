@@ -40,7 +40,7 @@ import java.util.function.Function;
  *       - { LocalSocket: /run/ssh.sock, PortName: ssh }
  * </pre>
  *
- * The project's own keys ({@code StatusInterval}, {@code MaxConnections}, {@code IdleTimeout}, {@code IdleTrim},
+ * The project's own keys ({@code StatusInterval}, {@code MaxConnections}, {@code IdleTimeout},
  * {@code WriteTimeout}, {@code StrictPortNames}, {@code SocketMode}) sit beside them. Keys match
  * case-insensitively and with or without underscores. Every string value may use {@code ${NAME}}
  * to insert the environment variable {@code NAME}; an unset variable is an error. Unknown keys are
@@ -55,7 +55,7 @@ final class ForwardConfigFile extends ConfigReader {
       "AzureRelaySharedAccessSignature", "BindAddress", "ClearAllForwardings", "ConnectionAttempts", "ConnectTimeout",
       "ExitOnForwardFailure", "GatewayPorts", "KeepAliveInterval", "LocalForward", "LogLevel", "LogFileName",
       "RemoteForward");
-  static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "IdleTrim", "WriteTimeout",
+  static final List<String> OWN_TOP_KEYS = List.of("StatusInterval", "MaxConnections", "IdleTimeout", "WriteTimeout",
       "StrictPortNames", "AcceptAnyNumericPortName", "SocketMode", "HttpTimeout");
   private static final List<String> TOP_KEYS = concat(AZBRIDGE_TOP_KEYS, OWN_TOP_KEYS);
   private static final List<String> LOCAL_BINDING_KEYS = List.of("BindAddress", "BindPort", "PortName",
@@ -202,9 +202,6 @@ final class ForwardConfigFile extends ConfigReader {
           break;
         case "IdleTimeout":
           plan.idleTimeout = seconds(v, key);
-          break;
-        case "IdleTrim":
-          plan.idleTrim = seconds(v, key);
           break;
         case "WriteTimeout":
           plan.writeTimeout = seconds(v, key);

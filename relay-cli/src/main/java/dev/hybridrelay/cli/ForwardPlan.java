@@ -100,8 +100,6 @@ final class ForwardPlan {
   String sourceAddress;
   String sourceAddressOrigin;
   Duration statusInterval = Duration.ofSeconds(60);
-  /** Quiet time after traffic before one collection gives memory back; zero: never. */
-  Duration idleTrim = Duration.ofSeconds(10);
   Integer maxConnections;
   Duration idleTimeout;
   Duration writeTimeout;
