@@ -80,7 +80,8 @@ PY
 
 start() { # name cmd... ; background, log in $WORK/name.log, pid in PID_name
   local name=$1; shift
-  "$@" > "$WORK/$name.log" 2>&1 &
+  : > "$WORK/$name.log"   # empty it now: a waiter must not see the previous run's lines
+  "$@" >> "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   eval "PID_${name//-/_}=$!"
 }
@@ -100,6 +101,7 @@ stop() { # name
 #   launcher  bin/hybridrelay without the CDS archive
 #   cds       bin/hybridrelay with its archive (primed before the measurement)
 #   cdsc1     cds, and only the C1 compiler (-XX:TieredStopAtLevel=1)
+#   cds+NAME  cds, plus the JVM options in $VARIANT_OPTS_<NAME> (appended last, so they win)
 #   custom:   bin/hybridrelay without defaults and CDS, JVM options from $VARIANT_OPTS_<name>
 #   NAME@old  setting NAME with the jar given as OLD_JAR (a before/after comparison in one run)
 hr_cmd() {
@@ -113,6 +115,8 @@ hr_cmd() {
     launcher) HR=(env HYBRIDRELAY_CDS=0 "$LAUNCHER") ;;
     cds) HR=("$LAUNCHER") ;;
     cdsc1) HR=(env "HYBRIDRELAY_OPTS=-XX:TieredStopAtLevel=1" "$LAUNCHER") ;;
+    cds+*) local o="VARIANT_OPTS_${1#cds+}"
+       HR=(env "HYBRIDRELAY_OPTS=${!o:-}" "$LAUNCHER") ;;
     *) local v="VARIANT_OPTS_$1"
        HR=(env HYBRIDRELAY_DEFAULTS=0 HYBRIDRELAY_CDS=0 "HYBRIDRELAY_OPTS=${!v:-}" "$LAUNCHER") ;;
   esac

@@ -90,7 +90,11 @@ prime_cds() { # one run of each role, so the archives exist before the measured 
 for v in $VARIANTS; do
   hr_cmd "$v"
   if [[ "$v" == cds* ]]; then prime_cds; fi
-  for r in $(seq 1 "$REPS"); do
+done
+# repetitions interleave the settings, so a change of machine load hits every setting alike
+for r in $(seq 1 "$REPS"); do
+  for v in $VARIANTS; do
+    hr_cmd "$v"
     pre="${v}_r$r"
     log "$v rep $r"
     t0=$(now_ms); "${HR[@]}" --version > /dev/null; t1=$(now_ms)
