@@ -86,6 +86,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Keystore (and key) password.")
   String tlsPassword;
 
+  @Option(names = "--tls-provider", paramLabel = "auto|jdk|openssl",
+      description = "TLS engine for --tls-keystore: openssl is BoringSSL through netty-tcnative (when on the "
+          + "class path), jdk the JDK's; auto (default, or -Dhybridrelay.tls.provider) takes openssl when "
+          + "available.")
+  String tlsProvider;
+
   @Option(names = "--max-listeners", paramLabel = "N", description = "Listeners per hybrid connection (default 25).")
   Integer maxListeners;
 
@@ -154,7 +160,12 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    LocalRelayServer relay = b.build();
+    LocalRelayServer relay;
+    try {
+      relay = b.build();
+    } catch (IllegalStateException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     try {
       relay.start();
     } catch (IOException e) {
@@ -170,7 +181,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     PrintWriter out = spec.commandLine().getOut();
     out.println("Local relay listening on " + (relay.isTls() ? "wss" : "ws") + "://" + bind + ":"
-        + relay.port() + "/ (" + relay.endpoint() + ")");
+        + relay.port() + "/ (" + relay.endpoint() + ")"
+        + (relay.isTls() ? ", TLS engine: " + relay.tlsEngine() : ""));
     for (String ruleName : ruleNames()) {
       out.println(relay.connectionString(ruleName));
     }
@@ -227,6 +239,13 @@ public final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--tls-keystore needs --tls-password");
       }
       b.tls(tlsKeystore, tlsPassword.toCharArray());
+    }
+    if (tlsProvider != null) {
+      try {
+        b.tlsProvider(LocalRelayServer.TlsProvider.valueOf(tlsProvider.trim().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--tls-provider expects auto, jdk or openssl, got '" + tlsProvider + "'");
+      }
     }
     if (maxListeners != null) {
       b.maxListenersPerHybridConnection(maxListeners);

@@ -244,14 +244,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
 
   private TlsSession tlsHandshake(SocketChannel ch, SSLContext sslContext, String host, int port, long deadline)
       throws IOException {
-    SSLContext ctx = sslContext;
-    if (ctx == null) {
-      try {
-        ctx = SSLContext.getDefault();
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IOException("No default TLS context", e);
-      }
-    }
+    SSLContext ctx = sslContext != null ? sslContext : ClientTls.defaultContext();
     SSLEngine sslEngine = ctx.createSSLEngine(host, port);
     sslEngine.setUseClientMode(true);
     SSLParameters params = sslEngine.getSSLParameters();
