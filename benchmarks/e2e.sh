@@ -287,7 +287,8 @@ if [[ $TLS == 1 && $CHAIN == cli ]] && command -v keytool >/dev/null \
     # unmeasured warm-up: from cold, the JDK's AES-GCM runs interpreted (about 20 MiB/s here) until the
     # JIT compiles it with the CPU's AES and carry-less multiply instructions (about 1 GiB/s per core)
     if [[ $ok == 1 ]]; then iperf3 -c 127.0.0.1 -p "$P_TL" -t "$CONN_WARM" > /dev/null 2>&1 || true; fi
-    if [[ $ok == 1 ]]; then metric "iperf_wss_${v}_mibs" "$(iperf_mibs "$P_TL")"; fi
+    if [[ $ok == 1 ]]; then metric "iperf_wss_${v}_mibs" "$(iperf_mibs "$P_TL")"
+    else metric "iperf_wss_${v}_mibs" nan; log "wss variant $v did not come up: $(tail -n 1 "$WORK/tls_fwdT_$v.log")"; fi
     stop "tls_fwdL_$v"; stop "tls_fwdT_$v"; stop "tls_relay_$v"
   done
   # the ws chain once more after the wss variants, so that the wss/ws ratio is not one moment's noise
