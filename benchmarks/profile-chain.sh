@@ -3,7 +3,9 @@
 # with JFR while iperf3 pushes bulk data through it, and prints the hot spots of each process.
 #
 # Usage: benchmarks/profile-chain.sh [SECONDS] [--tls [RELAY_CP FORWARDER_CP]]
-#   SECONDS  default 10, after WARM (default 5) unmeasured seconds; loopback only; stops what it starts
+#   SECONDS  default 10, after WARM (default 5) unmeasured seconds; loopback only; stops what it starts;
+#            NOPROF=1 prints the iperf3 rate only (no recording), for alternated A/B runs;
+#            JOPTS adds JVM options to all three (e.g. -Dhybridrelay.tls.provider=jdk)
 #   --tls    the chain over wss: serve with a generated keystore, forwarders trusting it; the optional
 #            class path additions (e.g. benchmarks/target/tls-engines/*.jar joined with ':') put the native
 #            TLS engines into the relay and/or the forwarders
@@ -37,11 +39,11 @@ if [[ $TLS == 1 ]]; then
   FWD_JAVA=(-Djavax.net.ssl.trustStore="$W/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit
             -Djavax.net.ssl.trustStoreType=PKCS12)
 fi
-java -Xmx1g -cp "$CLI${RELAY_CP:+:$RELAY_CP}" dev.hybridrelay.cli.Main serve --bind=127.0.0.1 --port="$PR" --auto-create \
+java -Xmx1g ${JOPTS:-} -cp "$CLI${RELAY_CP:+:$RELAY_CP}" dev.hybridrelay.cli.Main serve --bind=127.0.0.1 --port="$PR" --auto-create \
   "${RELAY_ARGS[@]}" > "$W/relay.log" 2>&1 & PIDS+=($!); RELAY=$!
 for _ in $(seq 200); do grep -q Endpoint= "$W/relay.log" && break; sleep 0.1; done
 CS=$(grep -o 'Endpoint=[^ ]*' "$W/relay.log" | head -1)
-FWD=(java -Xmx1g "${FWD_JAVA[@]}" -cp "$CLI${FWD_CP:+:$FWD_CP}" dev.hybridrelay.cli.Main forward -q -x "$CS")
+FWD=(java -Xmx1g ${JOPTS:-} "${FWD_JAVA[@]}" -cp "$CLI${FWD_CP:+:$FWD_CP}" dev.hybridrelay.cli.Main forward -q -x "$CS")
 "${FWD[@]}" -T "iperf:bench/127.0.0.1:$PI" > "$W/t.log" 2>&1 & PIDS+=($!); FT=$!
 "${FWD[@]}" -L "127.0.0.1:$PL/bench:iperf" > "$W/l.log" 2>&1 & PIDS+=($!); FL=$!
 ok=0
@@ -54,6 +56,7 @@ grep -o 'TLS engine: .*' "$W/relay.log" | head -1 || true
 # an unmeasured warm-up first, so that the profile shows compiled code (TLS needs it most: the
 # JDK's AES-GCM runs interpreted until the JIT has compiled it)
 iperf3 -c 127.0.0.1 -p "$PL" -t "${WARM:-5}" > /dev/null 2>&1 || true
+if [[ -n "${NOPROF:-}" ]]; then iperf3 -c 127.0.0.1 -p "$PL" -t "$SECS" | tail -3; exit 0; fi  # rate only (A/B runs)
 for p in $RELAY $FT $FL; do jcmd "$p" JFR.start name=prof settings=profile > /dev/null; done
 iperf3 -c 127.0.0.1 -p "$PL" -t "$SECS" | tail -3
 for pr in "$RELAY:relay" "$FT:forward-T" "$FL:forward-L"; do
