@@ -261,12 +261,13 @@ if [[ $TLS == 1 && $CHAIN == cli ]] && command -v keytool >/dev/null \
   if [[ -n "$TCN_JARS" && -n "$CONSCRYPT_JAR" ]]; then VARIANTS+=(native); fi
   log "wss chain, ${IPERF_T}s iperf3 per TLS variant: ${VARIANTS[*]}"
   for v in "${VARIANTS[@]}"; do
-    # -Dhybridrelay.tls.provider=jdk keeps the JDK engine even where a native one is on the class path
+    # -Dhybridrelay.tls.provider: jdk keeps the JDK engine even where a native one is on the class path;
+    # openssl (relay) and conscrypt (forwarders) ask for the native ones
     RCP="$WORK/hybridrelay.jar"; FCP="$WORK/hybridrelay.jar"; RPROV=jdk; FPROV=jdk
     case $v in
-      openssl) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=auto ;;
-      conscrypt) FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=auto ;;
-      native) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=auto; FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=auto ;;
+      openssl) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=openssl ;;
+      conscrypt) FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=conscrypt ;;
+      native) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=openssl; FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=conscrypt ;;
     esac
     P_RT=$(free_port); P_TL=$(free_port)
     start "tls_relay_$v" java "${JAVA_OPTS[@]}" -Dhybridrelay.tls.provider=$RPROV -cp "$RCP" dev.hybridrelay.cli.Main \

@@ -87,9 +87,9 @@ public final class ServeCommand implements Callable<Integer> {
   String tlsPassword;
 
   @Option(names = "--tls-provider", paramLabel = "auto|jdk|openssl",
-      description = "TLS engine for --tls-keystore: openssl is BoringSSL through netty-tcnative (when on the "
-          + "class path), jdk the JDK's; auto (default, or -Dhybridrelay.tls.provider) takes openssl when "
-          + "available.")
+      description = "TLS engine for --tls-keystore: jdk (auto, the default, or -Dhybridrelay.tls.provider), "
+          + "or openssl: BoringSSL through netty-tcnative, faster, but a peer's TLS close_notify closes "
+          + "both directions.")
   String tlsProvider;
 
   @Option(names = "--max-listeners", paramLabel = "N", description = "Listeners per hybrid connection (default 25).")

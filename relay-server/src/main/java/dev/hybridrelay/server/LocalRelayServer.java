@@ -163,13 +163,16 @@ public final class LocalRelayServer implements AutoCloseable {
   }
 
   /**
-   * Which TLS engine serves wss. {@link #AUTO} (the default, or the system property
-   * {@code hybridrelay.tls.provider=auto|jdk|openssl} when the builder is not told): Netty's OpenSSL
-   * engine when {@code io.netty:netty-tcnative-boringssl-static} for this platform is on the class
-   * path and the key came from a keystore ({@link Builder#tls(Path, char[])}), else the JDK's.
+   * Which TLS engine serves wss (default {@link #AUTO}, or the system property
+   * {@code hybridrelay.tls.provider=auto|jdk|openssl} when the builder is not told).
+   * {@link #OPENSSL} is Netty's OpenSSL engine (BoringSSL): it needs
+   * {@code io.netty:netty-tcnative-boringssl-static} for this platform on the class path and the key
+   * from a keystore ({@link Builder#tls(Path, char[])}). It answers a peer's TLS {@code close_notify}
+   * by closing both directions, so a client that sends its WebSocket Close and then half-closes TLS
+   * (as Jetty's does) does not get the other side's Close; that is why it is not the default.
    */
   public enum TlsProvider {
-    /** The native engine when it can be used, else the JDK's. */
+    /** The JDK's engine (the native one only when asked for, see above). */
     AUTO,
     /** Always the JDK's {@code SSLEngine}. */
     JDK,

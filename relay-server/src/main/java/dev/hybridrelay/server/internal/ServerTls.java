@@ -15,11 +15,13 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
 /**
- * The relay's TLS engine: the JDK's {@code SSLEngine} from the configured {@link SSLContext}, or Netty's
- * OpenSSL engine (BoringSSL from {@code io.netty:netty-tcnative-boringssl-static}) when that library is
- * on the class path and the key material is known (a keystore given to the builder). The native engine
- * is optional: without it, or when asked for {@code jdk}, the JDK engine serves. TLS 1.3 and 1.2 only
- * with either.
+ * The relay's TLS engine: the JDK's {@code SSLEngine} from the configured {@link SSLContext}, or, when
+ * asked for ({@code openssl}), Netty's OpenSSL engine (BoringSSL from
+ * {@code io.netty:netty-tcnative-boringssl-static}, which must be on the class path; the key material
+ * must come from a keystore given to the builder). {@code auto} is the JDK's engine: Netty's OpenSSL
+ * engine answers a peer's TLS {@code close_notify} by closing both directions, so a client that sends
+ * its WebSocket Close and then half-closes TLS (as Jetty's does) would not receive the other side's
+ * Close (HalfCloseProbeTest). TLS 1.3 and 1.2 only with either.
  *
  * <p>Thread-safe: {@link #newHandler} is called on the I/O threads for each accepted connection.
  */
@@ -54,7 +56,10 @@ public final class ServerTls {
       default:
         throw new IllegalArgumentException("Unknown TLS provider '" + p + "': use auto, jdk or openssl");
     }
-    boolean required = p.equals("openssl");
+    if (p.equals("auto")) {
+      return new ServerTls(jdk, null);
+    }
+    boolean required = true;
     if (keyManagers == null) {
       if (required) {
         throw new IllegalStateException("The OpenSSL TLS engine needs the keystore (tls(Path, char[])), "
