@@ -1,5 +1,5 @@
-# Shared helpers of benchmarks/startup.sh and benchmarks/footprint.sh (sourced, not run).
-# Loopback only; every process started through `start` is stopped on exit.
+# Shared helpers of benchmarks/e2e.sh, benchmarks/startup.sh and benchmarks/footprint.sh (sourced,
+# not run). Loopback only; every process started through `start` is stopped on exit.
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -10,7 +10,8 @@ PIDS=()
 METRICS="$WORK/metrics.txt"
 : > "$METRICS"
 # Private copies, so a concurrent rebuild cannot swap jars under a running measurement.
-cp "$ROOT/relay-cli/target/hybridrelay.jar" "$WORK/hybridrelay.jar"
+# (e2e.sh can run without the CLI jar: its chain then runs on the library through ChainNode)
+if [[ -f "$ROOT/relay-cli/target/hybridrelay.jar" ]]; then cp "$ROOT/relay-cli/target/hybridrelay.jar" "$WORK/hybridrelay.jar"; fi
 cp "$HERE/target/benchmarks.jar" "$WORK/benchmarks.jar"
 cp "$ROOT/relay-cli/src/main/bin/hybridrelay" "$WORK/hybridrelay"
 CLI_JAR="$WORK/hybridrelay.jar"

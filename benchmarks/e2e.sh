@@ -6,10 +6,17 @@
 # benchmarks/results/ (e2e-latest.csv/.json plus a timestamped copy). benchmarks/plot.py turns the
 # CSV into src-site/resources/images/performance.png.
 #
-# Usage: benchmarks/e2e.sh [--quick] [--no-ssh] [--no-jmh] [--no-http|--http-only] [--chain cli|lib] [--idle N]
-#                          [--startup] [--footprint] [--sections-only]
-#   --quick     everything small (< 3 minutes); default is the full run
+# Baselines: direct loopback, a plain 1-hop Java TCP proxy (TcpProxy), a chain of three such proxy
+# processes (the same hops as forward -L -> relay -> forward -T), a chain of three socat processes, and
+# ssh -L through an sshd on loopback (encrypted, as wss is). Every ratio names its baseline.
+#
+# Usage: benchmarks/e2e.sh [--quick] [--no-ssh] [--no-jmh] [--no-tls] [--no-http|--http-only] [--chain cli|lib]
+#                          [--idle N] [--startup] [--footprint] [--sections-only]
+#   --quick     everything small (< 4 minutes); default is the full run
 #   --no-ssh    skip the ssh -L baseline (needs /usr/sbin/sshd and ssh)
+#   --no-tls    skip the TLS section: the same chain over wss (serve with a generated keystore), with the
+#               JDK's TLS and, when benchmarks/target/tls-engines/ has the jars, netty-tcnative (relay)
+#               and Conscrypt (forwarders); needs the CLI chain and keytool
 #   --no-jmh    skip the in-process JMH measures (bulk relay vs 1-hop proxy, pump B/op)
 #   --chain     cli: hybridrelay serve / forward -L / forward -T from relay-cli/target/hybridrelay.jar
 #               lib: the same three roles from benchmarks.jar (ChainNode, library classes directly)
@@ -31,6 +38,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 QUICK=0
 SSH=1
 JMH=1
+TLS=1
 HTTP=1
 TCP=1
 CHAIN=""
@@ -42,6 +50,7 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --no-ssh) SSH=0 ;;
     --no-jmh) JMH=0 ;;
+    --no-tls) TLS=0 ;;
     --no-http) HTTP=0 ;;
     --http-only) TCP=0; JMH=0 ;;
     --chain) CHAIN="$2"; shift ;;
@@ -49,7 +58,7 @@ while [[ $# -gt 0 ]]; do
     --startup) SECTIONS+=(startup) ;;
     --footprint) SECTIONS+=(footprint) ;;
     --sections-only) SECTIONS_ONLY=1 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -89,71 +98,12 @@ if [[ "$NOFILE" != unlimited ]]; then
 fi
 ulimit -n "$NOFILE" 2>/dev/null || true
 
-WORK="$(mktemp -d -t hr-e2e.XXXXXX)"
-RESULTS="$HERE/results"
-mkdir -p "$RESULTS"
-# Private copies, so a concurrent rebuild cannot swap jars under a running measurement.
-cp "$HERE/target/benchmarks.jar" "$WORK/benchmarks.jar"
-JAR="$WORK/benchmarks.jar"
+# work folder, private jar copies, log/metric/kv, start/stop, free_port, wait_port, wait_line,
+# start_sshd, cleanup on exit: shared with startup.sh and footprint.sh
+. "$HERE/chain-common.sh"
+JAR="$BENCH_JAR"
 CLI_SRC="$ROOT/relay-cli/target/hybridrelay.jar"
 JAVA_OPTS=(-Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-PIDS=()
-METRICS="$WORK/metrics.txt"
-: > "$METRICS"
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-cleanup() {
-  local p
-  for p in "${PIDS[@]:-}"; do
-    [[ -n "$p" ]] && kill "$p" 2>/dev/null || true
-  done
-  sleep 0.5
-  for p in "${PIDS[@]:-}"; do
-    [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true
-  done
-  if [[ -f "$WORK/sshd.pid" ]]; then kill "$(cat "$WORK/sshd.pid")" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
-}
-
-wait_port() { # port [seconds]
-  local port=$1 t=${2:-30} i
-  for ((i = 0; i < t * 20; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "port $port did not open within ${t}s" >&2
-  return 1
-}
-
-wait_line() { # file pattern [seconds]
-  local f=$1 pat=$2 t=${3:-30} i
-  for ((i = 0; i < t * 20; i++)); do
-    if grep -q "$pat" "$f" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "'$pat' did not appear in $f within ${t}s; log follows:" >&2
-  tail -20 "$f" >&2 || true
-  return 1
-}
-
-start() { # name cmd... ; runs in background, logs to $WORK/name.log, records the pid
-  local name=$1; shift
-  "$@" > "$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_${name//-/_}=$!"
-}
-
-metric() { echo "$1=$2" >> "$METRICS"; }
-
-kv() { # file key -> value
-  sed -n "s/^$2=//p" "$1" | tail -1
-}
 
 iperf_mibs() { # port -> MiB/s received (client sends)
   local out="$WORK/iperf-$1.json"
@@ -165,6 +115,16 @@ iperf_mibs() { # port -> MiB/s received (client sends)
 }
 
 rss_mib() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
+rtt_run() { # name port: 1-byte round trips -> <name>_rtt_p50_us, <name>_rtt_p99_us
+  "${CL[@]}" rtt 127.0.0.1 "$2" "$RTT_N" > "$WORK/rtt-$1.txt" 2>&1 || true
+  metric "${1}_rtt_p50_us" "$(kv "$WORK/rtt-$1.txt" rtt_p50_us)"
+  metric "${1}_rtt_p99_us" "$(kv "$WORK/rtt-$1.txt" rtt_p99_us)"
+}
+conn_run() { # name port: connections/s after the warm-up -> <name>_conn_per_s, ...
+  "${CL[@]}" connrate 127.0.0.1 "$2" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-$1.txt" 2>&1 || true
+  local k
+  for k in conn_per_s conn_errors conn_p50_us conn_p99_us; do metric "${1}_$k" "$(kv "$WORK/conn-$1.txt" $k)"; done
+}
 threads() { awk '/^Threads/{print $2}' "/proc/$1/status"; }
 
 log "mode=$MODE work=$WORK jar=$JAR"
@@ -181,56 +141,47 @@ start echo java -Xmx256m -cp "$JAR" dev.hybridrelay.benchmarks.e2e.EchoServer "$
 wait_port "$P_IPERF"; wait_port "$P_ECHO"
 
 # ---------------------------------------------------------------- baselines
+PROXY=(java "${JAVA_OPTS[@]}" -cp "$JAR" dev.hybridrelay.benchmarks.e2e.TcpProxy)
+# 1 hop: one proxy process in front of each target
 P_PX_IPERF=$(free_port); P_PX_ECHO=$(free_port)
-start proxy_iperf java "${JAVA_OPTS[@]}" -cp "$JAR" dev.hybridrelay.benchmarks.e2e.TcpProxy "$P_PX_IPERF" 127.0.0.1 "$P_IPERF"
-start proxy_echo java "${JAVA_OPTS[@]}" -cp "$JAR" dev.hybridrelay.benchmarks.e2e.TcpProxy "$P_PX_ECHO" 127.0.0.1 "$P_ECHO"
+start proxy_iperf "${PROXY[@]}" "$P_PX_IPERF" 127.0.0.1 "$P_IPERF"
+start proxy_echo "${PROXY[@]}" "$P_PX_ECHO" 127.0.0.1 "$P_ECHO"
+# 3 hops: client -> proxy -> proxy -> proxy -> target, three processes (each serves both targets'
+# chains on two ports), the same hops as forward -L -> relay -> forward -T
+P3_I1=$(free_port); P3_I2=$(free_port); P3_I3=$(free_port)
+P3_E1=$(free_port); P3_E2=$(free_port); P3_E3=$(free_port)
+start proxy3c "${PROXY[@]}" "$P3_I3" 127.0.0.1 "$P_IPERF" "$P3_E3" 127.0.0.1 "$P_ECHO"
+start proxy3b "${PROXY[@]}" "$P3_I2" 127.0.0.1 "$P3_I3" "$P3_E2" 127.0.0.1 "$P3_E3"
+start proxy3a "${PROXY[@]}" "$P3_I1" 127.0.0.1 "$P3_I2" "$P3_E1" 127.0.0.1 "$P3_E2"
 P_S1=$(free_port); P_S2=$(free_port); P_S3=$(free_port)
 start socat3 socat TCP-LISTEN:"$P_S3",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P_IPERF"
 start socat2 socat TCP-LISTEN:"$P_S2",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P_S3"
 start socat1 socat TCP-LISTEN:"$P_S1",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$P_S2"
 
-P_SSHL=""
-if [[ $SSH == 1 ]] && [[ -x /usr/sbin/sshd ]] && command -v ssh >/dev/null; then
-  P_SSHD=$(free_port); P_SSHL=$(free_port)
-  mkdir -p /run/sshd
-  ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh_host_ed25519_key"
-  ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_client"
-  cp "$WORK/id_client.pub" "$WORK/authorized_keys"
-  chmod 600 "$WORK/authorized_keys"
-  cat > "$WORK/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$P_SSHD
-HostKey $WORK/ssh_host_ed25519_key
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-AllowTcpForwarding yes
-EOF
-  start sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
-  wait_port "$P_SSHD"
-  start sshL ssh -N -F /dev/null -i "$WORK/id_client" -p "$P_SSHD" \
-    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
-    -o BatchMode=yes -L "127.0.0.1:$P_SSHL:127.0.0.1:$P_IPERF" root@127.0.0.1
-  wait_port "$P_SSHL" 20
-  metric ssh_cipher "$(ssh -G -F /dev/null 127.0.0.1 | awk '/^ciphers /{split($2,a,",");print a[1]}')"
+P_SSHL=""; P_SSHL_ECHO=""
+if [[ $SSH == 1 ]]; then
+  start_sshd
+  if [[ ${#SSH_L[@]} -gt 0 ]]; then
+    P_SSHL=$(free_port); P_SSHL_ECHO=$(free_port)
+    start sshL "${SSH_L[@]}" -L "127.0.0.1:$P_SSHL:127.0.0.1:$P_IPERF" -L "127.0.0.1:$P_SSHL_ECHO:127.0.0.1:$P_ECHO" \
+      root@127.0.0.1
+    wait_port "$P_SSHL" 20; wait_port "$P_SSHL_ECHO" 20
+    metric ssh_cipher "$(ssh -G -F /dev/null 127.0.0.1 | awk '/^ciphers /{split($2,a,",");print a[1]}')"
+  fi
 fi
-wait_port "$P_PX_IPERF"; wait_port "$P_PX_ECHO"; wait_port "$P_S1"
+wait_port "$P_PX_IPERF"; wait_port "$P_PX_ECHO"; wait_port "$P_S1"; wait_port "$P3_I1"; wait_port "$P3_E1"
 
 # ---------------------------------------------------------------- the relay chain
 if [[ -z "$CHAIN" ]]; then
   CHAIN=lib
-  if [[ -f "$CLI_SRC" ]] && java -jar "$CLI_SRC" --help 2>&1 | grep -q "serve" \
-     && java -jar "$CLI_SRC" --help 2>&1 | grep -q "forward"; then
+  if [[ -f "$CLI_JAR" ]] && java -jar "$CLI_JAR" --help 2>&1 | grep -q "serve" \
+     && java -jar "$CLI_JAR" --help 2>&1 | grep -q "forward"; then
     CHAIN=cli
   fi
 fi
 metric chain "$CHAIN"
 P_RELAY=$(free_port); P_HR_IPERF=$(free_port); P_HR_ECHO=$(free_port)
 if [[ $CHAIN == cli ]]; then
-  cp "$CLI_SRC" "$WORK/hybridrelay.jar"
   HR=(java "${JAVA_OPTS[@]}" -jar "$WORK/hybridrelay.jar")
   MAXC=$(( IDLE_N * 2 + 1000 ))
   # All test traffic comes from 127.0.0.1 and each tunnel costs the relay two sockets from it, so the
@@ -280,29 +231,87 @@ metric iperf_direct_mibs "$(iperf_mibs "$P_IPERF")"
 metric iperf_proxy1_mibs "$(iperf_mibs "$P_PX_IPERF")"
 metric iperf_socat3_mibs "$(iperf_mibs "$P_S1")"
 if [[ -n "$P_SSHL" ]]; then metric iperf_sshL_mibs "$(iperf_mibs "$P_SSHL")"; fi
+metric iperf_proxy3_mibs "$(iperf_mibs "$P3_I1")"
+# the JVMs of the chain get the same unmeasured warm-up as the wss variants below
+iperf3 -c 127.0.0.1 -p "$P_HR_IPERF" -t "$CONN_WARM" > /dev/null 2>&1 || true
 metric iperf_chain_mibs "$(iperf_mibs "$P_HR_IPERF")"
+
+# ---------------------------------------------------------------- the same chain over wss
+# A second relay (serve with a generated RSA-2048 keystore, certificate for 127.0.0.1) and a second
+# pair of forwarders that trust it through the JDK's trust-store properties. Variants, one after the
+# other, each measured against the ws chain and ssh -L of this run: the JDK's TLS everywhere, and, when
+# benchmarks/target/tls-engines/ holds the jars (mvn package of benchmarks copies them there),
+# netty-tcnative/BoringSSL in the relay (Netty's OpenSSL engine) and Conscrypt in the forwarders.
+TLS_ENGINES="$HERE/target/tls-engines"
+if [[ $TLS == 1 && $CHAIN == cli ]] && command -v keytool >/dev/null \
+   && java -jar "$CLI_JAR" serve --help 2>&1 | grep -q -- '--tls-keystore'; then
+  keytool -genkeypair -alias relay -keyalg RSA -keysize 2048 -validity 2 -dname CN=127.0.0.1 \
+    -ext SAN=ip:127.0.0.1,dns:localhost -storetype PKCS12 -keystore "$WORK/relay.p12" \
+    -storepass changeit -keypass changeit > /dev/null 2>&1
+  keytool -exportcert -alias relay -keystore "$WORK/relay.p12" -storepass changeit -file "$WORK/relay.cer" > /dev/null 2>&1
+  keytool -importcert -noprompt -alias relay -file "$WORK/relay.cer" -storetype PKCS12 \
+    -keystore "$WORK/trust.p12" -storepass changeit > /dev/null 2>&1
+  TRUST=(-Djavax.net.ssl.trustStore="$WORK/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit
+         -Djavax.net.ssl.trustStoreType=PKCS12)
+  VARIANTS=(jdk)
+  TCN_JARS="$(ls "$TLS_ENGINES"/netty-tcnative-*.jar 2>/dev/null | tr '\n' ':' || true)"
+  CONSCRYPT_JAR="$(ls "$TLS_ENGINES"/conscrypt-openjdk-uber-*.jar 2>/dev/null | head -1 || true)"
+  if [[ -n "$TCN_JARS" ]]; then VARIANTS+=(openssl); fi
+  if [[ -n "$CONSCRYPT_JAR" ]]; then VARIANTS+=(conscrypt); fi
+  if [[ -n "$TCN_JARS" && -n "$CONSCRYPT_JAR" ]]; then VARIANTS+=(native); fi
+  log "wss chain, ${IPERF_T}s iperf3 per TLS variant: ${VARIANTS[*]}"
+  for v in "${VARIANTS[@]}"; do
+    # -Dhybridrelay.tls.provider: jdk keeps the JDK engine even where a native one is on the class path;
+    # openssl (relay) and conscrypt (forwarders) ask for the native ones
+    RCP="$WORK/hybridrelay.jar"; FCP="$WORK/hybridrelay.jar"; RPROV=jdk; FPROV=jdk
+    case $v in
+      openssl) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=openssl ;;
+      conscrypt) FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=conscrypt ;;
+      native) RCP="$WORK/hybridrelay.jar:$TCN_JARS"; RPROV=openssl; FCP="$WORK/hybridrelay.jar:$CONSCRYPT_JAR"; FPROV=conscrypt ;;
+    esac
+    P_RT=$(free_port); P_TL=$(free_port)
+    start "tls_relay_$v" java "${JAVA_OPTS[@]}" -Dhybridrelay.tls.provider=$RPROV -cp "$RCP" dev.hybridrelay.cli.Main \
+      serve --bind=127.0.0.1 --port="$P_RT" --auto-create --tls-keystore="$WORK/relay.p12" --tls-password=changeit
+    if ! wait_line "$WORK/tls_relay_$v.log" 'Endpoint=' 60; then continue; fi
+    metric "tls_${v}_relay_engine" "$(sed -n 's/.*TLS engine: //p' "$WORK/tls_relay_$v.log" | head -1)"
+    CS_TLS="$(grep -o 'Endpoint=[^ ]*' "$WORK/tls_relay_$v.log" | head -1)"
+    FWD_TLS=(java "${JAVA_OPTS[@]}" "${TRUST[@]}" -Dhybridrelay.tls.provider=$FPROV -cp "$FCP" dev.hybridrelay.cli.Main
+             forward -q --status-interval=0 -x "$CS_TLS")
+    start "tls_fwdT_$v" "${FWD_TLS[@]}" -T "iperf:bench/127.0.0.1:$P_IPERF"
+    start "tls_fwdL_$v" "${FWD_TLS[@]}" -L "127.0.0.1:$P_TL/bench:iperf"
+    wait_port "$P_TL"
+    ok=0  # the listener must be online: a short iperf3 through the chain, retried
+    for i in $(seq 1 50); do
+      if iperf3 -c 127.0.0.1 -p "$P_TL" -t 1 > /dev/null 2>&1; then ok=1; break; fi
+      sleep 0.2
+    done
+    # unmeasured warm-up: from cold, the JDK's AES-GCM runs interpreted (about 20 MiB/s here) until the
+    # JIT compiles it with the CPU's AES and carry-less multiply instructions (about 1 GiB/s per core)
+    if [[ $ok == 1 ]]; then iperf3 -c 127.0.0.1 -p "$P_TL" -t "$CONN_WARM" > /dev/null 2>&1 || true; fi
+    if [[ $ok == 1 ]]; then metric "iperf_wss_${v}_mibs" "$(iperf_mibs "$P_TL")"
+    else metric "iperf_wss_${v}_mibs" nan; log "wss variant $v did not come up: $(tail -n 1 "$WORK/tls_fwdT_$v.log")"; fi
+    stop "tls_fwdL_$v"; stop "tls_fwdT_$v"; stop "tls_relay_$v"
+  done
+  # the ws chain once more after the wss variants, so that the wss/ws ratio is not one moment's noise
+  metric iperf_chain2_mibs "$(iperf_mibs "$P_HR_IPERF")"
+fi
 
 # ---------------------------------------------------------------- connections per second
 CL=(java -Xmx512m -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ConnLoad)
 # Each path gets the same load, uncounted, for CONN_WARM seconds first: the processes are long-running
 # in use, and from cold the JIT compiler threads took more than half of their CPU in a 4 s run.
 log "conn/s ${CONN_T}s per path (after ${CONN_WARM}s warm-up each)"
-"${CL[@]}" connrate 127.0.0.1 "$P_PX_ECHO" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-proxy.txt" 2>&1 || true
-"${CL[@]}" connrate 127.0.0.1 "$P_HR_ECHO" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-chain.txt" 2>&1 || true
-for k in conn_per_s conn_errors conn_p50_us conn_p99_us; do
-  metric "proxy_$k" "$(kv "$WORK/conn-proxy.txt" $k)"
-  metric "chain_$k" "$(kv "$WORK/conn-chain.txt" $k)"
-done
+conn_run proxy "$P_PX_ECHO"
+conn_run proxy3 "$P3_E1"
+conn_run chain "$P_HR_ECHO"
 
 # ---------------------------------------------------------------- 1-byte round trip
 log "1-byte RTT x $RTT_N"
-"${CL[@]}" rtt 127.0.0.1 "$P_ECHO" "$RTT_N" > "$WORK/rtt-direct.txt" 2>&1 || true
-"${CL[@]}" rtt 127.0.0.1 "$P_PX_ECHO" "$RTT_N" > "$WORK/rtt-proxy.txt" 2>&1 || true
-"${CL[@]}" rtt 127.0.0.1 "$P_HR_ECHO" "$RTT_N" > "$WORK/rtt-chain.txt" 2>&1 || true
-for p in direct proxy chain; do
-  metric "${p}_rtt_p50_us" "$(kv "$WORK/rtt-$p.txt" rtt_p50_us)"
-  metric "${p}_rtt_p99_us" "$(kv "$WORK/rtt-$p.txt" rtt_p99_us)"
-done
+rtt_run direct "$P_ECHO"
+rtt_run proxy "$P_PX_ECHO"
+rtt_run proxy3 "$P3_E1"
+if [[ -n "$P_SSHL_ECHO" ]]; then rtt_run sshL "$P_SSHL_ECHO"; fi
+rtt_run chain "$P_HR_ECHO"
 
 # ---------------------------------------------------------------- rendezvous
 log "rendezvous x $RDV_N"

@@ -43,7 +43,9 @@ def main():
             "key": key, "measure": measure, "value": value, "unit": unit,
             "baseline": base_name, "baseline_value": base, "ratio": ratio,
             "target": target, "better": better,
-            "status": "n/a" if ok is None or math.isnan(value) else ("PASS" if ok(value, base, ratio) else "FAIL"),
+            "status": "n/a" if ok is None else (
+                "not measured" if math.isnan(value) or ("×" in target and math.isnan(ratio))
+                else ("PASS" if ok(value, base, ratio) else "FAIL")),
         })
 
     if m.get("chain") == "cli":
@@ -51,35 +53,74 @@ def main():
         chain = "hybridrelay forward -L → %s → forward -T" % relay
     else:
         chain = "forward-L → relay → forward-T (library, ChainNode)"
-    # bulk
-    row("bulk_inproc", "Bulk in-process RelaySender→LocalRelayServer→RelayListener (JMH, 16 MiB in 64 KiB writes)",
-        num(m, "jmh_bulk_RELAY_mibs"), "MiB/s", "1-hop Java TCP proxy (JMH)", num(m, "jmh_bulk_TCP_PROXY_mibs"),
-        "≥ 0.8×", lambda v, b, r: r >= 0.8)
-    row("bulk_chain_vs_socat", "Bulk iperf3 through " + chain, num(m, "iperf_chain_mibs"), "MiB/s",
-        "socat chain, 3 processes", num(m, "iperf_socat3_mibs"), "≥ 0.8×", lambda v, b, r: r >= 0.8)
-    if "iperf_sshL_mibs" in m:
-        row("bulk_chain_vs_ssh", "Bulk iperf3 through the chain", num(m, "iperf_chain_mibs"), "MiB/s",
-            "ssh -L via sshd (%s)" % m.get("ssh_cipher", "default cipher"), num(m, "iperf_sshL_mibs"), "> 1.0×",
-            lambda v, b, r: r > 1.0)
-    row("bulk_chain_vs_proxy1", "Bulk iperf3 through the chain (info)", num(m, "iperf_chain_mibs"), "MiB/s",
-        "1-hop Java TCP proxy", num(m, "iperf_proxy1_mibs"), "info", None)
-    row("bulk_proxy1_vs_direct", "Bulk iperf3 through the 1-hop proxy (info)", num(m, "iperf_proxy1_mibs"), "MiB/s",
-        "direct loopback", num(m, "iperf_direct_mibs"), "info", None)
-    # connections
+    ssh = "ssh -L via sshd (%s)" % m.get("ssh_cipher", "default cipher")
+    proxy1 = "1-hop Java TCP proxy"
+    proxy3 = "3-hop Java TCP proxy chain (3 processes)"
+    # ---- the targets (every one printed, met or not), each with the baseline it is judged against
+    row("conn_rate_vs_proxy3", "New connections/s through the chain (connect, 1-byte echo, close; 8 clients)",
+        num(m, "chain_conn_per_s"), "conn/s", proxy3, num(m, "proxy3_conn_per_s"), "≥ 0.8×",
+        lambda v, b, r: r >= 0.8)
     row("conn_rate", "New connections/s through the chain (connect, 1-byte echo, close; 8 clients)",
-        num(m, "chain_conn_per_s"), "conn/s", "1-hop Java TCP proxy", num(m, "proxy_conn_per_s"),
+        num(m, "chain_conn_per_s"), "conn/s", proxy1, num(m, "proxy_conn_per_s"),
         "≥ 0.5×", lambda v, b, r: r >= 0.5)
-    row("conn_p99", "Connect+echo+close p99 through the chain (info)", num(m, "chain_conn_p99_us"), "µs",
-        "1-hop Java TCP proxy", num(m, "proxy_conn_p99_us"), "info", None, better="lower")
-    row("rtt_p50", "1-byte round trip p50 through the chain", num(m, "chain_rtt_p50_us"), "µs",
-        "1-hop Java TCP proxy", num(m, "proxy_rtt_p50_us"), "≤ 1.5×", lambda v, b, r: r <= 1.5, better="lower")
-    row("rtt_p99", "1-byte round trip p99 through the chain (info)", num(m, "chain_rtt_p99_us"), "µs",
-        "1-hop Java TCP proxy", num(m, "proxy_rtt_p99_us"), "info", None, better="lower")
-    row("rtt_proxy_vs_direct", "1-byte round trip p50 via 1-hop proxy (info)", num(m, "proxy_rtt_p50_us"), "µs",
-        "direct loopback", num(m, "direct_rtt_p50_us"), "info", None, better="lower")
     row("rdv_p99", "Rendezvous p99 (sender connect start → accepted, relay process)", num(m, "rdv_p99_us"), "µs",
         "TCP connect+echo+close p99 via 1-hop proxy", num(m, "proxy_conn_p99_us"), "≤ 5000 µs",
         lambda v, b, r: v <= 5000, better="lower")
+    row("rtt_p50_vs_proxy3", "1-byte round trip p50 through the chain", num(m, "chain_rtt_p50_us"), "µs",
+        proxy3, num(m, "proxy3_rtt_p50_us"), "≤ 1.2×", lambda v, b, r: r <= 1.2, better="lower")
+    if "sshL_rtt_p50_us" in m:
+        row("rtt_p50_vs_ssh", "1-byte round trip p50 through the chain", num(m, "chain_rtt_p50_us"), "µs",
+            ssh, num(m, "sshL_rtt_p50_us"), "≤ 1.5×", lambda v, b, r: r <= 1.5, better="lower")
+    row("bulk_inproc", "Bulk in-process RelaySender→LocalRelayServer→RelayListener (JMH, 16 MiB in 64 KiB writes)",
+        num(m, "jmh_bulk_RELAY_mibs"), "MiB/s", "1-hop Java TCP proxy (JMH)", num(m, "jmh_bulk_TCP_PROXY_mibs"),
+        "≥ 0.8×", lambda v, b, r: r >= 0.8)
+    # wss: one pair of rows per TLS variant measured (relay engine / forwarder engine)
+    ws_runs = [x for x in (num(m, "iperf_chain_mibs"), num(m, "iperf_chain2_mibs")) if not math.isnan(x)]
+    ws_mean = sum(ws_runs) / len(ws_runs) if ws_runs else float("nan")
+    engines = {"jdk": "JDK TLS in relay and forwarders",
+               "openssl": "relay netty-tcnative (BoringSSL), forwarders JDK",
+               "conscrypt": "relay JDK, forwarders Conscrypt",
+               "native": "relay netty-tcnative (BoringSSL), forwarders Conscrypt"}
+    for v in ("jdk", "openssl", "conscrypt", "native"):
+        k = "iperf_wss_%s_mibs" % v
+        if k not in m:
+            continue
+        if "iperf_sshL_mibs" in m:
+            row("bulk_wss_%s_vs_ssh" % v, "Bulk iperf3 through the chain over wss (%s)" % engines[v], num(m, k),
+                "MiB/s", ssh, num(m, "iperf_sshL_mibs"), "≥ 1.0×", lambda v, b, r: r >= 1.0)
+        row("bulk_wss_%s_vs_ws" % v, "Bulk iperf3 through the chain over wss (%s)" % engines[v], num(m, k),
+            "MiB/s", "the same chain over ws (mean of %d runs around the wss runs)" % len(ws_runs), ws_mean,
+            "≥ 0.6×", lambda v, b, r: r >= 0.6)
+    row("bulk_chain_vs_socat", "Bulk iperf3 through " + chain + " (ws)", num(m, "iperf_chain_mibs"), "MiB/s",
+        "socat chain, 3 processes", num(m, "iperf_socat3_mibs"), "≥ 1.0×", lambda v, b, r: r >= 1.0)
+    if "iperf_sshL_mibs" in m:
+        row("bulk_chain_vs_ssh", "Bulk iperf3 through the chain (ws)", num(m, "iperf_chain_mibs"), "MiB/s",
+            ssh, num(m, "iperf_sshL_mibs"), "≥ 1.0×", lambda v, b, r: r >= 1.0)
+    n_targets = len(rows)
+    # ---- information: the same measures against the other baselines, and the baselines themselves
+    row("bulk_chain_vs_proxy3", "Bulk iperf3 through the chain (info)", num(m, "iperf_chain_mibs"), "MiB/s",
+        proxy3, num(m, "iperf_proxy3_mibs"), "info", None)
+    row("bulk_chain_vs_proxy1", "Bulk iperf3 through the chain (info)", num(m, "iperf_chain_mibs"), "MiB/s",
+        proxy1, num(m, "iperf_proxy1_mibs"), "info", None)
+    row("bulk_proxy3_vs_proxy1", "Bulk iperf3 through the 3-hop proxy chain (info)", num(m, "iperf_proxy3_mibs"),
+        "MiB/s", proxy1, num(m, "iperf_proxy1_mibs"), "info", None)
+    row("bulk_proxy1_vs_direct", "Bulk iperf3 through the 1-hop proxy (info)", num(m, "iperf_proxy1_mibs"), "MiB/s",
+        "direct loopback", num(m, "iperf_direct_mibs"), "info", None)
+    row("conn_proxy3_vs_proxy1", "New connections/s through the 3-hop proxy chain (info)",
+        num(m, "proxy3_conn_per_s"), "conn/s", proxy1, num(m, "proxy_conn_per_s"), "info", None)
+    row("conn_p99", "Connect+echo+close p99 through the chain (info)", num(m, "chain_conn_p99_us"), "µs",
+        proxy3, num(m, "proxy3_conn_p99_us"), "info", None, better="lower")
+    row("rtt_p50", "1-byte round trip p50 through the chain (info)", num(m, "chain_rtt_p50_us"), "µs",
+        proxy1, num(m, "proxy_rtt_p50_us"), "info (was ≤ 1.5×)", None, better="lower")
+    row("rtt_p99", "1-byte round trip p99 through the chain (info)", num(m, "chain_rtt_p99_us"), "µs",
+        proxy3, num(m, "proxy3_rtt_p99_us"), "info", None, better="lower")
+    row("rtt_proxy3_vs_proxy1", "1-byte round trip p50 via the 3-hop proxy chain (info)", num(m, "proxy3_rtt_p50_us"),
+        "µs", proxy1, num(m, "proxy_rtt_p50_us"), "info", None, better="lower")
+    if "sshL_rtt_p50_us" in m:
+        row("rtt_ssh_vs_proxy1", "1-byte round trip p50 via ssh -L (info)", num(m, "sshL_rtt_p50_us"), "µs",
+            proxy1, num(m, "proxy_rtt_p50_us"), "info", None, better="lower")
+    row("rtt_proxy_vs_direct", "1-byte round trip p50 via 1-hop proxy (info)", num(m, "proxy_rtt_p50_us"), "µs",
+        "direct loopback", num(m, "direct_rtt_p50_us"), "info", None, better="lower")
     # idle
     n = int(num(m, "idle_n")) if not math.isnan(num(m, "idle_n")) else 0
     n_req = n
@@ -139,16 +180,28 @@ def main():
             return "%.2f" % x if abs(x) < 100 else "%.0f" % x
         return str(x)
 
-    hdr = ["measure", "value", "unit", "baseline", "baseline value", "ratio", "target", "status"]
+    hdr = ["measure", "ours", "unit", "baseline", "baseline value", "ratio", "target", "met?"]
+    shown = {"PASS": "met", "FAIL": "NOT MET", "n/a": "info", "not measured": "not measured"}
     print()
     print("Hybrid Relay e2e (%s mode, %s cores, load avg %s → %s, chain=%s, relay=%s)" % (
         m.get("mode"), m.get("cores"), m.get("loadavg_start"), m.get("loadavg_end"), m.get("chain"),
         m.get("relay_impl", m.get("chain"))))
+
+    def line(r):
+        print("| " + " | ".join([r["measure"], fmt(r["value"]), r["unit"], r["baseline"],
+                                 fmt(r["baseline_value"]), fmt(r["ratio"]), r["target"], shown[r["status"]]]) + " |")
+    if m.get("sections") != "http":
+        met = sum(1 for r in rows[:n_targets] if r["status"] == "PASS")
+        print("Targets (ratios in this run): %d of %d met" % (met, n_targets))
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
-    for r in rows:
-        print("| " + " | ".join([r["measure"], fmt(r["value"]), r["unit"], r["baseline"],
-                                 fmt(r["baseline_value"]), fmt(r["ratio"]), r["target"], r["status"]]) + " |")
+    for i, r in enumerate(rows):
+        if i == n_targets and m.get("sections") != "http":
+            print()
+            print("Other measures of the same run (targets of the first round, and information)")
+            print("| " + " | ".join(hdr) + " |")
+            print("|" + "---|" * len(hdr))
+        line(r)
     print()
     os.makedirs(out_dir, exist_ok=True)
     base = os.path.join(out_dir, "e2e-%s%s-%s" % (m.get("mode", "run"), "-http" if m.get("sections") == "http" else "",

@@ -29,15 +29,31 @@ ROOT = os.path.dirname(HERE)
 
 
 SHORT = {
-    "bulk_inproc": "Bulk in-process relay vs 1-hop proxy (JMH)",
-    "bulk_chain_vs_socat": "Bulk iperf3: forwarder chain vs socat chain",
-    "bulk_chain_vs_ssh": "Bulk iperf3: forwarder chain vs ssh -L",
-    "bulk_chain_vs_proxy1": "Bulk iperf3: forwarder chain vs 1-hop proxy",
-    "bulk_proxy1_vs_direct": "Bulk iperf3: 1-hop proxy vs direct",
+    "conn_rate_vs_proxy3": "Connections/s: chain vs 3-hop proxy chain",
     "conn_rate": "Connections/s: chain vs 1-hop proxy",
-    "conn_p99": "Connect+echo+close p99: chain vs proxy",
+    "rtt_p50_vs_proxy3": "1-byte RTT p50: chain vs 3-hop proxy chain",
+    "rtt_p50_vs_ssh": "1-byte RTT p50: chain vs ssh -L",
+    "bulk_inproc": "Bulk in-process relay vs 1-hop proxy (JMH)",
+    "bulk_wss_jdk_vs_ssh": "Bulk wss chain (JDK TLS) vs ssh -L",
+    "bulk_wss_jdk_vs_ws": "Bulk wss chain (JDK TLS) vs ws chain",
+    "bulk_wss_openssl_vs_ssh": "Bulk wss chain (relay BoringSSL) vs ssh -L",
+    "bulk_wss_openssl_vs_ws": "Bulk wss chain (relay BoringSSL) vs ws chain",
+    "bulk_wss_conscrypt_vs_ssh": "Bulk wss chain (forwarders Conscrypt) vs ssh -L",
+    "bulk_wss_conscrypt_vs_ws": "Bulk wss chain (forwarders Conscrypt) vs ws chain",
+    "bulk_wss_native_vs_ssh": "Bulk wss chain (both native) vs ssh -L",
+    "bulk_wss_native_vs_ws": "Bulk wss chain (both native) vs ws chain",
+    "bulk_chain_vs_socat": "Bulk ws chain vs socat chain",
+    "bulk_chain_vs_ssh": "Bulk ws chain vs ssh -L",
+    "bulk_chain_vs_proxy3": "Bulk ws chain vs 3-hop proxy chain",
+    "bulk_chain_vs_proxy1": "Bulk ws chain vs 1-hop proxy",
+    "bulk_proxy3_vs_proxy1": "Bulk 3-hop proxy chain vs 1-hop proxy",
+    "bulk_proxy1_vs_direct": "Bulk 1-hop proxy vs direct",
+    "conn_proxy3_vs_proxy1": "Connections/s: 3-hop proxy chain vs 1-hop",
+    "conn_p99": "Connect+echo+close p99: chain vs 3-hop proxy chain",
     "rtt_p50": "1-byte RTT p50: chain vs 1-hop proxy",
-    "rtt_p99": "1-byte RTT p99: chain vs 1-hop proxy",
+    "rtt_p99": "1-byte RTT p99: chain vs 3-hop proxy chain",
+    "rtt_proxy3_vs_proxy1": "1-byte RTT p50: 3-hop proxy chain vs 1-hop",
+    "rtt_ssh_vs_proxy1": "1-byte RTT p50: ssh -L vs 1-hop proxy",
     "rtt_proxy_vs_direct": "1-byte RTT p50: 1-hop proxy vs direct",
 }
 
@@ -72,10 +88,10 @@ def main():
         labels.append(SHORT.get(r["key"], r["measure"][:60]))
         vals.append(shown)
         targets.append(target_ratio(r))
-        colors.append("#9e9e9e" if r["status"] == "n/a" else ("#2e7d32" if r["status"] == "PASS" else "#c62828"))
+        colors.append("#9e9e9e" if r["status"] not in ("PASS", "FAIL") else ("#2e7d32" if r["status"] == "PASS" else "#c62828"))
 
     have_codec = os.path.exists(codec)
-    fig, axes = plt.subplots(1, 2 if have_codec else 1, figsize=(15 if have_codec else 10, 5.5),
+    fig, axes = plt.subplots(1, 2 if have_codec else 1, figsize=(15 if have_codec else 10, 8),
                              gridspec_kw={"width_ratios": [2, 1]} if have_codec else None)
     ax = axes[0] if have_codec else axes
     y = list(range(len(labels)))[::-1]

@@ -102,6 +102,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Keystore (and key) password.")
   String tlsPassword;
 
+  @Option(names = "--tls-provider", paramLabel = "auto|jdk|openssl",
+      description = "TLS engine for --tls-keystore: jdk (auto, the default, or -Dhybridrelay.tls.provider), "
+          + "or openssl: BoringSSL through netty-tcnative, faster, but a peer's TLS close_notify closes "
+          + "both directions.")
+  String tlsProvider;
+
   @Option(names = "--max-listeners", paramLabel = "N", description = "Listeners per hybrid connection (default 25).")
   Integer maxListeners;
 
@@ -180,7 +186,12 @@ public final class ServeCommand implements Callable<Integer> {
     if (registry != null) {
       b.metrics(RelayServerMeters.bind(registry));
     }
-    LocalRelayServer relay = b.build();
+    LocalRelayServer relay;
+    try {
+      relay = b.build();
+    } catch (IllegalStateException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     MetricsEndpoint endpoint;
     try {
       relay.start();
@@ -204,7 +215,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     PrintWriter out = spec.commandLine().getOut();
     out.println("Local relay listening on " + (relay.isTls() ? "wss" : "ws") + "://" + bind + ":"
-        + relay.port() + "/ (" + relay.endpoint() + ")");
+        + relay.port() + "/ (" + relay.endpoint() + ")"
+        + (relay.isTls() ? ", TLS engine: " + relay.tlsEngine() : ""));
     for (String ruleName : ruleNames()) {
       String cs = relay.connectionString(ruleName);
       out.println(hideKeys ? cs.replaceAll("SharedAccessKey=[^;]*", "SharedAccessKey=***") : cs);
@@ -284,6 +296,13 @@ public final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--tls-keystore needs --tls-password");
       }
       b.tls(tlsKeystore, tlsPassword.toCharArray());
+    }
+    if (tlsProvider != null) {
+      try {
+        b.tlsProvider(LocalRelayServer.TlsProvider.valueOf(tlsProvider.trim().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--tls-provider expects auto, jdk or openssl, got '" + tlsProvider + "'");
+      }
     }
     if (maxListeners != null) {
       b.maxListenersPerHybridConnection(maxListeners);

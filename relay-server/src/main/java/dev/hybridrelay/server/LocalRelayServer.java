@@ -160,6 +160,32 @@ public final class LocalRelayServer implements AutoCloseable {
     return settings.tls();
   }
 
+  /**
+   * The TLS engine that serves wss, for logs: {@code "JDK (SunJSSE)"} or {@code "OpenSSL (BoringSSL,
+   * netty-tcnative)"}; null on a plain server. See {@link Builder#tlsProvider(TlsProvider)}.
+   */
+  public String tlsEngine() {
+    return settings.tls() ? settings.serverTls().engineName() : null;
+  }
+
+  /**
+   * Which TLS engine serves wss (default {@link #AUTO}, or the system property
+   * {@code hybridrelay.tls.provider=auto|jdk|openssl} when the builder is not told).
+   * {@link #OPENSSL} is Netty's OpenSSL engine (BoringSSL): it needs
+   * {@code io.netty:netty-tcnative-boringssl-static} for this platform on the class path and the key
+   * from a keystore ({@link Builder#tls(Path, char[])}). It answers a peer's TLS {@code close_notify}
+   * by closing both directions, so a client that sends its WebSocket Close and then half-closes TLS
+   * (as Jetty's does) does not get the other side's Close; that is why it is not the default.
+   */
+  public enum TlsProvider {
+    /** The JDK's engine (the native one only when asked for, see above). */
+    AUTO,
+    /** Always the JDK's {@code SSLEngine}. */
+    JDK,
+    /** Netty's OpenSSL engine (BoringSSL); {@link Builder#build()} fails when it cannot be used. */
+    OPENSSL
+  }
+
   /** The host name used in connection strings and accept addresses. */
   public String advertisedHost() {
     return settings.advertisedHost();
@@ -290,6 +316,8 @@ public final class LocalRelayServer implements AutoCloseable {
     private final Map<String, HcConfig> hybridConnections = new LinkedHashMap<>();
     private boolean autoCreate;
     private SSLContext sslContext;
+    private KeyManagerFactory keyManagers;
+    private TlsProvider tlsProvider;
     private int maxFramePayload = 4 * 1024 * 1024;
     private long maxMessageSize = 16L * 1024 * 1024;
     private int maxControlMessageSize = 64 * 1024;
@@ -525,7 +553,9 @@ public final class LocalRelayServer implements AutoCloseable {
         kmf.init(ks, password);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
-        return tls(ctx);
+        tls(ctx);
+        this.keyManagers = kmf;
+        return this;
       } catch (IOException | GeneralSecurityException e) {
         throw new IllegalArgumentException("Cannot load TLS keystore " + keystore + ": " + e.getMessage(), e);
       }
@@ -534,6 +564,18 @@ public final class LocalRelayServer implements AutoCloseable {
     /** Serves TLS (wss) with this context (server mode; TLS 1.3 and 1.2 only). */
     public Builder tls(SSLContext sslContext) {
       this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      this.keyManagers = null; // a given context is used as it is: the JDK engine
+      return this;
+    }
+
+    /**
+     * The TLS engine (default {@link TlsProvider#AUTO}, or the system property
+     * {@code hybridrelay.tls.provider}). The native engine is optional: it needs
+     * {@code io.netty:netty-tcnative-boringssl-static} on the class path and a keystore given with
+     * {@link #tls(Path, char[])}.
+     */
+    public Builder tlsProvider(TlsProvider provider) {
+      this.tlsProvider = Objects.requireNonNull(provider, "provider");
       return this;
     }
 
@@ -764,8 +806,11 @@ public final class LocalRelayServer implements AutoCloseable {
         throw new IllegalStateException("proxyProtocol(true) needs trustedProxy(...): the PROXY header is read "
             + "only from trusted proxies");
       }
+      dev.hybridrelay.server.internal.ServerTls serverTls = sslContext == null ? null
+          : dev.hybridrelay.server.internal.ServerTls.create(sslContext, keyManagers,
+              tlsProvider == null ? null : tlsProvider.name());
       RelaySettings settings = new RelaySettings(bind, port, host, nsRules, hcs, autoCreate,
-          sslContext, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
+          serverTls, maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout,
           maxHandshakeBytes, maxConnections, maxPendingHandshakes, maxConnectionsPerAddress,
           maxListenersPerHybridConnection,
           acceptTimeout, tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatal, closeTimeout,

@@ -67,6 +67,15 @@ public final class Fixture implements Closeable {
         proxy = new TcpProxy(0, new InetSocketAddress("127.0.0.1", tcpServer.getLocalPort()));
         resources.add(proxy);
       }
+      case TCP_PROXY3 -> {
+        startTcpServer();
+        TcpProxy third = new TcpProxy(0, new InetSocketAddress("127.0.0.1", tcpServer.getLocalPort()));
+        resources.add(third);
+        TcpProxy second = new TcpProxy(0, new InetSocketAddress("127.0.0.1", third.port()));
+        resources.add(second);
+        proxy = new TcpProxy(0, new InetSocketAddress("127.0.0.1", second.port()));
+        resources.add(proxy);
+      }
       case RELAY -> {
         startRelay();
         RelayListener listener = RelayListener.builder(connectionString).build();
@@ -170,7 +179,7 @@ public final class Fixture implements Closeable {
   public Conn open(int mode) throws IOException {
     Conn c = switch (transport) {
       case TCP_DIRECT -> socketConn(tcp(tcpServer.getLocalPort()));
-      case TCP_PROXY -> socketConn(tcp(proxy.port()));
+      case TCP_PROXY, TCP_PROXY3 -> socketConn(tcp(proxy.port()));
       case RELAY_FORWARDER -> socketConn(tcp(localForwarder.localPort()));
       case RELAY_SOCKET -> socketConn(new RelaySocket(connectionString));
       case RELAY -> {

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PingPongLatencyBenchmark {
-  @Param({"TCP_DIRECT", "TCP_PROXY", "RELAY", "RELAY_SOCKET", "RELAY_FORWARDER"})
+  @Param({"TCP_DIRECT", "TCP_PROXY", "TCP_PROXY3", "RELAY", "RELAY_SOCKET", "RELAY_FORWARDER"})
   public Transport transport;
 
   private Fixture fixture;

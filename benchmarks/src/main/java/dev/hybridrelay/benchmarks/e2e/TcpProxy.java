@@ -8,25 +8,39 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The baseline "plain 1-hop TCP proxy": blocking sockets, two threads per connection, one 64 KiB
- * buffer per direction, TCP_NODELAY, half-close forwarded with {@code shutdownOutput}. This is what
- * a straightforward Java forwarder costs; the relay path is compared against it.
+ * The baseline "plain TCP proxy hop": blocking sockets, one thread pair per connection (taken from
+ * a pool of reused threads, so a short connection does not pay for starting two threads), one
+ * 64 KiB buffer per direction, TCP_NODELAY on both sockets, half-close forwarded with
+ * {@code shutdownOutput}. This is what a straightforward Java forwarder costs; the relay path is
+ * compared against one such process (1 hop) and against three of them in a row (the same hops as
+ * forward -L → relay → forward -T).
  *
- * <p>{@code java -cp benchmarks.jar dev.hybridrelay.benchmarks.e2e.TcpProxy <listenPort>
- * <targetHost> <targetPort>}; listens on 127.0.0.1 and prints {@code PORT=n}.
+ * <p>{@code java -cp benchmarks.jar dev.hybridrelay.benchmarks.e2e.TcpProxy <listenPort> <targetHost>
+ * <targetPort> [<listenPort> <targetHost> <targetPort> ...]}; listens on 127.0.0.1 (one listener
+ * per triple, all in this process) and prints {@code PORT=n} for each.
  */
 public final class TcpProxy implements Closeable {
+  private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "proxy-" + THREADS.incrementAndGet());
+    t.setDaemon(true);
+    return t;
+  });
+
   private final ServerSocket server;
   private final InetSocketAddress target;
-  private final Thread acceptor;
 
   public TcpProxy(int listenPort, InetSocketAddress target) throws IOException {
     this.target = target;
     server = new ServerSocket(listenPort, 4096, InetAddress.getByName("127.0.0.1"));
-    acceptor = new Thread(this::acceptLoop, "proxy-accept");
+    Thread acceptor = new Thread(this::acceptLoop, "proxy-accept-" + server.getLocalPort());
     acceptor.setDaemon(true);
     acceptor.start();
   }
@@ -39,9 +53,7 @@ public final class TcpProxy implements Closeable {
     while (!server.isClosed()) {
       try {
         Socket in = server.accept();
-        Thread t = new Thread(() -> connect(in), "proxy-conn");
-        t.setDaemon(true);
-        t.start();
+        POOL.execute(() -> connect(in));
       } catch (IOException e) {
         return;
       }
@@ -55,9 +67,7 @@ public final class TcpProxy implements Closeable {
       in.setTcpNoDelay(true);
       out.connect(target, 10_000);
       AtomicInteger finished = new AtomicInteger();
-      Thread back = new Thread(() -> pump(out, in, finished), "proxy-down");
-      back.setDaemon(true);
-      back.start();
+      POOL.execute(() -> pump(out, in, finished));
       pump(in, out, finished);
     } catch (IOException e) {
       closeQuietly(in);
@@ -99,9 +109,18 @@ public final class TcpProxy implements Closeable {
   }
 
   public static void main(String[] args) throws Exception {
-    TcpProxy p = new TcpProxy(Integer.parseInt(args[0]),
-        new InetSocketAddress(args[1], Integer.parseInt(args[2])));
-    System.out.println("PORT=" + p.port());
+    if (args.length == 0 || args.length % 3 != 0) {
+      System.err.println("usage: TcpProxy LISTEN_PORT TARGET_HOST TARGET_PORT [LISTEN_PORT TARGET_HOST TARGET_PORT ...]");
+      System.exit(2);
+    }
+    List<TcpProxy> proxies = new ArrayList<>();
+    for (int i = 0; i < args.length; i += 3) {
+      proxies.add(new TcpProxy(Integer.parseInt(args[i]),
+          new InetSocketAddress(args[i + 1], Integer.parseInt(args[i + 2]))));
+    }
+    for (TcpProxy p : proxies) {
+      System.out.println("PORT=" + p.port());
+    }
     System.out.flush();
     Thread.currentThread().join();
   }

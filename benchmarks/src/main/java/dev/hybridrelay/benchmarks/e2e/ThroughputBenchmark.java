@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
 public class ThroughputBenchmark {
-  @Param({"TCP_DIRECT", "TCP_PROXY", "RELAY", "RELAY_SOCKET", "RELAY_FORWARDER"})
+  @Param({"TCP_DIRECT", "TCP_PROXY", "TCP_PROXY3", "RELAY", "RELAY_SOCKET", "RELAY_FORWARDER"})
   public Transport transport;
 
   @Param({"1048576", "16777216"})

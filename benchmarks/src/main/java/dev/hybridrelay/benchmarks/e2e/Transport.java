@@ -6,6 +6,11 @@ public enum Transport {
   TCP_DIRECT,
   /** Through {@link TcpProxy}, a plain blocking one-hop Java proxy (the baseline to beat). */
   TCP_PROXY,
+  /**
+   * Through three {@link TcpProxy} hops in a row (client → proxy → proxy → proxy → server), the same
+   * hops as {@link #RELAY_FORWARDER}; in one process here, where e2e.sh runs three processes.
+   */
+  TCP_PROXY3,
   /** RelaySender → LocalRelayServer → RelayListener, using the RelayConnection streams. */
   RELAY,
   /** RelaySocket → LocalRelayServer → RelayServerSocket. */

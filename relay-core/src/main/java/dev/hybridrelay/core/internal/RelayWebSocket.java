@@ -180,6 +180,9 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
     ProxyConfig.Server via = ProxyTunnel.route(proxy, host, port, secure);
+    // The default TLS context (a native engine loads its library on first use) is made before TCP
+    // connects, so that the relay's handshake timer does not run while it loads.
+    SSLContext tlsContext = !secure ? null : sslContext != null ? sslContext : ClientTls.defaultContext();
     SocketChannel ch = SocketChannel.open();
     boolean registered = false;
     try {
@@ -192,7 +195,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       localAddress = (InetSocketAddress) ch.getLocalAddress();
       remoteAddress = (InetSocketAddress) ch.getRemoteAddress();
       if (secure) {
-        tls = tlsHandshake(ch, sslContext, host, port, deadline);
+        tls = tlsHandshake(ch, tlsContext, host, port, deadline);
       }
       ch.configureBlocking(false);
       channel = ch;
@@ -246,15 +249,7 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
 
   private TlsSession tlsHandshake(SocketChannel ch, SSLContext sslContext, String host, int port, long deadline)
       throws IOException {
-    SSLContext ctx = sslContext;
-    if (ctx == null) {
-      try {
-        ctx = SSLContext.getDefault();
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IOException("No default TLS context", e);
-      }
-    }
-    SSLEngine sslEngine = ctx.createSSLEngine(host, port);
+    SSLEngine sslEngine = sslContext.createSSLEngine(host, port);
     sslEngine.setUseClientMode(true);
     SSLParameters params = sslEngine.getSSLParameters();
     configureTls(params, sslEngine.getSupportedProtocols());

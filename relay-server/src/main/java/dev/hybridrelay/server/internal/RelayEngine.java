@@ -16,7 +16,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.BindException;
@@ -33,7 +32,6 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,9 +130,9 @@ public final class RelayEngine {
       }
       serverChannel = f.channel();
       boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-      log.info("Local relay listening on {}://{}:{}/ (advertised as {})",
+      log.info("Local relay listening on {}://{}:{}/ (advertised as {}){}",
           settings.tls() ? "wss" : "ws", settings.bindAddress().getHostAddress(), boundPort,
-          settings.advertisedHost());
+          settings.advertisedHost(), settings.tls() ? ", TLS engine: " + settings.serverTls().engineName() : "");
     }
   }
 
@@ -144,16 +142,7 @@ public final class RelayEngine {
       p.addLast("proxy-protocol", new ProxyProtocolHandler(settings.frontend()));
     }
     if (settings.tls()) {
-      SSLEngine engine = settings.sslContext().createSSLEngine();
-      engine.setUseClientMode(false);
-      List<String> protocols = new ArrayList<>();
-      for (String proto : engine.getSupportedProtocols()) {
-        if (proto.equals("TLSv1.3") || proto.equals("TLSv1.2")) {
-          protocols.add(proto);
-        }
-      }
-      engine.setEnabledProtocols(protocols.toArray(new String[0]));
-      p.addLast("tls", new SslHandler(engine));
+      p.addLast("tls", settings.serverTls().newHandler(ch.alloc()));
     }
     p.addLast("guard", new ConnectionGuard(this));
     p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()

@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
 
 /** Immutable, validated settings of one local relay server (built by the public builder). */
 public record RelaySettings(
@@ -14,7 +13,7 @@ public record RelaySettings(
     List<AuthRule> namespaceRules,
     List<HybridConnectionDefinition> hybridConnections,
     boolean autoCreate,
-    SSLContext sslContext,
+    ServerTls serverTls,
     int maxFramePayload,
     long maxMessageSize,
     int maxControlMessageSize,
@@ -62,7 +61,7 @@ public record RelaySettings(
   }
 
   public boolean tls() {
-    return sslContext != null;
+    return serverTls != null;
   }
 
   /** The scheme clients use: the reverse proxy's when set, else the relay's own. */
