@@ -46,14 +46,14 @@ public record RelaySettings(
 
   /** Settings with port-name-aware listener choice (the default). */
   public RelaySettings(InetAddress bindAddress, int port, String advertisedHost, List<AuthRule> namespaceRules,
-      List<HybridConnectionDefinition> hybridConnections, boolean autoCreate, SSLContext sslContext,
+      List<HybridConnectionDefinition> hybridConnections, boolean autoCreate, ServerTls serverTls,
       int maxFramePayload, long maxMessageSize, int maxControlMessageSize, Duration handshakeTimeout,
       int maxHandshakeBytes, int maxConnections, int maxPendingHandshakes, int maxConnectionsPerAddress,
       int maxListenersPerHybridConnection, Duration acceptTimeout, Duration tokenClockSkew,
       Duration keepAliveInterval, Duration shutdownGracePeriod, Consumer<Throwable> fatalErrorHandler,
       Duration closeTimeout, Duration httpRequestTimeout, int maxHttpRequests, int maxHttpRequestsPerListener,
       Frontend frontend) {
-    this(bindAddress, port, advertisedHost, namespaceRules, hybridConnections, autoCreate, sslContext,
+    this(bindAddress, port, advertisedHost, namespaceRules, hybridConnections, autoCreate, serverTls,
         maxFramePayload, maxMessageSize, maxControlMessageSize, handshakeTimeout, maxHandshakeBytes, maxConnections,
         maxPendingHandshakes, maxConnectionsPerAddress, maxListenersPerHybridConnection, acceptTimeout,
         tokenClockSkew, keepAliveInterval, shutdownGracePeriod, fatalErrorHandler, closeTimeout, httpRequestTimeout,
