@@ -101,7 +101,6 @@ stop() { # name
 #   default   java -jar hybridrelay.jar (the JVM's defaults)
 #   launcher  bin/hybridrelay without the CDS archive
 #   cds       bin/hybridrelay with its archive (primed before the measurement)
-#   cdsnowarm cds without the CLI's start-up warm-up thread (HYBRIDRELAY_WARMUP=0)
 #   cdsc1     cds, and only the C1 compiler (-XX:TieredStopAtLevel=1)
 #   cds+NAME  cds, plus the JVM options in $VARIANT_OPTS_<NAME> (appended last, so they win)
 #   custom:   bin/hybridrelay without defaults and CDS, JVM options from $VARIANT_OPTS_<name>
@@ -116,7 +115,6 @@ hr_cmd() {
     default) HR=(env HYBRIDRELAY_DEFAULTS=0 HYBRIDRELAY_CDS=0 "$LAUNCHER") ;;
     launcher) HR=(env HYBRIDRELAY_CDS=0 "$LAUNCHER") ;;
     cds) HR=("$LAUNCHER") ;;
-    cdsnowarm) HR=(env HYBRIDRELAY_WARMUP=0 "$LAUNCHER") ;;
     cdsc1) HR=(env "HYBRIDRELAY_OPTS=-XX:TieredStopAtLevel=1" "$LAUNCHER") ;;
     cds+*) local o="VARIANT_OPTS_${1#cds+}"
        HR=(env "HYBRIDRELAY_OPTS=${!o:-}" "$LAUNCHER") ;;
