@@ -18,7 +18,6 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    StartupWarmup.startFor(args);
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
