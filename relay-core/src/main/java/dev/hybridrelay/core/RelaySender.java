@@ -47,22 +47,28 @@ public final class RelaySender {
 
   /** Connects with the configured timeout. */
   public RelayConnection connect() throws IOException {
-    return connect0(null);
+    return measured(() -> impl.connect(null));
   }
 
   /** Connects, waiting at most {@code timeout} for a listener to accept. */
   public RelayConnection connect(Duration timeout) throws IOException {
-    return connect0(timeout);
+    return measured(() -> impl.connect(timeout));
   }
 
-  private RelayConnection connect0(Duration timeout) throws IOException {
+  /** One connect attempt, as {@link #measured} sees it. */
+  private interface ConnectCall {
+    RelayConnection call() throws IOException;
+  }
+
+  /** Runs {@code call}, reporting its latency and outcome to the metrics hook. */
+  private RelayConnection measured(ConnectCall call) throws IOException {
     if (metrics == RelayMetrics.NONE) {
-      return impl.connect(timeout);
+      return call.call();
     }
     long start = System.nanoTime();
     RelayConnection c;
     try {
-      c = impl.connect(timeout);
+      c = call.call();
     } catch (IOException | RuntimeException e) {
       metrics.senderFailed(e instanceof RelayRefusal r ? r.statusCode() : 0, System.nanoTime() - start);
       throw e;
@@ -95,7 +101,7 @@ public final class RelaySender {
             + h.getKey());
       }
     }
-    return impl.connect(timeout, queryParameters, headers);
+    return measured(() -> impl.connect(timeout, queryParameters, headers));
   }
 
   /** The hybrid connection address, {@code sb://host[:port]/path}. */
