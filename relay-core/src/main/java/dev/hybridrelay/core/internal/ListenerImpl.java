@@ -319,20 +319,7 @@ public final class ListenerImpl {
           }
           throw e;
         }
-        try {
-          if (timeoutNanos > 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              throw new SocketTimeoutException("Accept timed out");
-            }
-            TimeUnit.NANOSECONDS.timedWait(lock, left);
-          } else {
-            lock.wait();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("Interrupted while waiting for a connection");
-        }
+        Threads.awaitAccept(lock, timeoutNanos, deadline);
       }
       return backlog.poll();
     }

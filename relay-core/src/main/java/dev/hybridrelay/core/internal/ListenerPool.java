@@ -7,7 +7,6 @@ import dev.hybridrelay.core.RelayListenerEvents;
 import dev.hybridrelay.core.RelayTimeoutException;
 import java.io.IOException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -299,20 +298,7 @@ public final class ListenerPool {
           }
           throw e;
         }
-        try {
-          if (timeoutNanos > 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              throw new SocketTimeoutException("Accept timed out");
-            }
-            TimeUnit.NANOSECONDS.timedWait(lock, left);
-          } else {
-            lock.wait();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("Interrupted while waiting for a connection");
-        }
+        Threads.awaitAccept(lock, timeoutNanos, deadline);
       }
       return backlog.poll();
     }

@@ -31,6 +31,30 @@ public final class Threads {
     return t;
   }
 
+  /**
+   * One wait of an accept loop on {@code lock}'s monitor (held by the caller): until notified, or
+   * until {@code deadline} ({@link System#nanoTime()}) when {@code timeoutNanos > 0}.
+   *
+   * @throws java.net.SocketTimeoutException when the deadline has passed
+   * @throws java.io.InterruptedIOException when interrupted (the interrupt flag is set again)
+   */
+  public static void awaitAccept(Object lock, long timeoutNanos, long deadline) throws java.io.IOException {
+    try {
+      if (timeoutNanos > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new java.net.SocketTimeoutException("Accept timed out");
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+      } else {
+        lock.wait();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("Interrupted while waiting for a connection");
+    }
+  }
+
   /** A factory of daemon threads named {@code hybridrelay-{prefix}-{n}}. */
   public static ThreadFactory factory(String prefix) {
     AtomicInteger n = new AtomicInteger();
