@@ -3,8 +3,8 @@ package dev.hybridrelay.cli;
 import static dev.hybridrelay.cli.ForwardCommand.EXIT_FAILURE;
 import static dev.hybridrelay.cli.ForwardCommand.EXIT_REFUSED;
 
-import dev.hybridrelay.cli.ForwardCommand.Running;
-import dev.hybridrelay.cli.ForwardCommand.StartException;
+import dev.hybridrelay.cli.ForwardRun.Running;
+import dev.hybridrelay.cli.ForwardRun.StartException;
 import dev.hybridrelay.core.RelayAuthorizationException;
 import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayListenerEvents;

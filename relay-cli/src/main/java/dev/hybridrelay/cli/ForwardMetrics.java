@@ -1,6 +1,6 @@
 package dev.hybridrelay.cli;
 
-import dev.hybridrelay.cli.ForwardCommand.Running;
+import dev.hybridrelay.cli.ForwardRun.Running;
 import dev.hybridrelay.forward.HttpForwarder;
 import dev.hybridrelay.forward.LocalForwarder;
 import dev.hybridrelay.forward.RemoteForwarder;

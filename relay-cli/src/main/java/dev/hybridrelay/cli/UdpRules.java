@@ -66,17 +66,17 @@ final class UdpRules {
   static UdpLocalForwarder start(RelayConnectionString cs, ForwardPlan.LocalRule r, InetAddress bind,
       ForwardOptions options, ForwardEvents status, dev.hybridrelay.core.RelayProxy proxy,
       dev.hybridrelay.core.RelayMetrics metrics, dev.hybridrelay.core.TokenProvider tokenProvider)
-      throws ForwardCommand.StartException {
+      throws ForwardRun.StartException {
     UdpLocalForwarder lf = UdpLocalForwarder.builder(cs).hybridConnection(r.hybridConnection()).bindAddress(bind)
         .port(r.port()).portName(r.effectivePortName()).options(options).events(status)
         .senderCustomizer(sb -> sb.proxy(proxy).metrics(metrics).tokenProvider(tokenProvider)).build();
     try {
       lf.start();
     } catch (BindException ex) {
-      throw new ForwardCommand.StartException(ForwardCommand.EXIT_FAILURE, r.origin() + ": cannot receive on UDP "
+      throw new ForwardRun.StartException(ForwardCommand.EXIT_FAILURE, r.origin() + ": cannot receive on UDP "
           + bind.getHostAddress() + ":" + r.port() + ": " + ex.getMessage(), ex);
     } catch (IOException ex) {
-      throw new ForwardCommand.StartException(ForwardCommand.EXIT_FAILURE, r.origin() + ": cannot receive on UDP: "
+      throw new ForwardRun.StartException(ForwardCommand.EXIT_FAILURE, r.origin() + ": cannot receive on UDP: "
           + ex, ex);
     }
     return lf;

@@ -103,7 +103,7 @@ class EntraForwardTest {
         "-L", localPort + "/echo:entra", "--status-interval", "0");
     ForwardPlan plan = cmd.plan();
     plan.entraFactory = () -> EntraIdTokenProvider.create(credential);
-    try (ForwardCommand.Running running = ForwardCommand.start(plan)) {
+    try (ForwardRun.Running running = ForwardRun.start(plan)) {
       assertThat(roundTrip(localPort, "with an Entra ID token")).isEqualTo("with an Entra ID token");
     }
     verify(credential, times(1)).getToken(any());
@@ -118,10 +118,10 @@ class EntraForwardTest {
     plan.entraFactory = () -> {
       throw new AssertionError("not used");
     };
-    assertThatThrownBy(() -> ForwardCommand.start(plan))
-        .isInstanceOf(ForwardCommand.StartException.class)
+    assertThatThrownBy(() -> ForwardRun.start(plan))
+        .isInstanceOf(ForwardRun.StartException.class)
         .hasMessageContaining("--entra: the connection string for 'entra' also has a shared access key")
-        .satisfies(e -> assertThat(((ForwardCommand.StartException) e).exitCode).isEqualTo(ForwardCommand.EXIT_USAGE));
+        .satisfies(e -> assertThat(((ForwardRun.StartException) e).exitCode).isEqualTo(ForwardCommand.EXIT_USAGE));
   }
 
   @Test

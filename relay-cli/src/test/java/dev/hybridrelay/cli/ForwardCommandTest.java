@@ -59,7 +59,7 @@ class ForwardCommandTest {
       new CommandLine(cmd).parseArgs("-x", relay.connectionString("cli"),
           "-T", "cli-hc:echo/127.0.0.1:" + target.getLocalPort(),
           "-L", localPort + "/echo:cli-hc", "--status-interval", "0");
-      try (ForwardCommand.Running running = ForwardCommand.start(cmd.plan())) {
+      try (ForwardRun.Running running = ForwardRun.start(cmd.plan())) {
         assertThat(running.remotes).hasSize(1);
         assertThat(running.locals).hasSize(1);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
@@ -114,8 +114,8 @@ class ForwardCommandTest {
       ForwardCommand cmd = new ForwardCommand();
       new CommandLine(cmd).parseArgs("-x", relay.connectionString("cli"), "-L", taken.getLocalPort() + ":hc2",
           "--status-interval", "0");
-      assertThatThrownBy(() -> ForwardCommand.start(cmd.plan()))
-          .isInstanceOfSatisfying(ForwardCommand.StartException.class,
+      assertThatThrownBy(() -> ForwardRun.start(cmd.plan()))
+          .isInstanceOfSatisfying(ForwardRun.StartException.class,
               e -> assertThat(e.exitCode).isEqualTo(ForwardCommand.EXIT_FAILURE))
           .hasMessageContaining("-L " + taken.getLocalPort() + ":hc2: cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
@@ -151,8 +151,8 @@ class ForwardCommandTest {
     new CommandLine(edgeCmd).parseArgs(edge);
     ForwardCommand cloudCmd = new ForwardCommand();
     new CommandLine(cloudCmd).parseArgs(cloud);
-    try (ForwardCommand.Running e = ForwardCommand.start(edgeCmd.plan());
-         ForwardCommand.Running c = ForwardCommand.start(cloudCmd.plan());
+    try (ForwardRun.Running e = ForwardRun.start(edgeCmd.plan());
+         ForwardRun.Running c = ForwardRun.start(cloudCmd.plan());
          Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
       s.setSoTimeout(20_000);
       s.getOutputStream().write("azbridge style".getBytes(StandardCharsets.UTF_8));
@@ -247,8 +247,8 @@ class ForwardCommandTest {
       ForwardCommand cloud = new ForwardCommand();
       new CommandLine(cloud).parseArgs("-x", cs, "-L", localPort + ":cli-unix", "--status-interval", "0");
       byte[] data = Payloads.bytes(Payloads.seed("cli-tcp-to-unix"), 1 << 20);
-      try (ForwardCommand.Running e = ForwardCommand.start(edge.plan());
-           ForwardCommand.Running c = ForwardCommand.start(cloud.plan());
+      try (ForwardRun.Running e = ForwardRun.start(edge.plan());
+           ForwardRun.Running c = ForwardRun.start(cloud.plan());
            Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
         s.setSoTimeout(60_000);
         byte[] got = UnixPeers.exchange(s.getInputStream(), s.getOutputStream(), () -> {
@@ -270,8 +270,8 @@ class ForwardCommandTest {
       ForwardCommand cloud = new ForwardCommand();
       new CommandLine(cloud).parseArgs("-x", cs, "-L", front + "/web:cli-unix2", "--socket-mode", "600",
           "--status-interval", "0");
-      try (ForwardCommand.Running e = ForwardCommand.start(edge.plan());
-           ForwardCommand.Running c = ForwardCommand.start(cloud.plan())) {
+      try (ForwardRun.Running e = ForwardRun.start(edge.plan());
+           ForwardRun.Running c = ForwardRun.start(cloud.plan())) {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
             java.nio.file.Files.getPosixFilePermissions(front))).isEqualTo("rw-------");
         try (java.nio.channels.SocketChannel ch = UnixPeers.connect(front)) {

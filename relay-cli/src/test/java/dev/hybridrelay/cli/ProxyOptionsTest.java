@@ -113,7 +113,7 @@ class ProxyOptionsTest {
           "--proxy", squid.url("carol", password));
       byte[] data = new byte[8 << 20];
       new Random(13).nextBytes(data);
-      try (ForwardCommand.Running running = ForwardCommand.start(cmd.plan(), cmd.proxyOptions);
+      try (ForwardRun.Running running = ForwardRun.start(cmd.plan(), cmd.proxyOptions);
            Socket s = new Socket(InetAddress.getLoopbackAddress(), localPort)) {
         s.setSoTimeout(120_000);
         Thread w = new Thread(() -> {

@@ -66,7 +66,7 @@ class UdpForwardCommandTest {
       new CommandLine(cmd).parseArgs("-x", relay.connectionString("cli"),
           "-T", "cli-udp:dns/127.0.0.1:" + target.getLocalPort() + "U",
           "-L", localPort + "U/dns:cli-udp", "--udp-idle-timeout", "1", "--status-interval", "0");
-      try (ForwardCommand.Running running = ForwardCommand.start(cmd.plan())) {
+      try (ForwardRun.Running running = ForwardRun.start(cmd.plan())) {
         assertThat(running.udpLocals).hasSize(1);
         assertThat(running.locals).isEmpty();
         assertThat(running.remotes.get(0).udpTargets()).containsKey("dns");
