@@ -286,6 +286,7 @@ class HaPoolScenariosTest {
     }
     List<Conn> unattributed = new ArrayList<>();
     List<Conn> duringFailover = new ArrayList<>();
+    StringBuilder failoverDetail = new StringBuilder();
     Map<String, Integer> failedPerKill = new LinkedHashMap<>();
     Map<String, Long> detectMs = new LinkedHashMap<>();
     for (Kill k : kills) {
@@ -314,6 +315,9 @@ class HaPoolScenariosTest {
           inWindow |= afterKill || restarting;
         }
         (inWindow ? duringFailover : unattributed).add(c);
+        if (inWindow) {
+          failoverDetail.append(describe(c, kills, seen));
+        }
       } else {
         failedPerKill.merge(by.member(), 1, Integer::sum);
         detectMs.merge(by.member(), (c.endNanos() - by.killNanos()) / 1_000_000, Math::max);
@@ -343,6 +347,9 @@ class HaPoolScenariosTest {
     boolean pass = outcomes.get(Outcome.CORRUPT) == 0 && outcomes.get(Outcome.TIMEOUT) == 0 && silent == 0
         && unattributed.isEmpty() && maxBack != Long.MAX_VALUE && kills.size() > 0
         && outcomes.get(Outcome.OK) > 0;
+    if (failoverDetail.length() > 0) {
+      figures += " failover_failures=[" + failoverDetail.toString().trim() + "]";
+    }
     if (pass) {
       Scenarios.pass(id, figures);
     } else {
@@ -357,6 +364,28 @@ class HaPoolScenariosTest {
     assertThat(kills).as("every killed process carried traffic again after its restart: " + figures)
         .allMatch(k -> k.backNanos() > 0);
     assertThat(outcomes.get(Outcome.OK)).as(figures).isGreaterThan(conns.size() / 2);
+  }
+
+  /**
+   * One failed connection of the failover window: the nearest kill or restart before its start (and
+   * how long before), its outcome and error, and the backend it reached, if any.
+   */
+  private static String describe(Conn c, List<Kill> kills, Map<Long, BackendConn> seen) {
+    String near = "?";
+    long best = Long.MAX_VALUE;
+    for (Kill k : kills) {
+      for (long[] ev : new long[][] {{k.killNanos(), 0}, {k.restartNanos(), 1}}) {
+        long d = c.startNanos() - ev[0];
+        if (d >= 0 && d < best) {
+          best = d;
+          near = k.member() + (ev[1] == 0 ? "_kill" : "_restart");
+        }
+      }
+    }
+    BackendConn b = seen.get(c.id());
+    return " " + near + "+" + best / 1_000_000 + "ms:" + c.outcome() + ":"
+        + (b == null ? "no_backend" : b.backend() + "/" + b.end()) + ":"
+        + String.valueOf(c.detail()).replace(' ', '_');
   }
 
   private static void closeAll(List<AutoCloseable> cleanup) {
