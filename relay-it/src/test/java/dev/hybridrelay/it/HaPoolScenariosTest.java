@@ -81,7 +81,7 @@ class HaPoolScenariosTest {
   }
 
   /** One kill: when, and when the restarted process carried its first connection. */
-  private record Kill(String member, long killNanos, long restartNanos, long backNanos) {}
+  private record Kill(String member, long killNanos, long goneNanos, long restartNanos, long backNanos) {}
 
   private static String connectionString(int port, String key) {
     return "Endpoint=sb://localhost:" + port + "/;SharedAccessKeyName=" + RULE + ";SharedAccessKey=" + key
@@ -250,6 +250,7 @@ class HaPoolScenariosTest {
         }
         long kill = System.nanoTime();
         m.child.kill();
+        long gone = System.nanoTime(); // the process is reaped: its listening socket is closed
         Thread.sleep(1000);
         long restart = System.nanoTime();
         m.child = m.child.restart();
@@ -266,7 +267,7 @@ class HaPoolScenariosTest {
           }
           Thread.sleep(10);
         }
-        kills.add(new Kill(m.name, kill, restart, back));
+        kills.add(new Kill(m.name, kill, gone, restart, back));
       }
       while (System.nanoTime() < t0 + durationNanos) {
         Thread.sleep(50);
@@ -286,6 +287,8 @@ class HaPoolScenariosTest {
     }
     List<Conn> unattributed = new ArrayList<>();
     List<Conn> duringFailover = new ArrayList<>();
+    StringBuilder failoverDetail = new StringBuilder();
+    int inListenQueue = 0;
     Map<String, Integer> failedPerKill = new LinkedHashMap<>();
     Map<String, Long> detectMs = new LinkedHashMap<>();
     for (Kill k : kills) {
@@ -314,6 +317,17 @@ class HaPoolScenariosTest {
           inWindow |= afterKill || restarting;
         }
         (inWindow ? duringFailover : unattributed).add(c);
+        if (inWindow) {
+          failoverDetail.append(describe(c, kills, seen));
+          for (Kill k : kills) {
+            // started before the killed process was gone and never reached a service: its kernel
+            // still accepted connections for it until then
+            if (c.startNanos() >= k.killNanos() && c.startNanos() <= k.goneNanos() && !seen.containsKey(c.id())) {
+              inListenQueue++;
+              break;
+            }
+          }
+        }
       } else {
         failedPerKill.merge(by.member(), 1, Integer::sum);
         detectMs.merge(by.member(), (c.endNanos() - by.killNanos()) / 1_000_000, Math::max);
@@ -328,7 +342,8 @@ class HaPoolScenariosTest {
       maxBack = backMs < 0 ? Long.MAX_VALUE : Math.max(maxBack, backMs);
       per.append(' ').append(k.member()).append("_failed=").append(failedPerKill.get(k.member()))
           .append(' ').append(k.member()).append("_detect_ms=").append(detectMs.get(k.member()))
-          .append(' ').append(k.member()).append("_restart_to_traffic_ms=").append(backMs);
+          .append(' ').append(k.member()).append("_restart_to_traffic_ms=").append(backMs)
+          .append(' ').append(k.member()).append("_kill_to_gone_ms=").append((k.goneNanos() - k.killNanos()) / 1_000_000);
     }
     double seconds = elapsedNanos / 1e9;
     String figures = "duration_s=" + Math.round(seconds) + " rate_target=" + load.rate()
@@ -338,11 +353,15 @@ class HaPoolScenariosTest {
         + " short_eof=" + outcomes.get(Outcome.SHORT_EOF) + " timeout=" + outcomes.get(Outcome.TIMEOUT)
         + " corrupt=" + outcomes.get(Outcome.CORRUPT)
         + " new_connections_failed_in_failover=" + duringFailover.size()
+        + " of_them_started_before_the_killed_process_was_gone=" + inListenQueue
         + " failed_outside_failover=" + unattributed.size()
         + " backend_silent_truncations=" + silent + " backend_resets=" + backendResets + per;
     boolean pass = outcomes.get(Outcome.CORRUPT) == 0 && outcomes.get(Outcome.TIMEOUT) == 0 && silent == 0
         && unattributed.isEmpty() && maxBack != Long.MAX_VALUE && kills.size() > 0
         && outcomes.get(Outcome.OK) > 0;
+    if (failoverDetail.length() > 0) {
+      figures += " failover_failures=[" + failoverDetail.toString().trim() + "]";
+    }
     if (pass) {
       Scenarios.pass(id, figures);
     } else {
@@ -357,6 +376,28 @@ class HaPoolScenariosTest {
     assertThat(kills).as("every killed process carried traffic again after its restart: " + figures)
         .allMatch(k -> k.backNanos() > 0);
     assertThat(outcomes.get(Outcome.OK)).as(figures).isGreaterThan(conns.size() / 2);
+  }
+
+  /**
+   * One failed connection of the failover window: the nearest kill or restart before its start (and
+   * how long before), its outcome and error, and the backend it reached, if any.
+   */
+  private static String describe(Conn c, List<Kill> kills, Map<Long, BackendConn> seen) {
+    String near = "?";
+    long best = Long.MAX_VALUE;
+    for (Kill k : kills) {
+      for (long[] ev : new long[][] {{k.killNanos(), 0}, {k.restartNanos(), 1}}) {
+        long d = c.startNanos() - ev[0];
+        if (d >= 0 && d < best) {
+          best = d;
+          near = k.member() + (ev[1] == 0 ? "_kill" : "_restart");
+        }
+      }
+    }
+    BackendConn b = seen.get(c.id());
+    return " " + near + "+" + best / 1_000_000 + "ms:" + c.outcome() + ":"
+        + (b == null ? "no_backend" : b.backend() + "/" + b.end()) + ":"
+        + String.valueOf(c.detail()).replace(' ', '_');
   }
 
   private static void closeAll(List<AutoCloseable> cleanup) {

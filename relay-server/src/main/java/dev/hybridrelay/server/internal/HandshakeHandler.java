@@ -311,7 +311,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         + "&" + SECRET_PARAM + "=" + secret;
     InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
     String json = acceptJson(address, trackingId, connectHeaders(req), ra.getAddress().getHostAddress(), ra.getPort());
-    offer(rv, json, listener, portName, new java.util.HashSet<>());
+    offer(rv, json, listener, portName, java.util.concurrent.ConcurrentHashMap.newKeySet());
   }
 
   /**
@@ -355,6 +355,13 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
    * closed before the notification could be written (it was closing while it was chosen) never saw
    * the offer, so it goes to another open listener; when none is left the sender gets 404, as if it
    * had come a moment later.
+   *
+   * <p>A listener whose control channel closes after the offer was written but before the
+   * rendezvous is decided (its process died, or it lost the connection) most likely never answers:
+   * the same offer, with the same single-use address, then goes to another open listener that
+   * serves the port name. If the first listener still answers (a channel the relay itself closed
+   * while the listener lives on), whichever answer arrives first takes the rendezvous and the other
+   * gets 403. With no other listener left the accept timeout decides, as before.
    */
   private void offer(Rendezvous rv, String json, ControlChannelHandler listener, String portName,
       java.util.Set<ControlChannelHandler> tried) {
@@ -362,6 +369,10 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     log.debug("Connection {} to '{}' offered to listener {}", rv.trackingId, rv.hc.name(), listener.trackingId());
     listener.sendAccept(json).addListener(f -> {
       if (f.isSuccess()) {
+        watch(rv, json, listener, portName, tried, ((io.netty.channel.ChannelFuture) f).channel());
+        return;
+      }
+      if (!rv.pending()) {
         return;
       }
       ControlChannelHandler next = rv.hc.pickListener(portName, tried);
@@ -374,6 +385,28 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         offer(rv, json, next, portName, tried);
       }
     });
+  }
+
+  /** Re-offers {@code rv} if {@code control} closes while it is still undecided. */
+  private void watch(Rendezvous rv, String json, ControlChannelHandler listener, String portName,
+      java.util.Set<ControlChannelHandler> tried, Channel control) {
+    io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClose =
+        c -> {
+          if (!rv.pending()) {
+            return;
+          }
+          ControlChannelHandler next = rv.hc.pickListener(portName, tried);
+          if (next == null) {
+            log.debug("Connection {}: listener {} closed with the offer pending; no other listener, "
+                + "the accept timeout decides", rv.trackingId, listener.trackingId());
+            return;
+          }
+          log.info("Connection {}: listener {} closed with the offer pending; offered again to {}",
+              rv.trackingId, listener.trackingId(), next.trackingId());
+          offer(rv, json, next, portName, tried);
+        };
+    control.closeFuture().addListener(onClose);
+    rv.onDecided(() -> control.closeFuture().removeListener(onClose));
   }
 
   /** Every header of the sender's handshake except the relay credential; repeats comma-joined. */

@@ -22,6 +22,7 @@ final class Rendezvous {
   final long createdNanos = System.nanoTime();
   private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
   private volatile ScheduledFuture<?> timeout;
+  private volatile Runnable onDecided;
 
   Rendezvous(String secret, String trackingId, HybridConnection hc, ChannelHandlerContext senderCtx,
       HttpRequest senderRequest) {
@@ -40,6 +41,30 @@ final class Rendezvous {
     this.timeout = f;
   }
 
+  /** True while no accept, reject, timeout or cancellation has decided this rendezvous. */
+  boolean pending() {
+    return state.get() == State.PENDING;
+  }
+
+  /**
+   * Runs {@code cleanup} once when the rendezvous is decided (at once if it already is); replaces an
+   * earlier one. Used to unhook the watch on the listener an offer went to.
+   */
+  void onDecided(Runnable cleanup) {
+    this.onDecided = cleanup;
+    if (!pending()) {
+      runOnDecided();
+    }
+  }
+
+  private void runOnDecided() {
+    Runnable r = onDecided;
+    onDecided = null;
+    if (r != null) {
+      r.run();
+    }
+  }
+
   /** Moves PENDING to {@code to}; removes the address from the table. False if already decided. */
   boolean finish(RelayEngine engine, State to) {
     if (!state.compareAndSet(State.PENDING, to)) {
@@ -50,6 +75,7 @@ final class Rendezvous {
     if (t != null) {
       t.cancel(false);
     }
+    runOnDecided();
     return true;
   }
 
