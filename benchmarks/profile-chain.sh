@@ -5,7 +5,8 @@
 # Usage: benchmarks/profile-chain.sh [SECONDS] [--tls [RELAY_CP FORWARDER_CP]]
 #   SECONDS  default 10, after WARM (default 5) unmeasured seconds; loopback only; stops what it starts;
 #            NOPROF=1 prints the iperf3 rate only (no recording), for alternated A/B runs;
-#            JOPTS adds JVM options to all three (e.g. -Dhybridrelay.tls.provider=jdk)
+#            JOPTS adds JVM options to all three (e.g. -Dhybridrelay.tls.provider=jdk);
+#            CLI_JAR=path runs another build of the CLI jar (old/new comparisons)
 #   --tls    the chain over wss: serve with a generated keystore, forwarders trusting it; the optional
 #            class path additions (e.g. benchmarks/target/tls-engines/*.jar joined with ':') put the native
 #            TLS engines into the relay and/or the forwarders
@@ -19,7 +20,7 @@ TLS=0; RELAY_CP=""; FWD_CP=""
 if [[ "${2:-}" == --tls ]]; then TLS=1; RELAY_CP="${3:-}"; FWD_CP="${4:-}"; fi
 OUT="$HERE/results/profile"; mkdir -p "$OUT"
 W="$(mktemp -d -t hr-prof.XXXXXX)"
-cp "$ROOT/relay-cli/target/hybridrelay.jar" "$W/hybridrelay.jar"
+cp "${CLI_JAR:-$ROOT/relay-cli/target/hybridrelay.jar}" "$W/hybridrelay.jar"
 CLI="$W/hybridrelay.jar"
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3;

@@ -79,6 +79,72 @@ class TlsTest {
     }
   }
 
+  /**
+   * Writes of mixed sizes (1 byte to several TLS records) both ways at once, with a reader that
+   * pauses now and then so that the socket fills: records split across reads, several records per
+   * read and per write, and backpressure, all byte-exact.
+   */
+  @Test
+  void mixedWriteSizesBothWaysAreByteExact() throws Exception {
+    try (RelayListener listener = RelayListener.builder(cs("localhost", "mixed")).sslContext(trusting).build()) {
+      listener.open();
+      RelaySender sender = RelaySender.builder(cs("localhost", "mixed")).sslContext(trusting).build();
+      try (RelayConnection s = sender.connect(); RelayConnection l = listener.accept(Duration.ofSeconds(5))) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+          var upSent = pool.submit(() -> writeMixed(s, 11));
+          var downSent = pool.submit(() -> writeMixed(l, 12));
+          var upRead = pool.submit(() -> readSlowly(l, 13));
+          byte[] downRead = readSlowly(s, 14);
+          assertThat(downRead).isEqualTo(downSent.get(60, TimeUnit.SECONDS));
+          assertThat(upRead.get(60, TimeUnit.SECONDS)).isEqualTo(upSent.get(60, TimeUnit.SECONDS));
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+    }
+  }
+
+  /** About 4 MiB in writes of 1 byte to 70,000 bytes; returns the SHA-256 of what was written. */
+  private static byte[] writeMixed(RelayConnection c, long seed) throws Exception {
+    java.util.Random r = new java.util.Random(seed);
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    java.io.OutputStream out = c.getOutputStream();
+    long total = 0;
+    while (total < 4L << 20) {
+      int n = switch (r.nextInt(4)) {
+        case 0 -> 1 + r.nextInt(16);
+        case 1 -> 1 + r.nextInt(2_000);
+        case 2 -> 16_000 + r.nextInt(1_000);
+        default -> 1 + r.nextInt(70_000);
+      };
+      byte[] b = new byte[n];
+      r.nextBytes(b);
+      out.write(b);
+      sha.update(b);
+      total += n;
+    }
+    c.shutdownOutput();
+    return sha.digest();
+  }
+
+  /** Reads to the end in reads of varying size, pausing now and then; returns the SHA-256. */
+  private static byte[] readSlowly(RelayConnection c, long seed) throws Exception {
+    java.util.Random r = new java.util.Random(seed);
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    InputStream in = c.getInputStream();
+    byte[] buf = new byte[100_000];
+    int n;
+    int reads = 0;
+    while ((n = in.read(buf, 0, 1 + r.nextInt(buf.length))) >= 0) {
+      sha.update(buf, 0, n);
+      if (++reads % 50 == 0) {
+        Thread.sleep(5);
+      }
+    }
+    return sha.digest();
+  }
+
   @Test
   void hostnameIsVerified() {
     // trusted certificate, but issued for "localhost" and reached as 127.0.0.1

@@ -65,6 +65,7 @@ public final class IoLoop {
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
+  private ByteBuffer plainBuffer; // loop thread only, made on first TLS read
   private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
   private volatile Thread thread;
   private int refs; // guarded by GROUP_LOCK
@@ -170,6 +171,19 @@ public final class IoLoop {
   /** The loop's shared read buffer; only for use on the loop thread, cleared by the caller. */
   public ByteBuffer readBuffer() {
     return readBuffer;
+  }
+
+  /**
+   * The loop's shared buffer for decrypted bytes (TLS connections), at least {@code atLeast} bytes;
+   * only for use on the loop thread, cleared by the caller.
+   */
+  ByteBuffer plainBuffer(int atLeast) {
+    ByteBuffer b = plainBuffer;
+    if (b == null || b.capacity() < atLeast) {
+      b = ByteBuffer.allocate(Math.max(atLeast, 32 * 1024));
+      plainBuffer = b;
+    }
+    return b;
   }
 
   private void wakeup() {

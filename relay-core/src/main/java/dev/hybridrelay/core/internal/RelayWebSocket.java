@@ -675,7 +675,8 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
         } else if (n < 0) {
           engine.eot();
         }
-      } else if (!t.read(ch, this::decodePlain, this::flush)) {
+      } else if (!t.read(ch, loop.readBuffer(), loop.plainBuffer(t.applicationBufferSize()),
+          this::decodePlain, this::flush)) {
         engine.eot();
       }
     } catch (IOException e) {

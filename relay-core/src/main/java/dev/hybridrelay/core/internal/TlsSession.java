@@ -20,11 +20,13 @@ import javax.net.ssl.SSLException;
  */
 final class TlsSession {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  /** Records encrypted into one socket write in bulk. */
+  static final int WRITE_RECORDS = 4;
 
   private final SSLEngine engine;
   private ByteBuffer netIn;
   private ByteBuffer appIn;
-  private final ByteBuffer netOut;
+  private ByteBuffer netOut;
 
   TlsSession(SSLEngine engine) {
     this.engine = engine;
@@ -111,10 +113,84 @@ final class TlsSession {
    * Reads what the channel has, decrypts it and hands each plaintext chunk to {@code sink} (the
    * buffer is reused after the call returns). Non-blocking.
    *
+   * <p>The socket is read into {@code in}, the loop's shared read buffer, so that one read takes
+   * several TLS records; only the tail of an incomplete record is kept by the session (in its own
+   * small buffer) until the next read. Plaintext goes to {@code plain}, the loop's shared buffer.
+   *
+   * @param in the loop's read buffer (contents not kept); used only when it can hold a record
+   * @param plain the loop's plaintext buffer, at least {@link #applicationBufferSize()} bytes
    * @param wrapNeeded called when the engine must send records of its own (key update, close)
    * @return false once the peer closed (TCP end of stream or TLS close_notify)
    */
-  boolean read(SocketChannel channel, Consumer<ByteBuffer> sink, Runnable wrapNeeded) throws IOException {
+  boolean read(SocketChannel channel, ByteBuffer in, ByteBuffer plain, Consumer<ByteBuffer> sink,
+      Runnable wrapNeeded) throws IOException {
+    drainAppIn(sink);
+    int packet = engine.getSession().getPacketBufferSize();
+    if (in.capacity() < 2 * packet || netIn.position() > in.capacity() / 2) {
+      return read(channel, sink, wrapNeeded); // a record that does not fit the shared buffer
+    }
+    in.clear();
+    if (netIn.position() > 0) {
+      netIn.flip();
+      in.put(netIn);
+      netIn.clear();
+    }
+    int n = channel.read(in);
+    boolean open = n >= 0;
+    in.flip();
+    try {
+      while (in.hasRemaining()) {
+        plain.clear();
+        SSLEngineResult r = engine.unwrap(in, plain);
+        if (plain.position() > 0) {
+          plain.flip();
+          sink.accept(plain);
+        }
+        if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+          runTasks();
+        }
+        if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+          wrapNeeded.run();
+        }
+        SSLEngineResult.Status st = r.getStatus();
+        if (st == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
+          break;
+        }
+        if (st == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+          // the engine asks for more room than the shared buffer has: finish on the session's own
+          netIn.clear();
+          netIn = ensure(netIn, in.remaining());
+          netIn.put(in);
+          return read(channel, sink, wrapNeeded) && open;
+        }
+        if (st == SSLEngineResult.Status.CLOSED) {
+          open = false;
+          break;
+        }
+        if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+          break;
+        }
+      }
+    } finally {
+      if (in.hasRemaining()) { // the start of a record: kept for the next read
+        netIn = ensure(netIn, netIn.position() + in.remaining());
+        netIn.put(in);
+      }
+    }
+    return open;
+  }
+
+  /** The size a plaintext buffer needs for one record. */
+  int applicationBufferSize() {
+    return engine.getSession().getApplicationBufferSize();
+  }
+
+  private static ByteBuffer ensure(ByteBuffer b, int capacity) {
+    return b.capacity() >= capacity ? b : grow(b, capacity);
+  }
+
+  /** Reads into the session's own buffer: one record per read. */
+  private boolean read(SocketChannel channel, Consumer<ByteBuffer> sink, Runnable wrapNeeded) throws IOException {
     drainAppIn(sink);
     int n = channel.read(netIn);
     boolean open = n >= 0;
@@ -173,10 +249,16 @@ final class TlsSession {
    * Writes pending records, then encrypts and writes from {@code srcs} until the socket stops
    * taking bytes or everything is written. Non-blocking.
    *
+   * <p>Up to {@link #WRITE_RECORDS} records are encrypted back to back and written with one system
+   * call. The session starts with room for one record and takes the larger buffer only when more
+   * than one record's worth of plaintext is waiting (bulk), so that idle and chatty connections keep
+   * the small one.
+   *
    * @return the plaintext bytes consumed from {@code srcs}
    */
   long write(SocketChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
     long consumed = 0;
+    int packet = engine.getSession().getPacketBufferSize();
     while (true) {
       if (netOut.hasRemaining()) {
         channel.write(netOut);
@@ -184,27 +266,45 @@ final class TlsSession {
           return consumed;
         }
       }
-      if (!hasRemaining(srcs, offset, length) && engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+      long waiting = remaining(srcs, offset, length);
+      if (waiting == 0 && engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
         return consumed;
       }
+      if (waiting > packet && netOut.capacity() < WRITE_RECORDS * packet) {
+        netOut = ByteBuffer.allocateDirect(WRITE_RECORDS * packet);
+      }
       netOut.clear();
-      SSLEngineResult r;
       try {
-        r = engine.wrap(srcs, offset, length, netOut);
+        while (netOut.remaining() >= packet) {
+          SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+          if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+            runTasks();
+          }
+          if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+            throw new SSLException("The TLS session is closed");
+          }
+          consumed += r.bytesConsumed();
+          if ((r.bytesProduced() == 0 && r.bytesConsumed() == 0)
+              || r.getStatus() != SSLEngineResult.Status.OK
+              || (!hasRemaining(srcs, offset, length) && engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP)) {
+            break;
+          }
+        }
       } finally {
         netOut.flip();
       }
-      if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-        runTasks();
-      }
-      if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-        throw new SSLException("The TLS session is closed");
-      }
-      consumed += r.bytesConsumed();
-      if (r.bytesProduced() == 0 && r.bytesConsumed() == 0) {
+      if (!netOut.hasRemaining()) {
         return consumed;
       }
     }
+  }
+
+  private static long remaining(ByteBuffer[] srcs, int offset, int length) {
+    long n = 0;
+    for (int i = offset; i < offset + length; i++) {
+      n += srcs[i].remaining();
+    }
+    return n;
   }
 
   private static boolean hasRemaining(ByteBuffer[] srcs, int offset, int length) {
