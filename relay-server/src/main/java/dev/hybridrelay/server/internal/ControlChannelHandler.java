@@ -69,6 +69,8 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   /** The last message was a response without body: one binary message after it is tolerated. */
   private boolean afterBodylessResponse;
   private boolean inBinary;
+  /** A flush of the request messages written so far is queued on this channel's loop (loop only). */
+  private boolean requestFlushQueued;
   private long binaryBytes;
 
   ControlChannelHandler(RelayEngine engine, HybridConnection hc, String trackingId, long expiresAt,
@@ -182,7 +184,20 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       if (body != null) {
         c.write(new BinaryWebSocketFrame(body));
       }
-      c.flush();
+      // One flush (one socket write) for all the requests queued on this loop by now: the flush
+      // task runs after them (the loop runs its tasks in order), not one write per request.
+      if (!requestFlushQueued) {
+        requestFlushQueued = true;
+        try {
+          c.executor().execute(() -> {
+            requestFlushQueued = false;
+            c.flush();
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          requestFlushQueued = false;
+          c.flush();
+        }
+      }
     };
     try {
       c.executor().execute(engine.guarded(send));
