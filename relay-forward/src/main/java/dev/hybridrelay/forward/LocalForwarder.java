@@ -110,6 +110,7 @@ public final class LocalForwarder implements Closeable {
   private final boolean sendClientAddress;
   private final boolean retryAzbridgeRefusals;
   private final java.util.concurrent.atomic.AtomicLong portNameRefusals = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong relayConnectRetries = new java.util.concurrent.atomic.AtomicLong();
   private final Object lock = new Object();
   private ServerSocketChannel serverSocket;
   private SocketAddress boundAddress;
@@ -323,6 +324,61 @@ public final class LocalForwarder implements Closeable {
     return b.flip();
   }
 
+  /** Extra tries of a relay connection that broke before the WebSocket upgrade (see {@link #connectRelay}). */
+  static final int RELAY_CONNECT_RETRIES = 2;
+  private static final long[] RETRY_PAUSE_MILLIS = {20, 100};
+
+  /**
+   * The sender's relay connection, tried again up to {@link #RELAY_CONNECT_RETRIES} times (after 20
+   * and 100 ms) when the attempt failed at the transport before the relay answered the WebSocket
+   * upgrade: connection refused or reset, or closed during the handshake. Such an attempt delivered
+   * nothing (the preamble and the client's first bytes are only sent after the upgrade), so trying
+   * again cannot duplicate data. This is the case of a relay node behind a load balancer that was
+   * killed a moment ago: its kernel still completes TCP connects until the process is gone, so the
+   * balancer's own redispatch does not see a failed connect. An answer of the relay (401, 403, 404,
+   * ...), a time-out, a proxy's refusal and a handshake the client already aborted are not retried;
+   * neither is anything after the upgrade.
+   */
+  private RelayConnection connectRelay(String id, String peer, Map<String, String> query,
+      Map<String, String> headers, ForwardTracker.Handshake handshake) throws IOException {
+    long deadline = System.nanoTime() + options.relayConnectTimeout().toNanos();
+    for (int retry = 0; ; retry++) {
+      Duration left = Duration.ofNanos(deadline - System.nanoTime());
+      try {
+        return connector.connect(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left, query, headers);
+      } catch (IOException e) {
+        if (retry >= RELAY_CONNECT_RETRIES || !retriable(e) || handshake.isAborted()
+            || System.nanoTime() + RETRY_PAUSE_MILLIS[retry] * 1_000_000 >= deadline) {
+          throw e;
+        }
+        log.info("{} {}: the relay connection for hybrid connection '{}' broke before the WebSocket upgrade ({});"
+            + " trying again ({} of {})", id, peer, hybridConnection, e.getMessage(), retry + 1,
+            RELAY_CONNECT_RETRIES);
+        relayConnectRetries.incrementAndGet();
+        try {
+          Thread.sleep(RETRY_PAUSE_MILLIS[retry]);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** A transport failure before the upgrade: no answer of the relay, no time-out, no proxy refusal. */
+  static boolean retriable(IOException e) {
+    return !(e instanceof dev.hybridrelay.core.RelayRefusal)
+        && !(e instanceof dev.hybridrelay.core.RelayProxyException)
+        && !(e instanceof SocketTimeoutException)
+        && !(e instanceof javax.net.ssl.SSLException)
+        && (e instanceof java.net.SocketException || e instanceof java.io.EOFException);
+  }
+
+  /** Tests: relay connections tried again after breaking before the upgrade (see {@link #connectRelay}). */
+  long relayConnectRetries() {
+    return relayConnectRetries.get();
+  }
+
   /** One relay connection and preamble; the connection if accepted, else whether to try another listener. */
   private record Attempt(RelayConnection connection, boolean portNameRefused) {}
 
@@ -331,7 +387,7 @@ public final class LocalForwarder implements Closeable {
       ByteBuffer[] early) {
     RelayConnection relay;
     try {
-      relay = connector.connect(options.relayConnectTimeout(), query, headers);
+      relay = connectRelay(id, peer, query, headers, handshake);
     } catch (RelayConnectException e) {
       if (e.statusCode() == PortRouting.NOT_SERVED_STATUS) {
         return new Attempt(null, true);
