@@ -3,10 +3,10 @@ package dev.hybridrelay.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -20,7 +20,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * {@code -Dlogback.configurationFile} is set or a {@code logback-test.xml} is on the class path.
  */
 public final class CliLogConfigurator extends ContextAwareBase implements Configurator {
-  /** Pattern of every log line; the harness and users parse the leading time stamp. */
+  /** Pattern of every log line ({@link CliLogLayout} writes it); the harness and users parse the leading time stamp. */
   static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
 
   /** Called by logback's service loader. */
@@ -32,9 +32,12 @@ public final class CliLogConfigurator extends ContextAwareBase implements Config
         || CliLogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    CliLogLayout layout = new CliLogLayout();
+    layout.setContext(context);
+    layout.start();
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
     encoder.setContext(context);
-    encoder.setPattern(PATTERN);
+    encoder.setLayout(layout);
     encoder.start();
     ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
     stderr.setContext(context);

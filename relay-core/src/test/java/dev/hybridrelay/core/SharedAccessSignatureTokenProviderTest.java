@@ -66,4 +66,20 @@ class SharedAccessSignatureTokenProviderTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(longKey));
     assertThat(new SharedAccessSignatureTokenProvider(KEY_NAME, KEY).toString()).doesNotContain(KEY);
   }
+
+  @Test
+  void hmacMatchesTheJceMacForKeysOfEveryBlockBoundary() throws Exception {
+    java.util.Random r = new java.util.Random(17);
+    for (int len : new int[] {0, 1, 32, 63, 64, 65, 128, 256}) {
+      byte[] key = new byte[len];
+      byte[] msg = new byte[len * 3 + 1];
+      r.nextBytes(key);
+      r.nextBytes(msg);
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key.length == 0 ? new byte[1] : key, "HmacSHA256"));
+      byte[] expected = key.length == 0 ? mac.doFinal(msg) : mac.doFinal(msg);
+      assertThat(SharedAccessSignatureTokenProvider.hmacSha256(key.length == 0 ? new byte[1] : key, msg))
+          .as("key length %d", len).isEqualTo(expected);
+    }
+  }
 }

@@ -206,7 +206,7 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
   public void onText(String text) {
     JsonNode node;
     try {
-      node = ListenerImpl.JSON.readTree(text);
+      node = ListenerImpl.json().readTree(text);
     } catch (IOException | RuntimeException e) {
       node = null;
     }

@@ -90,7 +90,7 @@ final class HttpResponseImpl implements RelayHttpResponse {
   }
 
   private String json(boolean withBody) {
-    ObjectNode root = ListenerImpl.JSON.createObjectNode();
+    ObjectNode root = ListenerImpl.json().createObjectNode();
     ObjectNode r = root.putObject("response");
     r.put("requestId", requestId);
     r.put("statusCode", status);

@@ -2,7 +2,6 @@ package dev.hybridrelay.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hybridrelay.core.ListenerState;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectException;
@@ -48,7 +47,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenerImpl {
   private static final Logger log = LoggerFactory.getLogger(ListenerImpl.class);
-  static final ObjectMapper JSON = new ObjectMapper();
+  /** The databind mapper for HTTP request-mode messages, created on first use. */
+  static ObjectMapper json() {
+    return ControlMessages.mapper();
+  }
+
   /** Reconnect delays in seconds, as the official SDKs; the last repeats forever. */
   static final int[] BACKOFF_SECONDS = {0, 1, 2, 5, 10, 30};
   /** Largest control-channel message accepted. */
@@ -374,11 +377,10 @@ public final class ListenerImpl {
       SecurityToken t = tokens.refresh();
       ControlChannel cc = channel;
       if (t != null && cc != null && !t.token().equals(old)) {
-        ObjectNode msg = JSON.createObjectNode();
-        msg.putObject("renewToken").put("token", t.token());
+        String msg = ControlMessages.renewToken(t.token());
         boolean sent;
         synchronized (sendLock) {
-          sent = cc.ws.sendText(JSON.writeValueAsString(msg));
+          sent = cc.ws.sendText(msg);
         }
         if (sent) {
           log.debug("Listener {} renewed its token (expires {})", id, t.expiresAt());
@@ -448,19 +450,23 @@ public final class ListenerImpl {
 
     @Override
     public void onText(String text) {
-      JsonNode msg;
+      ControlMessages.Message msg;
+      JsonNode request = null;
       try {
-        msg = JSON.readTree(text);
+        msg = ControlMessages.parse(text);
+        if (msg.kind == ControlMessages.Kind.REQUEST) {
+          request = ControlMessages.requestTree(text);
+        }
       } catch (IOException | RuntimeException e) {
         log.warn("Listener {}: ignoring a malformed control message", id);
         return;
       }
-      if (msg == null || !msg.isObject()) {
+      if (msg.kind == ControlMessages.Kind.NOT_AN_OBJECT) {
         log.warn("Listener {}: ignoring a control message that is not a JSON object", id);
         return;
       }
-      if (msg.has("accept") && msg.get("accept").isObject()) {
-        JsonNode accept = msg.get("accept");
+      if (msg.kind == ControlMessages.Kind.ACCEPT) {
+        ControlMessages.Accept accept = msg.accept;
         try {
           acceptPool.execute(() -> {
             try {
@@ -473,8 +479,8 @@ public final class ListenerImpl {
         } catch (RuntimeException e) {
           log.debug("Listener {}: closed, dropping an accept", id);
         }
-      } else if (msg.has("request") && msg.get("request").isObject()) {
-        answerHttpRequest(msg.get("request"));
+      } else if (request != null) {
+        answerHttpRequest(request);
       } else {
         String shown = text.length() > 1024 ? text.substring(0, 1024) + "..." : text;
         log.debug("Listener {}: ignoring unknown control message {}", id, Redaction.text(shown));
@@ -569,9 +575,9 @@ public final class ListenerImpl {
 
   // ------------------------------------------------------------------ accept handling
 
-  private void handleAccept(JsonNode accept) {
-    String address = accept.path("address").asText(null);
-    String trackingId = accept.path("id").asText("");
+  private void handleAccept(ControlMessages.Accept accept) {
+    String address = accept.address;
+    String trackingId = accept.id;
     if (address == null || address.isEmpty()) {
       log.warn("Listener {}: ignoring an accept message without address", id);
       return;
@@ -589,14 +595,9 @@ public final class ListenerImpl {
           id, Redaction.uri(a), trackingId, config.connectionString().endpoint());
       return;
     }
-    Map<String, String> headers = new LinkedHashMap<>();
-    JsonNode h = accept.path("connectHeaders");
-    for (Map.Entry<String, JsonNode> e : h.properties()) {
-      headers.put(e.getKey(), e.getValue().asText());
-    }
-    JsonNode re = accept.path("remoteEndpoint");
-    InetSocketAddress remote = re.has("address")
-        ? InetSocketAddress.createUnresolved(re.path("address").asText(), re.path("port").asInt(0))
+    Map<String, String> headers = new LinkedHashMap<>(accept.connectHeaders);
+    InetSocketAddress remote = accept.remoteAddress != null
+        ? InetSocketAddress.createUnresolved(accept.remoteAddress, accept.remotePort)
         : null;
     URI endpoint = config.connectionString().endpoint();
     ConnectionRequestImpl request = new ConnectionRequestImpl(address, trackingId, headers, remote,
