@@ -420,7 +420,16 @@ public final class LocalForwarder implements Closeable {
           relay.getOutputStream().write(early[0].array(), early[0].position(), early[0].remaining());
         }
       }
-      reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
+      try {
+        reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
+      } catch (java.net.SocketException e) {
+        // a peer that closes without a reply while our early data is still unread in its socket
+        // resets instead of ending the stream (direct TCP): the same answer as a plain close
+        if (early[0] == null || early[0].remaining() == 0 || !String.valueOf(e.getMessage()).contains("reset")) {
+          throw e;
+        }
+        reply = Preamble.ReplyKind.CLOSED_WITHOUT_REPLY;
+      }
       relay.setReadTimeout(Duration.ZERO);
     } catch (SocketTimeoutException e) {
       relay.abort();
