@@ -325,8 +325,8 @@ public final class LocalForwarder implements Closeable {
   }
 
   /** Extra tries of a relay connection that broke before the WebSocket upgrade (see {@link #connectRelay}). */
-  static final int RELAY_CONNECT_RETRIES = 2;
   private static final long[] RETRY_PAUSE_MILLIS = {20, 100};
+  static final int RELAY_CONNECT_RETRIES = RETRY_PAUSE_MILLIS.length;
 
   /**
    * The sender's relay connection, tried again up to {@link #RELAY_CONNECT_RETRIES} times (after 20

@@ -141,17 +141,7 @@ final class TlsSession {
     try {
       while (in.hasRemaining()) {
         plain.clear();
-        SSLEngineResult r = engine.unwrap(in, plain);
-        if (plain.position() > 0) {
-          plain.flip();
-          sink.accept(plain);
-        }
-        if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-          runTasks();
-        }
-        if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
-          wrapNeeded.run();
-        }
+        SSLEngineResult r = unwrap(in, plain, sink, wrapNeeded);
         SSLEngineResult.Status st = r.getStatus();
         if (st == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
           break;
@@ -197,14 +187,7 @@ final class TlsSession {
     netIn.flip();
     try {
       while (netIn.hasRemaining()) {
-        SSLEngineResult r = engine.unwrap(netIn, appIn);
-        drainAppIn(sink);
-        if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-          runTasks();
-        }
-        if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
-          wrapNeeded.run();
-        }
+        SSLEngineResult r = unwrap(netIn, appIn, sink, wrapNeeded);
         SSLEngineResult.Status st = r.getStatus();
         if (st == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
           if (netIn.limit() == netIn.capacity() && netIn.position() == 0) {
@@ -232,11 +215,33 @@ final class TlsSession {
     return open;
   }
 
+  /**
+   * One record: decrypts from {@code src} into {@code dst} (empty, in write mode), hands what it
+   * produced to {@code sink} and leaves {@code dst} empty again, then runs the engine's tasks and lets
+   * it send records of its own.
+   */
+  private SSLEngineResult unwrap(ByteBuffer src, ByteBuffer dst, Consumer<ByteBuffer> sink,
+      Runnable wrapNeeded) throws SSLException {
+    SSLEngineResult r = engine.unwrap(src, dst);
+    drain(dst, sink);
+    if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+      runTasks();
+    }
+    if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+      wrapNeeded.run();
+    }
+    return r;
+  }
+
   private void drainAppIn(Consumer<ByteBuffer> sink) {
-    if (appIn.position() > 0) {
-      appIn.flip();
-      sink.accept(appIn);
-      appIn.clear();
+    drain(appIn, sink);
+  }
+
+  private static void drain(ByteBuffer b, Consumer<ByteBuffer> sink) {
+    if (b.position() > 0) {
+      b.flip();
+      sink.accept(b);
+      b.clear();
     }
   }
 
