@@ -2,14 +2,16 @@
 # Cold-start section of the performance harness (issue "cold start"), loopback only.
 #
 # For each JVM setting (VARIANTS) and each repetition: starts `hybridrelay serve`, then `forward -T`
-# and `forward -L` at the same moment, and measures
+# and `forward -L` at the same moment (all three JVMs start together), and measures
 #   - start to "listening" (serve), to "online" (forward -T), to "Forwarding" (forward -L), from each
 #     process's own log stamp;
 #   - start of the forwarders to the first byte echoed through the chain;
 #   - a fixed request/response workload (benchmarks/coldload.py rr: CONNS connections, 64-byte
 #     echo, no warm-up of its own) over the first 1, 5 and 30 s, then a steady-state window of 10 s
 #     on the same, now warm, processes;
-#   - `hybridrelay --version` wall time, started the same way.
+#   - `hybridrelay --version` wall time, started the same way;
+#   - then, with the relay running and the forwarders stopped: `--version` again and `forward -T`
+#     started alone, to "online" (the case of a user starting a forwarder against a running relay).
 # socat (three hops, like the chain) and `ssh -L` are started and measured the same way in the same
 # run. Writes benchmarks/results/startup-latest.json (and a timestamped copy); prints a table.
 #
@@ -115,7 +117,17 @@ for r in $(seq 1 "$REPS"); do
     metric "${pre}_fwdT_online_ms" "$(line_ms "$WORK/fwdT.log" ' online at ' "$t0")"
     metric "${pre}_fwdL_listening_ms" "$(line_ms "$WORK/fwdL.log" 'Forwarding 127' "$t0")"
     workload "$pre" "$P_L"
-    stop fwdL; stop fwdT; stop relay
+    stop fwdL; stop fwdT
+    # the same forward -T started alone against the relay, now running (as Azure Relay or a
+    # long-running serve always is), and --version just before it: two JVM starts on an otherwise
+    # quiet machine, compared the same way
+    t0=$(now_ms); "${HR[@]}" --version > /dev/null; t1=$(now_ms)
+    metric "${pre}_version_alone_ms" $(( t1 - t0 ))
+    t0=$(now_ms)
+    start fwdT "${HR[@]}" "${FWD[@]}" -T "echo:bench/127.0.0.1:$P_ECHO"
+    wait_line "$WORK/fwdT.log" ' online at ' 30 || true
+    metric "${pre}_fwdT_alone_online_ms" "$(line_ms "$WORK/fwdT.log" ' online at ' "$t0")"
+    stop fwdT; stop relay
   done
 done
 

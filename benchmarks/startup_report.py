@@ -43,6 +43,7 @@ print("Cold start, medians of %d repetitions, %d connections x 64-byte echo (%d 
       % (int(d.get("reps") or 1), int(d.get("conns") or 0), int(d.get("cores") or 0),
          d.get("loadavg_start"), d.get("loadavg_end")))
 hdr = ["tool", "--version ms", "serve listening ms", "fwd -T online ms", "online / --version",
+       "relay running: --version ms", "fwd -T alone online ms", "alone online / --version",
        "fwd -L listening ms", "first byte ms", "1 s / steady", "5 s / steady",
        "%d s / steady" % cold_s, "1 s / socat", "5 s / socat", "steady req/s", "steady / socat",
        "first 5 s p50/p99 us", "steady p50/p99 us"]
@@ -53,7 +54,10 @@ for t in order:
     ver, onl = med(t, "version_ms"), med(t, "fwdT_online_ms")
     listening = med(t, "listening_ms")
     row = [t, f(ver), f(med(t, "serve_listening_ms")), f(onl if onl == onl else listening),
-           f(ratio(t, "fwdT_online_ms", "version_ms"), "%.2f"), f(med(t, "fwdL_listening_ms")),
+           f(ratio(t, "fwdT_online_ms", "version_ms"), "%.2f"),
+           f(med(t, "version_alone_ms")), f(med(t, "fwdT_alone_online_ms")),
+           f(ratio(t, "fwdT_alone_online_ms", "version_alone_ms"), "%.2f"),
+           f(med(t, "fwdL_listening_ms")),
            f(med(t, "first_byte_ms")),
            f(ratio(t, "first1s_per_s", "steady_per_s"), "%.2f"),
            f(ratio(t, "first5s_per_s", "steady_per_s"), "%.2f"),
