@@ -208,7 +208,10 @@ public final class ForwardCommand implements java.util.concurrent.Callable<Integ
     try {
       metrics.validate();
       registry = metrics.newRegistry();
-      endpoint = metrics.start(registry, () -> {
+      endpoint = metrics.start(registry, hcs -> {
+        if (!hcs.isEmpty()) {
+          throw new IllegalArgumentException("forward's /readyz takes no parameters (hc= is serve's)");
+        }
         Running r = started.get();
         return r == null ? List.of("starting") : r.notReadyReasons();
       });

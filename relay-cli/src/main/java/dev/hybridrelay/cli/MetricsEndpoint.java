@@ -37,6 +37,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -53,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *       with the relay's or forwarders' meters and the JVM's.
  *   <li>{@code GET /healthz}: 200 {@code {"status":"alive"}} while the process runs.
  *   <li>{@code GET /readyz}: 200 {@code {"status":"ready"}}, or 503 {@code {"status":"not ready","reasons":[…]}}.
+ *       {@code serve} takes {@code ?hc=NAME} (repeatable): then ready also needs a listener registered
+ *       for each hybrid connection named, so that a load balancer in front of several relay nodes
+ *       sends senders only to a node that can hand them on. Any other parameter, or {@code hc} where
+ *       the command does not support it, is answered 400.
  * </ul>
  *
  * Requests are served on one daemon thread named {@code hybridrelay-metrics-http-…}, its own, so a
@@ -65,8 +70,15 @@ final class MetricsEndpoint implements AutoCloseable {
 
   /** What {@code /readyz} reports: an empty list means ready; otherwise one reason per problem. */
   interface Readiness {
-    List<String> notReadyReasons();
+    /**
+     * @param hybridConnections the {@code hc} parameters of the request (empty without)
+     * @throws IllegalArgumentException if the parameters are not supported (answered 400 with its message)
+     */
+    List<String> notReadyReasons(List<String> hybridConnections);
   }
+
+  /** The only parameter of {@code /readyz}. */
+  static final String READY_HC_PARAM = "hc";
 
   private final EventLoopGroup group;
   private final Channel server;
@@ -161,15 +173,34 @@ final class MetricsEndpoint implements AutoCloseable {
         send(ctx, r);
         return;
       }
-      String path = new QueryStringDecoder(req.uri()).path();
+      QueryStringDecoder decoded = new QueryStringDecoder(req.uri());
+      String path = decoded.path();
       switch (path) {
         case "/metrics" -> send(ctx, response(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
             registry.scrape(), head));
         case "/healthz" -> json(ctx, HttpResponseStatus.OK, "{\"status\":\"alive\"}", head);
         case "/readyz" -> {
+          Map<String, List<String>> params = decoded.parameters();
+          for (String name : params.keySet()) {
+            if (!name.equals(READY_HC_PARAM)) {
+              json(ctx, HttpResponseStatus.BAD_REQUEST, "{\"status\":\"error\",\"message\":\"unknown parameter '"
+                  + jsonEscape(name) + "'; /readyz takes " + READY_HC_PARAM + "=NAME\"}", head);
+              return;
+            }
+          }
+          List<String> hcs = params.getOrDefault(READY_HC_PARAM, List.of());
+          if (hcs.stream().anyMatch(String::isEmpty)) {
+            json(ctx, HttpResponseStatus.BAD_REQUEST,
+                "{\"status\":\"error\",\"message\":\"" + READY_HC_PARAM + "= needs a hybrid connection name\"}", head);
+            return;
+          }
           List<String> reasons;
           try {
-            reasons = readiness.notReadyReasons();
+            reasons = readiness.notReadyReasons(hcs);
+          } catch (IllegalArgumentException e) {
+            json(ctx, HttpResponseStatus.BAD_REQUEST,
+                "{\"status\":\"error\",\"message\":\"" + jsonEscape(String.valueOf(e.getMessage())) + "\"}", head);
+            return;
           } catch (RuntimeException e) {
             reasons = List.of("readiness check failed: " + e);
           }

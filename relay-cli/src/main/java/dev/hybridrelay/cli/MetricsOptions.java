@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 final class MetricsOptions {
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Serve Prometheus metrics at /metrics, and /healthz and /readyz, on this HTTP port "
-          + "(0: an ephemeral port, logged). Default: off.")
+          + "(0: an ephemeral port, logged; serve's /readyz?hc=NAME is ready only while a listener is registered "
+          + "for NAME). Default: off.")
   Integer metricsPort;
 
   @Option(names = "--metrics-bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",

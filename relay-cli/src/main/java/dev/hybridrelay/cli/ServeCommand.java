@@ -173,6 +173,24 @@ public final class ServeCommand implements Callable<Integer> {
   /** The metrics endpoint, or null without --metrics-port; for tests. */
   volatile MetricsEndpoint metricsEndpoint;
 
+  /**
+   * {@code /readyz}: the relay accepts connections and, for each hybrid connection asked for
+   * ({@code ?hc=NAME}), at least one listener's control channel is open on this node; a node of a
+   * pool behind a load balancer so takes senders only once it can hand them on.
+   */
+  static List<String> readiness(LocalRelayServer relay, List<String> hybridConnections) {
+    List<String> reasons = new java.util.ArrayList<>();
+    if (!relay.isRunning()) {
+      reasons.add("the relay is not accepting connections (stopping or stopped)");
+    }
+    for (String hc : hybridConnections) {
+      if (relay.listenerCount(hc) == 0) {
+        reasons.add("no listener is registered for hybrid connection '" + hc + "'");
+      }
+    }
+    return reasons;
+  }
+
   @Override
   public Integer call() throws Exception {
     LocalRelayServer.Builder b = LocalRelayServer.builder().bindAddress(bind).port(port).autoCreate(autoCreate);
@@ -195,8 +213,7 @@ public final class ServeCommand implements Callable<Integer> {
     MetricsEndpoint endpoint;
     try {
       relay.start();
-      endpoint = metrics.start(registry, () -> relay.isRunning() ? List.of()
-          : List.of("the relay is not accepting connections (stopping or stopped)"));
+      endpoint = metrics.start(registry, hcs -> readiness(relay, hcs));
     } catch (IOException e) {
       relay.close();
       spec.commandLine().getErr().println("hybridrelay serve: " + e.getMessage());

@@ -69,6 +69,9 @@ class MetricsEndpointTest {
         assertThat(alive.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(get(fwdMetrics, "/healthz").statusCode()).isEqualTo(200);
         assertThat(get(fwdMetrics, "/nothing-here").statusCode()).isEqualTo(404);
+        // hc= is serve's: the forwarder refuses it rather than ignoring it
+        assertThat(get(fwdMetrics, "/readyz?hc=ops-hc").statusCode()).isEqualTo(400);
+        assertThat(get(relayMetrics, "/readyz?hc=ops-hc").statusCode()).isEqualTo(200);
 
         for (int i = 0; i < CONNECTIONS; i++) {
           byte[] data = Payloads.bytes(Payloads.seed("metrics-" + i), PAYLOAD);

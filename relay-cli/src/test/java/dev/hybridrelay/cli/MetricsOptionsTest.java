@@ -74,7 +74,7 @@ class MetricsOptionsTest {
     AtomicReference<List<String>> reasons = new AtomicReference<>(List.of("listener for hybrid connection 'a\"b' is not online",
         "local forward to hybrid connection 'c' is not bound"));
     try (MetricsEndpoint e = MetricsEndpoint.start(InetAddress.getLoopbackAddress(), 0, MetricsEndpoint.newRegistry(),
-        reasons::get)) {
+        hcs -> reasons.get())) {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + e.port();
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
@@ -83,10 +83,15 @@ class MetricsOptionsTest {
       assertThat(r.body()).isEqualTo("{\"status\":\"not ready\",\"reasons\":[\"listener for hybrid connection "
           + "'a\\\"b' is not online\",\"local forward to hybrid connection 'c' is not bound\"]}\n");
       reasons.set(List.of());
-      r = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz?verbose")).build(),
+      r = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("{\"status\":\"ready\"}\n");
+      // a parameter /readyz does not know is refused, not ignored: a mistyped health check would pass
+      r = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz?verbose")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(r.body()).isEqualTo("{\"status\":\"error\",\"message\":\"unknown parameter 'verbose'; /readyz takes hc=NAME\"}\n");
       r = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).POST(HttpRequest.BodyPublishers.noBody())
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(405);

@@ -80,15 +80,42 @@ public final class CliChild implements AutoCloseable {
     }
   }
 
-  /** How often {@code text} occurs in the output since the start. */
-  public int count(String text) {
-    String out = output();
-    int n = 0;
-    for (int i = out.indexOf(text); i >= 0; i = out.indexOf(text, i + text.length())) {
-      n++;
+  /**
+   * How often {@code text} (within one line) occurs in the complete lines of output since the start.
+   * Reads only what was written since the last call for the same text: the forwarders' logs grow by
+   * megabytes under load, and the scenarios poll.
+   */
+  public synchronized int count(String text) {
+    long[] st = counted.computeIfAbsent(text, t -> new long[] {offset, 0});
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log)) {
+      long size = ch.size();
+      if (size > st[0]) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(size - st[0], 64L << 20));
+        ch.read(b, st[0]);
+        int end = b.position();
+        byte[] a = b.array();
+        int lastNl = -1;
+        for (int i = end - 1; i >= 0; i--) {
+          if (a[i] == '\n') {
+            lastNl = i;
+            break;
+          }
+        }
+        if (lastNl >= 0) {
+          String chunk = new String(a, 0, lastNl + 1, StandardCharsets.UTF_8);
+          for (int i = chunk.indexOf(text); i >= 0; i = chunk.indexOf(text, i + text.length())) {
+            st[1]++;
+          }
+          st[0] += lastNl + 1;
+        }
+      }
+    } catch (IOException e) {
+      // not written yet
     }
-    return n;
+    return (int) st[1];
   }
+
+  private final java.util.Map<String, long[]> counted = new java.util.HashMap<>();
 
   /** Waits until {@code text} occurs {@code times} times in the output since the start. */
   public void awaitLog(String text, int times, Duration timeout) throws InterruptedException {

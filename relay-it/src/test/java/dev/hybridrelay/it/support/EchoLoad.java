@@ -48,8 +48,12 @@ public final class EchoLoad implements AutoCloseable {
     TIMEOUT
   }
 
-  /** One client connection. */
-  public record Conn(long id, long startNanos, long endNanos, Outcome outcome, String detail) {}
+  /**
+   * One client connection: its id, its local port ({@code -1}: no socket bound) and its start as
+   * wall-clock milliseconds (to find it in a proxy's log), start and end on {@link System#nanoTime}.
+   */
+  public record Conn(long id, int localPort, long startMillis, long startNanos, long endNanos, Outcome outcome,
+      String detail) {}
 
   /** How a backend saw a connection end. */
   public enum BackendEnd { COMPLETE, RESET, SILENT_TRUNCATION }
@@ -62,7 +66,9 @@ public final class EchoLoad implements AutoCloseable {
   private final long seed;
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ha-load-tick"));
   private final ExecutorService workers = Executors.newCachedThreadPool(r -> daemon(r, "ha-load-conn"));
-  private final Semaphore concurrency = new Semaphore(400);
+  /** Connections open at once at most ({@code ha.concurrency}, default 800): the machine's guard. */
+  private final int maxOpen = Integer.getInteger("ha.concurrency", 800);
+  private final Semaphore concurrency = new Semaphore(maxOpen);
   private final List<Conn> done = java.util.Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
@@ -110,13 +116,25 @@ public final class EchoLoad implements AutoCloseable {
     }
   }
 
-  private Conn run(long id) {
-    long start = System.nanoTime();
+  /** This connection's payload: 16–64 KiB of its own pseudo-random bytes (eight per draw). */
+  private byte[] payload(long id) {
     SplittableRandom r = new SplittableRandom(seed ^ (id * 0x9E3779B97F4A7C15L));
     byte[] payload = new byte[16 * 1024 + r.nextInt(48 * 1024)];
-    for (int i = 0; i < payload.length; i++) {
-      payload[i] = (byte) r.nextInt();
+    for (int i = 0; i < payload.length; i += 8) {
+      long v = r.nextLong();
+      for (int j = i; j < Math.min(i + 8, payload.length); j++, v >>>= 8) {
+        payload[j] = (byte) v;
+      }
     }
+    return payload;
+  }
+
+  private Conn run(long id) {
+    long startMillis = System.currentTimeMillis();
+    long start = System.nanoTime();
+    byte[] payload = payload(id);
+    byte[] sha = sha256(payload);
+    int localPort = -1;
     Outcome outcome = null;
     String detail = "";
     Socket s = new Socket();
@@ -124,11 +142,12 @@ public final class EchoLoad implements AutoCloseable {
       s.setTcpNoDelay(true);
       s.setSoTimeout(30_000);
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
+      localPort = s.getLocalPort();
       DataOutputStream out = new DataOutputStream(s.getOutputStream());
       InputStream in = s.getInputStream();
       out.writeLong(id);
       out.writeInt(payload.length);
-      out.write(sha256(payload));
+      out.write(sha);
       MessageDigest got = MessageDigest.getInstance("SHA-256");
       byte[] back = new byte[4096];
       for (int off = 0; off < payload.length && outcome == null; off += 4096) {
@@ -160,7 +179,7 @@ public final class EchoLoad implements AutoCloseable {
         if (extra >= 0) {
           outcome = Outcome.CORRUPT;
           detail = "bytes after the echo";
-        } else if (!MessageDigest.isEqual(got.digest(), sha256(payload))) {
+        } else if (!MessageDigest.isEqual(got.digest(), sha)) {
           outcome = Outcome.CORRUPT;
           detail = "SHA-256 differs";
         } else {
@@ -186,7 +205,7 @@ public final class EchoLoad implements AutoCloseable {
         // closed
       }
     }
-    return new Conn(id, start, System.nanoTime(), outcome, detail);
+    return new Conn(id, localPort, startMillis, start, System.nanoTime(), outcome, detail);
   }
 
   static byte[] sha256(byte[] b) {
@@ -217,7 +236,7 @@ public final class EchoLoad implements AutoCloseable {
     }
   }
 
-  /** Connections not started because 400 were open already (the machine could not keep up). */
+  /** Connections not started because {@code ha.concurrency} were open already (the machine could not keep up). */
   public long skipped() {
     return skipped.get();
   }
@@ -237,16 +256,18 @@ public final class EchoLoad implements AutoCloseable {
     private final String name;
     private final ServerSocket server;
     private final Map<Long, BackendConn> seen;
+    private final ExecutorService conns;
 
     public Backend(String name, Map<Long, BackendConn> seen) throws IOException {
       this.name = name;
       this.seen = seen;
       this.server = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+      this.conns = Executors.newCachedThreadPool(r -> daemon(r, "ha-backend-" + name + "-conn"));
       daemon(() -> {
         while (!server.isClosed()) {
           try {
             Socket s = server.accept();
-            daemon(() -> serve(s), "ha-backend-" + name + "-conn").start();
+            conns.execute(() -> serve(s));
           } catch (IOException e) {
             return;
           }
@@ -302,6 +323,7 @@ public final class EchoLoad implements AutoCloseable {
     @Override
     public void close() throws IOException {
       server.close();
+      conns.shutdownNow();
     }
   }
 }

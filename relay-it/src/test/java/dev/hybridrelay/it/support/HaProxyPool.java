@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * A real HAProxy in TCP mode started from one of the repository's pool configurations
  * ({@code deploy/haproxy/forwarder-pool.cfg}, {@code relay-pool.cfg}): the bind line and the server
  * addresses replaced (a replaced line no longer in the file fails the test, so the files cannot rot),
- * and a stats socket added, through which {@link #server} reads each server's status and sessions.
+ * a stats socket added, through which {@link #server} reads each server's status and sessions, and a
+ * log line per connection (to HAProxy's standard output, {@code haproxy.log}; {@link #connections})
+ * that says which server each client connection went to and how it ended.
  */
 public final class HaProxyPool implements AutoCloseable {
   private final Path dir;
@@ -43,22 +45,34 @@ public final class HaProxyPool implements AutoCloseable {
   }
 
   /**
+   * One client connection as HAProxy logged it when it ended: the client's port, when HAProxy
+   * accepted it (epoch milliseconds), the server it went to last ({@code <NOSRV>} if none), the
+   * connect time to it ({@code -1}: not connected), the bytes each way, the termination state (two
+   * letters: who ended it and in which phase) and the retries (a {@code +} prefix: redispatched).
+   */
+  public record LoggedConnection(int clientPort, long acceptMillis, String server, long connectMillis,
+      long bytesFromClient, long bytesToClient, String termination, String retries) {}
+
+  private static final String LOG_TAG = "hrconn ";
+
+  /**
    * Starts HAProxy from {@code deploy/haproxy/<file>}: {@code bindLine} becomes a bind on
-   * 127.0.0.1:{@code port}, and each key of {@code servers} (a server line of the file) points to
-   * 127.0.0.1 and the given port.
+   * 127.0.0.1:{@code port}, and each key of {@code edits} (a line of the file, which must be there)
+   * is replaced by its value.
    */
   public static HaProxyPool start(Path dir, String file, String bindLine, int port, String backend,
-      Map<String, Integer> servers) throws Exception {
+      Map<String, String> edits) throws Exception {
     Files.createDirectories(dir);
     String cfg = Files.readString(ReverseProxy.deployDir().resolve("haproxy").resolve(file));
     cfg = replace(cfg, bindLine, "bind 127.0.0.1:" + port);
-    for (Map.Entry<String, Integer> e : servers.entrySet()) {
-      String line = e.getKey();
-      String name = line.trim().split("\\s+")[1];
-      cfg = replace(cfg, line, "server " + name + " 127.0.0.1:" + e.getValue());
+    for (Map.Entry<String, String> e : edits.entrySet()) {
+      cfg = replace(cfg, e.getKey(), e.getValue());
     }
     Path sock = dir.resolve("stats.sock");
-    cfg = replace(cfg, "global\n", "global\n    stats socket " + sock + " mode 600 level admin\n");
+    cfg = replace(cfg, "global\n", "global\n    stats socket " + sock + " mode 600 level admin\n"
+        + "    log stdout format raw local0 info\n");
+    cfg = replace(cfg, "defaults\n", "defaults\n    log global\n    log-format \"" + LOG_TAG
+        + "%cp %Ts.%ms %s %Tc %U %B %ts %rc\"\n");
     Path conf = dir.resolve("haproxy.cfg");
     Files.writeString(conf, cfg);
     String bin = ReverseProxy.executable("haproxy");
@@ -152,6 +166,29 @@ public final class HaProxyPool implements AutoCloseable {
       }
       return sb.toString();
     }
+  }
+
+  /** The connections HAProxy logged so far (each when it ended), in the order logged. */
+  public List<LoggedConnection> connections() {
+    List<LoggedConnection> out = new java.util.ArrayList<>();
+    for (String line : log().split("\n")) {
+      int at = line.indexOf(LOG_TAG);
+      if (at < 0) {
+        continue;
+      }
+      String[] f = line.substring(at + LOG_TAG.length()).trim().split(" ");
+      if (f.length < 8) {
+        continue;
+      }
+      try {
+        String[] ts = f[1].split("\\.");
+        out.add(new LoggedConnection(Integer.parseInt(f[0]), Long.parseLong(ts[0]) * 1000 + Long.parseLong(ts[1]),
+            f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), f[6], f[7]));
+      } catch (RuntimeException e) {
+        // a line cut by a crash or an unexpected format: not counted
+      }
+    }
+    return out;
   }
 
   /** HAProxy's own output. */
