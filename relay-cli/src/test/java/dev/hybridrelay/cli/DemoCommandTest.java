@@ -31,7 +31,7 @@ class DemoCommandTest {
 
   @Test
   void mainListsTheSubcommands() {
-    CommandLine main = new CommandLine(new Main());
+    CommandLine main = Main.commandLine(new String[0]);
     assertThat(main.getSubcommands()).containsKeys("forward", "demo");
   }
 }

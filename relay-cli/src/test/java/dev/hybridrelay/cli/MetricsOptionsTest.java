@@ -26,7 +26,7 @@ class MetricsOptionsTest {
   @Test
   void badValuesAreUsageErrorsNamingTheOption() {
     StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     cl.setErr(new PrintWriter(err, true));
     assertThat(cl.execute("serve", "--port", "0", "--metrics-port", "70000")).isEqualTo(2);
     assertThat(err.toString()).contains("--metrics-port must be 0..65535, but was 70000");
@@ -39,7 +39,7 @@ class MetricsOptionsTest {
   void aMetricsPortInUseStopsServeWithExitCode1() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       StringWriter err = new StringWriter();
-      CommandLine cl = new CommandLine(new Main());
+      CommandLine cl = Main.commandLine(new String[0]);
       cl.setErr(new PrintWriter(err, true));
       assertThat(cl.execute("serve", "--port", "0", "--metrics-port", String.valueOf(taken.getLocalPort())))
           .isEqualTo(1);
@@ -50,7 +50,7 @@ class MetricsOptionsTest {
 
   @Test
   void serveIsNotReadyOnceItsRelayStopped() throws Exception {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     cl.setOut(new PrintWriter(new StringWriter(), true));
     ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(

@@ -26,7 +26,7 @@ class ServeCommandTest {
 
   @Test
   void servePrintsConnectionStringsAndAcceptsListeners() throws Exception {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
@@ -61,7 +61,7 @@ class ServeCommandTest {
 
   @Test
   void withoutRulesAGeneratedRootKeyIsPrinted() throws Exception {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
@@ -78,7 +78,7 @@ class ServeCommandTest {
 
   @Test
   void behindAReverseProxyTheConnectionStringNamesThePublicPortAndWss() throws Exception {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
@@ -92,7 +92,7 @@ class ServeCommandTest {
     assertThat(out.toString()).contains("Endpoint=sb://relay.example.com:443/;").doesNotContain("UseDevelopmentEmulator");
     serve.stop.countDown();
     assertThat(exit.get(20, TimeUnit.SECONDS)).isZero();
-    CommandLine bad = new CommandLine(new Main());
+    CommandLine bad = Main.commandLine(new String[0]);
     bad.setErr(new PrintWriter(new StringWriter()));
     assertThat(bad.execute("serve", "--port", "0", "--advertised-scheme", "https")).isEqualTo(2);
     assertThat(bad.execute("serve", "--port", "0", "--trusted-proxy", "10.0.0.0/99")).isEqualTo(2);
@@ -101,7 +101,7 @@ class ServeCommandTest {
 
   @Test
   void badRuleIsAUsageError() {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     cl.setErr(new PrintWriter(new StringWriter()));
     assertThat(cl.execute("serve", "--port", "0", "--rule", "no-key-here")).isEqualTo(2);
   }

@@ -27,7 +27,7 @@ class ServeSecretsTest {
   void rulesAndBearerTokensFromFilesWorkAndKeysAreNotPrinted(@TempDir Path dir) throws Exception {
     Path rules = Files.writeString(dir.resolve("rules"), "# listen and send\nfiled=" + KEY + ":Listen,Send\n\n");
     Path bearer = Files.writeString(dir.resolve("bearer"), JWT + "\n");
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     StringWriter out = new StringWriter();
     cl.setOut(new PrintWriter(out, true));
     ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
@@ -57,7 +57,7 @@ class ServeSecretsTest {
   @Test
   void aBadRuleFileLineIsAUsageErrorWithoutTheKey(@TempDir Path dir) throws Exception {
     Path rules = Files.writeString(dir.resolve("rules"), "ok=" + KEY + "\nmissing the separator\n");
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine(new String[0]);
     StringWriter err = new StringWriter();
     cl.setErr(new PrintWriter(err, true));
     assertThat(cl.execute("serve", "--port", "0", "--rule-file", rules.toString())).isEqualTo(2);
