@@ -36,8 +36,8 @@ public final class Main implements Runnable {
   /**
    * The command line for {@code args}. When the first argument names a subcommand, only that
    * subcommand's model is built: picocli reads every option of every registered command by
-   * reflection when the {@code CommandLine} is made, which cost about 40 ms of a {@code forward}
-   * start (Performance page, "Cold start"). Anything else ({@code --help}, {@code --version}, a
+   * reflection when the {@code CommandLine} is made, a large part of a {@code forward} start
+   * (Performance page, "Cold start"). Anything else ({@code --help}, {@code --version}, a
    * typo) gets all of them, so help and "did you mean" suggestions are unchanged.
    */
   static CommandLine commandLine(String[] args) {
