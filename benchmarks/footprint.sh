@@ -17,7 +17,10 @@
 #
 # Usage: benchmarks/footprint.sh [--variants "default launcher"] [--nmt "default launcher"] [--short N]
 #                                [--bulk BYTES]
-#                                [--idle-max S] [--no-baselines]
+#                                [--idle-max S] [--no-baselines] [--reps N]
+# --reps N runs the variants N times, alternated (default launcher default launcher ...); the first
+# repetition's figures keep the plain names (default_...), later ones are named VARIANT_rN_...; the
+# report gives the mean rates of the repetitions and their ratio to the default's mean.
 # Settings (VARIANTS): see hr_cmd in benchmarks/chain-common.sh.
 set -euo pipefail
 VARIANTS="default launcher"
@@ -26,6 +29,7 @@ SHORT_N=10000
 BULK=1G
 IDLE_MAX=60
 BASELINES=1
+REPS=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --variants) VARIANTS="$2"; shift ;;
@@ -34,7 +38,8 @@ while [[ $# -gt 0 ]]; do
     --bulk) BULK="$2"; shift ;;
     --idle-max) IDLE_MAX="$2"; shift ;;
     --no-baselines) BASELINES=0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --reps) REPS="$2"; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -44,7 +49,7 @@ command -v iperf3 > /dev/null || { echo "footprint.sh needs iperf3" >&2; exit 1;
 
 metric cores "$(nproc)"
 metric loadavg_start "$(cut -d' ' -f1 /proc/loadavg)"
-metric short_n "$SHORT_N"; metric bulk "$BULK"
+metric short_n "$SHORT_N"; metric bulk "$BULK"; metric reps "$REPS"
 start_targets
 start_sshd
 
@@ -107,9 +112,10 @@ load_and_idle() { # prefix bulk_port echo_port [nmt]
   done
 }
 
-run_variant() { # name [nmt]
+run_variant() { # name [nmt] [repetition]
   local v=$1 n=${2:-} pre=$1
   [[ -n "$n" ]] && pre="${v}_nmt"
+  [[ "${3:-1}" != 1 ]] && pre="${v}_r$3"
   hr_cmd "$v"
   if [[ -n "$n" ]]; then HR=(env "HYBRIDRELAY_OPTS=${HYBRIDRELAY_OPTS:-} -XX:NativeMemoryTracking=summary" "${HR[@]}"); fi
   if [[ "$v" == default ]] && [[ -n "$n" ]]; then
@@ -132,8 +138,11 @@ run_variant() { # name [nmt]
   stop fwdL; stop fwdT; stop relay
 }
 
+PRIMED=0
+for rep in $(seq 1 "$REPS"); do
 for v in $VARIANTS; do
-  if [[ "$v" == cds* ]]; then
+  if [[ "$v" == cds* ]] && [[ $PRIMED == 0 ]]; then
+    PRIMED=1
     # create the archives first (one short run of each role), as a user's first run does
     hr_cmd cds
     p=$(free_port)
@@ -143,7 +152,9 @@ for v in $VARIANTS; do
     wait_line "$WORK/primeT.log" ' online at ' 60
     stop primeT; stop prime
   fi
-  run_variant "$v"
+  metric "load_${v}_r${rep}" "$(cut -d' ' -f1 /proc/loadavg)"
+  run_variant "$v" "" "$rep"
+done
 done
 if [[ $NMT == 1 ]]; then
   for v in $NMT_VARIANTS; do run_variant "$v" nmt; done

@@ -22,7 +22,13 @@ for k in sorted(d):
     if m:
         rows.append((m[1], m[2]))
 order = {"default": 0, "launcher": 1, "cds": 2, "socat": 8, "sshL": 9}
-rows.sort(key=lambda r: (order.get(r[0].replace("_nmt", ""), 5), "_nmt" in r[0], r[1]))
+
+
+def base(v):  # variant name without its _nmt / _rN suffix
+    return re.sub(r"_(nmt|r\d+)$", "", v)
+
+
+rows.sort(key=lambda r: (order.get(base(r[0]), 5), base(r[0]), "_nmt" in r[0], r[0], r[1]))
 phases = ["idle", "busy", "after"] + sorted({m[1] for k in d for m in [re.match(r".+_(idle\d+)_rss_mib$", k)] if m},
                                              key=lambda p: int(p[4:]))
 print("RSS MiB (heap used / committed MiB, metaspace used MiB); load %s -> %s"
@@ -40,15 +46,42 @@ for v, r in rows:
     print("| %s | %s | %s | %s |" % (v, r, " | ".join(cells), th))
 
 print()
-print("Load: 1 GiB iperf3 bulk and %s short connections; ratio to the default flags of this run"
+print("Load: 1 GiB iperf3 bulk and %s short connections; ratio to the default flags of the same repetition"
       % f(g("short_n"), "%.0f"))
 print("| setting | bulk MiB/s | bulk / default | short conn/s | short / default | short errors |")
 print("|---|---|---|---|---|---|")
-bd, sd = g("default_bulk_mibs"), g("default_short_per_s")
-for v in sorted({r[0] for r in rows}, key=lambda x: (order.get(x.replace("_nmt", ""), 5), x)):
+for v in sorted({r[0] for r in rows}, key=lambda x: (order.get(base(x), 5), base(x), x)):
+    rep = re.search(r"_(r\d+)$", v)
+    dv = "default_" + rep[1] if rep else "default"  # the default of the same repetition
+    bd, sd = g(dv + "_bulk_mibs"), g(dv + "_short_per_s")
     b, s = g(v + "_bulk_mibs"), g(v + "_short_per_s")
     print("| %s | %s | %s | %s | %s | %s |" % (v, f(b), f(b / bd, "%.2f"), f(s), f(s / sd, "%.2f"),
                                               f(g(v + "_short_errors"), "%.0f")))
+
+reps = int(g("reps")) if g("reps") == g("reps") else 1
+if reps > 1:
+    def mean(xs):
+        xs = [x for x in xs if x == x]
+        return sum(xs) / len(xs) if xs else float("nan")
+
+    def series(v, key):
+        return [g("%s_%s" % (v if r == 1 else "%s_r%d" % (v, r), key)) for r in range(1, reps + 1)]
+
+    print()
+    print("Means of %d alternated repetitions; ratio of means to the default's mean; RSS of fwdT" % reps)
+    last = "idle%d" % max([0] + [int(p[4:]) for p in phases if p.startswith("idle") and p[4:]])
+    print("| setting | bulk MiB/s (each) | bulk / default | short conn/s (each) | short / default "
+          "| idle RSS (each) | after | %s |" % last)
+    print("|---|---|---|---|---|---|---|---|")
+    bd, sd = mean(series("default", "bulk_mibs")), mean(series("default", "short_per_s"))
+    for v in sorted({base(r[0]) for r in rows if "_nmt" not in r[0] and r[0] not in ("socat", "sshL")},
+                    key=lambda x: (order.get(x, 5), x)):
+        b, s = series(v, "bulk_mibs"), series(v, "short_per_s")
+        cell = lambda xs: "%s (%s)" % (f(mean(xs)), ", ".join(f(x, "%.0f") for x in xs))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            v, cell(b), f(mean(b) / bd, "%.2f"), cell(s), f(mean(s) / sd, "%.2f"),
+            cell(series(v, "fwdT_idle_rss_mib")), cell(series(v, "fwdT_after_rss_mib")),
+            cell(series(v, "fwdT_%s_rss_mib" % last))))
 
 nmt = sorted({(m[1], m[2]) for k in d for m in [re.match(r"(.+)_(relay|fwdT|fwdL)_(idle|after)_nmt_total_mib$", k)] if m})
 if nmt:
