@@ -1,5 +1,6 @@
 package dev.hybridrelay.forward;
 
+import dev.hybridrelay.core.RelayCloseStatus;
 import dev.hybridrelay.core.RelayConnectException;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectionString;
@@ -423,14 +424,23 @@ public final class LocalForwarder implements Closeable {
       try {
         reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
       } catch (java.net.SocketException e) {
-        // a peer that closes without a reply while our early data is still unread in its socket
-        // resets instead of ending the stream (direct TCP): the same answer as a plain close
-        if (early[0] == null || early[0].remaining() == 0 || !String.valueOf(e.getMessage()).contains("reset")) {
-          throw e;
+        // A peer that refuses closes cleanly without a reply (Close 1000). While our early data is
+        // still unread in its socket, that close can reach us as a reset after the Close frame
+        // (direct TCP): the same answer as a plain close. A reset without a clean Close before it
+        // (1006: the remote forwarder or a relay node died, or it aborted) is a lost connection.
+        if (!refusedBeforeReset(relay, early[0])) {
+          throw new LostBeforeReply(e);
         }
         reply = Preamble.ReplyKind.CLOSED_WITHOUT_REPLY;
       }
       relay.setReadTimeout(Duration.ZERO);
+    } catch (LostBeforeReply e) {
+      relay.abort();
+      refuse(socket, peerAddress, id + " " + peer + ": the connection to the remote forwarder on hybrid connection '"
+          + hybridConnection + "' was lost while waiting for its reply for port name '" + name + "' (the remote"
+          + " forwarder or a relay node went away, or it could not reach its target): " + e.getCause().getMessage(),
+          e.getCause());
+      return new Attempt(null, false);
     } catch (SocketTimeoutException e) {
       relay.abort();
       refuse(socket, peerAddress, id + " " + peer + ": the remote forwarder on hybrid connection '" + hybridConnection
@@ -459,6 +469,27 @@ public final class LocalForwarder implements Closeable {
     relay.abort();
     refuse(socket, peerAddress, id + " " + peer + ": " + describe(reply, name), null);
     return new Attempt(null, false);
+  }
+
+  /** A reset while awaiting the preamble reply that was not a refusal; carries the reset as its cause. */
+  private static final class LostBeforeReply extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    LostBeforeReply(java.net.SocketException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  /**
+   * Whether a reset while awaiting the preamble reply is the remote forwarder's refusal: our early
+   * data was sent (so its close could turn into a reset) and the peer's Close 1000 arrived first.
+   */
+  static boolean refusedBeforeReset(RelayConnection relay, ByteBuffer early) {
+    if (early == null || early.remaining() == 0) {
+      return false;
+    }
+    RelayCloseStatus status = relay.closeStatus().orElse(null);
+    return status != null && status.code() == 1000;
   }
 
   private String attemptsExhausted(String name, int attempts) {

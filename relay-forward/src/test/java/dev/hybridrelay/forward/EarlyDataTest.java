@@ -104,6 +104,64 @@ class EarlyDataTest {
     }
   }
 
+  @Test
+  @Timeout(60)
+  void remoteEndLostBeforeItsReplyIsNotReportedAsAPortNameRefusal() throws Exception {
+    AbstractForwardingTest.Recorder events = refusalAfterEarlyData("early-lost", RelayConnection::abort);
+    assertThat(events.refused.get(0).message())
+        .contains("was lost while waiting for its reply for port name 'db'")
+        .doesNotContain("refused port name");
+  }
+
+  @Test
+  @Timeout(60)
+  void remoteEndClosingWithoutReplyAfterEarlyDataIsAPortNameRefusal() throws Exception {
+    AbstractForwardingTest.Recorder events = refusalAfterEarlyData("early-refused", c -> c.close());
+    assertThat(events.refused.get(0).message()).contains("refused port name 'db'")
+        .contains("check that its -T rule uses the same port name");
+  }
+
+  /** A remote end that reads the preamble and the client's early data, then ends the connection with {@code end}. */
+  private AbstractForwardingTest.Recorder refusalAfterEarlyData(String hc, End end) throws Exception {
+    RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
+    CountDownLatch clientWrote = new CountDownLatch(1);
+    RelayListener listener = RelayListener.builder(cs)
+        .acceptHandler(request -> clientWrote.await(30, TimeUnit.SECONDS)).build();
+    listener.open();
+    AbstractForwardingTest.Recorder events = new AbstractForwardingTest.Recorder();
+    LocalForwarder local = LocalForwarder.builder(cs).portName("db").events(events).build();
+    try {
+      local.start();
+      try (Socket client = new Socket("127.0.0.1", local.localPort())) {
+        client.setSoTimeout(30_000);
+        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        client.getOutputStream().flush();
+        clientWrote.countDown();
+        RelayConnection c = listener.accept(Duration.ofSeconds(30));
+        InputStream in = c.getInputStream();
+        assertThat(readN(in, 4)).containsExactly(Preamble.MAJOR, Preamble.MINOR, Preamble.MODE_STREAM, 2);
+        assertThat(new String(readN(in, 2), StandardCharsets.UTF_8)).isEqualTo("db");
+        assertThat(new String(readN(in, 5), StandardCharsets.US_ASCII)).isEqualTo("hello");
+        end.end(c);
+        // the client is refused: a reset or an end of stream, never data
+        try {
+          assertThat(client.getInputStream().read()).isEqualTo(-1);
+        } catch (java.net.SocketException expected) {
+          // the forwarder resets refused clients
+        }
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> events.refused.size() == 1);
+      return events;
+    } finally {
+      local.close();
+      listener.close();
+    }
+  }
+
+  private interface End {
+    void end(RelayConnection c) throws Exception;
+  }
+
   private static byte[] readN(InputStream in, int n) throws Exception {
     byte[] b = new byte[n];
     int off = 0;
