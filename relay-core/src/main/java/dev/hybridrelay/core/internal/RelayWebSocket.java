@@ -105,8 +105,6 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
   private volatile Exception lastError;
   private volatile long lastReceivedNanos = System.nanoTime();
   private final CountDownLatch handshakeDone = new CountDownLatch(1);
-  /** Read size of the upgrade on the calling thread (plain TCP); the response is about 200 bytes. */
-  private static final int UPGRADE_READ_BYTES = 2048;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Object sentLock = new Object();
 
@@ -199,6 +197,13 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       if (secure) {
         tls = tlsHandshake(ch, tlsContext, host, port, deadline);
       }
+      ch.configureBlocking(false);
+      channel = ch;
+      engine.setChannel(ch);
+      loop = IoLoop.acquire();
+      registered = true;
+      key = loop.register(ch, SelectionKey.OP_READ, this);
+      engine.setSelectionKey(key);
       HandshakeImpl1Client request = new HandshakeImpl1Client();
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
       if (uri.getRawQuery() != null) {
@@ -209,25 +214,10 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       for (Map.Entry<String, String> h : headers.entrySet()) {
         request.put(h.getKey(), h.getValue());
       }
-      if (!secure) {
-        // Plain TCP: the upgrade runs on this thread with blocking I/O, so the I/O loop neither
-        // wakes for the response nor has to wake us (two thread switches less per connection).
-        startHandshake(request);
-        upgradeOnCallingThread(ch, deadline, timeoutMillis);
-      }
-      ch.configureBlocking(false);
-      channel = ch;
-      engine.setChannel(ch);
-      loop = IoLoop.acquire();
-      registered = true;
-      synchronized (pauseLock) {
-        key = loop.register(ch, readPaused ? 0 : SelectionKey.OP_READ, this);
-      }
-      engine.setSelectionKey(key);
-      if (secure) {
-        startHandshake(request);
-      } else {
-        flush(); // what the handler sent while the upgrade completed
+      try {
+        engine.startHandshake(request);
+      } catch (InvalidHandshakeException e) {
+        throw new IOException("Cannot build the WebSocket handshake request: " + Redaction.text(e.getMessage()), e);
       }
     } catch (IOException | RuntimeException e) {
       if (registered) {
@@ -236,13 +226,6 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
         closeQuietly(ch);
       }
       throw e;
-    }
-    if (!secure) {
-      if (!opened) {
-        abort();
-        throw refusal();
-      }
-      return;
     }
     boolean done;
     try {
@@ -261,77 +244,6 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     }
     if (!opened) {
       throw refusal();
-    }
-  }
-
-  private void startHandshake(HandshakeImpl1Client request) throws IOException {
-    try {
-      engine.startHandshake(request);
-    } catch (InvalidHandshakeException e) {
-      throw new IOException("Cannot build the WebSocket handshake request: " + Redaction.text(e.getMessage()), e);
-    }
-  }
-
-  /**
-   * Plain TCP, before the channel is registered with a loop: writes the queued upgrade request and
-   * reads (blocking, on the calling thread) until the engine has the response; bytes after it are
-   * decoded too, so frames the relay sent right behind the response reach the handler in order.
-   */
-  private void upgradeOnCallingThread(SocketChannel ch, long deadline, long timeoutMillis) throws IOException {
-    ch.configureBlocking(true);
-    writeLock.lock();
-    try {
-      ByteBuffer b;
-      while ((b = engine.outQueue.poll()) != null) {
-        pending.add(b);
-      }
-      while (!pending.isEmpty()) {
-        ByteBuffer head = pending.peek();
-        while (head.hasRemaining()) {
-          ch.write(head);
-        }
-        BufferPool.FRAMES.release(pending.poll());
-      }
-      queued = 0;
-    } finally {
-      writeLock.unlock();
-    }
-    java.net.Socket socket = ch.socket();
-    java.io.InputStream in = socket.getInputStream();
-    byte[] buf = new byte[UPGRADE_READ_BYTES];
-    try {
-      while (handshakeDone.getCount() > 0 && !channelClosed) {
-        long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (ms <= 0) {
-          throw new java.net.SocketTimeoutException();
-        }
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ms));
-        int n = in.read(buf);
-        if (n < 0) {
-          engine.eot();
-          break;
-        }
-        if (n > 0) {
-          lastReceivedNanos = System.nanoTime();
-          engine.decode(ByteBuffer.wrap(buf, 0, n));
-        }
-      }
-      socket.setSoTimeout(0);
-    } catch (java.net.SocketTimeoutException e) {
-      throw new RelayTimeoutException(0, "No WebSocket handshake response from the relay within "
-          + timeoutMillis + " ms", trackingId);
-    } catch (IOException e) {
-      if (opened) {
-        throw e;
-      }
-      lastError = e; // as on the loop: "WebSocket handshake with … failed: <cause>"
-      throw refusal();
-    }
-    if (!opened) {
-      throw refusal();
-    }
-    if (channelClosed) {
-      throw new java.net.SocketException("The relay closed the connection right after the WebSocket handshake");
     }
   }
 
