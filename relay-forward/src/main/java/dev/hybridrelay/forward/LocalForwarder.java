@@ -417,17 +417,18 @@ public final class LocalForwarder implements Closeable {
             return new Attempt(null, false);
           }
         }
-        if (early[0].remaining() > 0) {
-          relay.getOutputStream().write(early[0].array(), early[0].position(), early[0].remaining());
-        }
       }
       try {
+        if (early[0] != null && early[0].remaining() > 0) {
+          relay.getOutputStream().write(early[0].array(), early[0].position(), early[0].remaining());
+        }
         reply = Preamble.readReply(relay.getInputStream(), Preamble.MODE_STREAM);
       } catch (java.net.SocketException e) {
         // A peer that refuses closes cleanly without a reply (Close 1000). While our early data is
-        // still unread in its socket, that close can reach us as a reset after the Close frame
-        // (direct TCP): the same answer as a plain close. A reset without a clean Close before it
-        // (1006: the remote forwarder or a relay node died, or it aborted) is a lost connection.
+        // still unread in its socket, or still being written, that close can reach us as a reset
+        // after the Close frame: the same answer as a plain close. A reset without a clean Close
+        // before it (1006: the remote forwarder or a relay node died, or it aborted) is a lost
+        // connection.
         if (!refusedBeforeReset(relay, early[0])) {
           throw new LostBeforeReply(e);
         }
