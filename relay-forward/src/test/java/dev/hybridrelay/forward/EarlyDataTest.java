@@ -68,11 +68,7 @@ class EarlyDataTest {
         .options(ForwardOptions.builder().earlyData(early).build()).build();
     try {
       local.start();
-      try (Socket client = new Socket("127.0.0.1", local.localPort())) {
-        client.setSoTimeout(30_000);
-        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-        client.getOutputStream().flush();
-        clientWrote.countDown();
+      try (Socket client = clientThatSentHello(local.localPort(), clientWrote)) {
 
         try (RelayConnection c = listener.accept(Duration.ofSeconds(30))) {
           InputStream in = c.getInputStream();
@@ -121,6 +117,16 @@ class EarlyDataTest {
         .contains("check that its -T rule uses the same port name");
   }
 
+  /** A client of the local forwarder that has sent "hello" (before the rendezvous, held by {@code wrote}). */
+  private static Socket clientThatSentHello(int port, CountDownLatch wrote) throws java.io.IOException {
+    Socket client = new Socket("127.0.0.1", port);
+    client.setSoTimeout(30_000);
+    client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+    client.getOutputStream().flush();
+    wrote.countDown();
+    return client;
+  }
+
   /** A remote end that reads the preamble and the client's early data, then ends the connection with {@code end}. */
   private AbstractForwardingTest.Recorder refusalAfterEarlyData(String hc, End end) throws Exception {
     RelayConnectionString cs = RelayConnectionString.parse(relay.connectionString(RULE, hc));
@@ -132,11 +138,7 @@ class EarlyDataTest {
     LocalForwarder local = LocalForwarder.builder(cs).portName("db").events(events).build();
     try {
       local.start();
-      try (Socket client = new Socket("127.0.0.1", local.localPort())) {
-        client.setSoTimeout(30_000);
-        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
-        client.getOutputStream().flush();
-        clientWrote.countDown();
+      try (Socket client = clientThatSentHello(local.localPort(), clientWrote)) {
         RelayConnection c = listener.accept(Duration.ofSeconds(30));
         InputStream in = c.getInputStream();
         assertThat(readN(in, 4)).containsExactly(Preamble.MAJOR, Preamble.MINOR, Preamble.MODE_STREAM, 2);
