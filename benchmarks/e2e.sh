@@ -22,6 +22,9 @@
 #               lib: the same three roles from benchmarks.jar (ChainNode, library classes directly)
 #               default: cli when the CLI jar has serve and forward, else lib
 #   --idle N    number of idle tunnelled connections (default 10000, --quick 1000)
+#   --conn-warm S  unmeasured warm-up of each path before its connections/s (default 40, --quick 5):
+#               a JVM needs tens of seconds of this load before its rate is steady (8 s: 372 conn/s,
+#               40 s: 898 conn/s, same jar, same hour)
 #   --no-http   skip the HTTP section (forward -H against nginx proxy_pass; needs nginx, ab, curl)
 #   --http-only only the HTTP section (the TCP measures are skipped)
 #   --startup   also the cold-start section (benchmarks/startup.sh; results/startup-latest.json)
@@ -55,10 +58,11 @@ while [[ $# -gt 0 ]]; do
     --http-only) TCP=0; JMH=0 ;;
     --chain) CHAIN="$2"; shift ;;
     --idle) IDLE_N="$2"; shift ;;
+    --conn-warm) CONNRATE_WARM_ARG="$2"; shift ;;
     --startup) SECTIONS+=(startup) ;;
     --footprint) SECTIONS+=(footprint) ;;
     --sections-only) SECTIONS_ONLY=1 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -80,10 +84,11 @@ run_sections() {
 if [[ $SECTIONS_ONLY == 1 ]]; then run_sections; exit 0; fi
 
 if [[ $QUICK == 1 ]]; then
-  MODE=quick; HTTP_T=5; HTTP_WARM=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
+  MODE=quick; HTTP_T=5; HTTP_WARM=5; IPERF_T=3; CONN_T=4; CONN_WARM=5; CONNRATE_WARM=5; RTT_N=5000; RDV_N=200; IDLE_N=${IDLE_N:-1000}; IDLE_HOLD=5
 else
-  MODE=full; HTTP_T=15; HTTP_WARM=20; IPERF_T=10; CONN_T=15; CONN_WARM=10; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
+  MODE=full; HTTP_T=15; HTTP_WARM=20; IPERF_T=10; CONN_T=15; CONN_WARM=10; CONNRATE_WARM=40; RTT_N=20000; RDV_N=1000; IDLE_N=${IDLE_N:-10000}; IDLE_HOLD=20
 fi
+CONNRATE_WARM=${CONNRATE_WARM_ARG:-$CONNRATE_WARM}
 
 # Each tunnelled connection costs the relay two sockets (sender leg, listener leg), and the
 # forwarders two each as well; the per-process descriptor limit caps the idle test.
@@ -121,7 +126,7 @@ rtt_run() { # name port: 1-byte round trips -> <name>_rtt_p50_us, <name>_rtt_p99
   metric "${1}_rtt_p99_us" "$(kv "$WORK/rtt-$1.txt" rtt_p99_us)"
 }
 conn_run() { # name port: connections/s after the warm-up -> <name>_conn_per_s, ...
-  "${CL[@]}" connrate 127.0.0.1 "$2" "$CONN_T" 8 "$CONN_WARM" > "$WORK/conn-$1.txt" 2>&1 || true
+  "${CL[@]}" connrate 127.0.0.1 "$2" "$CONN_T" 8 "$CONNRATE_WARM" > "$WORK/conn-$1.txt" 2>&1 || true
   local k
   for k in conn_per_s conn_errors conn_p50_us conn_p99_us; do metric "${1}_$k" "$(kv "$WORK/conn-$1.txt" $k)"; done
 }
@@ -298,9 +303,11 @@ fi
 
 # ---------------------------------------------------------------- connections per second
 CL=(java -Xmx512m -cp "$JAR" dev.hybridrelay.benchmarks.e2e.ConnLoad)
-# Each path gets the same load, uncounted, for CONN_WARM seconds first: the processes are long-running
-# in use, and from cold the JIT compiler threads took more than half of their CPU in a 4 s run.
-log "conn/s ${CONN_T}s per path (after ${CONN_WARM}s warm-up each)"
+# Each path gets the same load, uncounted, for CONNRATE_WARM seconds first: the processes are
+# long-running in use, and from cold the JIT compiler threads took more than half of their CPU in a
+# 4 s run; with 8 s of warm-up the chain still made less than half its steady rate.
+metric conn_warm_s "$CONNRATE_WARM"
+log "conn/s ${CONN_T}s per path (after ${CONNRATE_WARM}s warm-up each)"
 conn_run proxy "$P_PX_ECHO"
 conn_run proxy3 "$P3_E1"
 conn_run chain "$P_HR_ECHO"

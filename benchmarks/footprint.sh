@@ -9,8 +9,9 @@
 #   after     right after the 1 GiB and 10,000 short connections (coldload.py short, 8 at a time)
 #   idle10..idle60  10, 20, ... 60 s of idling after that
 # plus the bulk rate (MiB/s) and the short-connection rate (conn/s) for the "within 10 % of the
-# default flags" comparison. socat (one hop) and `ssh -L` get the same bulk + short load and the
-# same samples. With --nmt LIST, each variant of LIST runs once more with -XX:NativeMemoryTracking=summary and
+# default flags" comparison, and the CPU time (user + system, all processes of the setting, from
+# /proc/PID/stat) the bulk transfer and the short connections took (per GiB, per 1,000 connections).
+# socat (one hop) and `ssh -L` get the same bulk + short load and the same samples. With --nmt LIST, each variant of LIST runs once more with -XX:NativeMemoryTracking=summary and
 # the jcmd VM.native_memory summary (heap, class/metaspace, threads, code, GC, direct buffers under
 # "Other") is recorded at idle and after (NMT's own cost makes those RSS figures unfit for the goal).
 # Writes benchmarks/results/footprint-latest.json (and a timestamped copy); prints a table.
@@ -83,6 +84,16 @@ PY
   fi
 }
 
+cpu_ms() { # CPU time (user + system) of the processes of ROLES so far, in ms, from /proc/PID/stat
+  local r t=0 pid
+  for r in $ROLES; do
+    local v="PID_$r"
+    pid="$(jvm_pid "${!v}")"
+    t=$(( t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat") ))
+  done
+  echo $(( t * 1000 / $(getconf CLK_TCK) ))
+}
+
 sample_all() { # prefix phase [nmt]
   local r
   for r in $ROLES; do
@@ -95,15 +106,22 @@ load_and_idle() { # prefix bulk_port echo_port [nmt]
   local pre=$1 pb=$2 pe=$3 n=${4:-}
   sleep 5
   sample_all "$pre" idle "$n"
+  local c0 c1 c2
+  c0=$(cpu_ms)
   iperf3 -c 127.0.0.1 -p "$pb" -n "$BULK" -J > "$WORK/iperf.json" 2>&1 &
   local ip=$!
   sleep 2
   sample_all "$pre" busy "$n"
   wait "$ip" || true
+  c1=$(cpu_ms)
   metric "${pre}_bulk_mibs" "$(python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));print("%.1f"%(d["end"]["sum_received"]["bits_per_second"]/8/1048576))' "$WORK/iperf.json" 2>/dev/null || echo nan)"
   $COLD short "$pe" "$SHORT_N" 8 > "$WORK/short.txt"
   metric "${pre}_short_per_s" "$(kv "$WORK/short.txt" short_per_s)"
   metric "${pre}_short_errors" "$(kv "$WORK/short.txt" short_errors)"
+  c2=$(cpu_ms)
+  # CPU of all the setting's processes for the work, which a busy machine changes much less than rates
+  metric "${pre}_bulk_cpu_ms" "$(( c1 - c0 ))"
+  metric "${pre}_short_cpu_ms" "$(( c2 - c1 ))"
   sample_all "$pre" after "$n"
   local s
   for s in $(seq 10 10 "$IDLE_MAX"); do

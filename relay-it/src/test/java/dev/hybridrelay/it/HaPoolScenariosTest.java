@@ -52,8 +52,11 @@ import org.junit.jupiter.api.Timeout;
  * show routed through the killed process, and through another one. Figures go to
  * {@code target/scenario-results.txt}. Tag {@code ha}, outside the default build (six JVMs, HAProxy and
  * four kills take minutes on a busy 2-core machine): {@code mvn -B -Pha -pl relay-it -am verify}, with
- * {@code -Dha.duration=SECONDS} (default 12) and {@code -Dha.rate=CONNECTIONS_PER_SECOND} (default 50);
- * the full run is {@code -Dha.duration=60 -Dha.rate=200}.
+ * {@code -Dha.duration=SECONDS} (default 12), {@code -Dha.rate=CONNECTIONS_PER_SECOND} (default 50),
+ * {@code -Dha.payload=MIN-MAX} (KiB per connection, default 16-64) and {@code -Dha.warmup=SECONDS}
+ * (load without kills before the window, default 0);
+ * the record run of the Reliability page is {@code -Dha.duration=60 -Dha.rate=200 -Dha.warmup=30 -Dha.payload=4-16
+ * -Dha.concurrency=950}.
  */
 @Tag("ha")
 class HaPoolScenariosTest {
@@ -61,6 +64,12 @@ class HaPoolScenariosTest {
   private static final String RULE = "pool";
   private static final int DURATION_S = Integer.getInteger("ha.duration", 12);
   private static final int RATE = Integer.getInteger("ha.rate", 50);
+  /**
+   * Seconds of the same load before the measured window ({@code ha.warmup}, default 0), with no
+   * kill: the processes' JIT compilers do their first work, as in a pool that has run for a while.
+   * Every warm-up connection must succeed; they are not counted in the window's figures.
+   */
+  private static final int WARMUP_S = Integer.getInteger("ha.warmup", 0);
   private static final Duration START = Duration.ofSeconds(90);
   /**
    * New connections may fail this long after a kill (HAProxy's retries and health check, the relay's
@@ -271,6 +280,16 @@ class HaPoolScenariosTest {
     long durationNanos = TimeUnit.SECONDS.toNanos(DURATION_S);
     long spacing = durationNanos / (members.size() + 1);
     List<Kill> kills = new ArrayList<>();
+    String warmFigures = "";
+    if (WARMUP_S > 0) {
+      EchoLoad warm = EchoLoad.start(entryPort, RATE, 0x3a7e, 1_000_000_000L);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(WARMUP_S));
+      List<Conn> w = warm.stop(60);
+      long ok = w.stream().filter(c -> c.outcome() == Outcome.OK).count();
+      warmFigures = " warmup_s=" + WARMUP_S + " warmup_connections=" + w.size() + " warmup_ok=" + ok;
+      List<Conn> bad = w.stream().filter(c -> c.outcome() != Outcome.OK).limit(5).toList();
+      assertThat(bad).as(id + ": connections of the warm-up (no kill) that failed:" + warmFigures).isEmpty();
+    }
     EchoLoad load = EchoLoad.start(entryPort, RATE, 0x5eed);
     long t0 = System.nanoTime();
     try {
@@ -311,7 +330,7 @@ class HaPoolScenariosTest {
       List<Conn> conns = load.stop(120);
       Thread.sleep(500); // HAProxy logs a connection when it ends
       List<HaProxyPool.LoggedConnection> logged = clientSide == null ? List.of() : clientSide.connections();
-      check(id, conns, kills, seen, load, elapsed, logged, extra.get());
+      check(id, conns, kills, seen, load, elapsed, logged, extra.get() + warmFigures);
     }
   }
 
@@ -444,7 +463,7 @@ class HaPoolScenariosTest {
           .append(' ').append(k.name()).append("_kill_to_gone_ms=").append((k.goneNanos() - k.killNanos()) / 1_000_000);
     }
     double seconds = elapsedNanos / 1e9;
-    String figures = "duration_s=" + Math.round(seconds) + " rate_target=" + load.rate()
+    String figures = "duration_s=" + Math.round(seconds) + " payload=" + load.payloadRange() + " rate_target=" + load.rate()
         + " connections=" + conns.size() + " rate_achieved=" + Math.round(conns.size() / seconds)
         + " skipped=" + load.skipped()
         + " ok=" + outcomes.get(Outcome.OK) + " error=" + outcomes.get(Outcome.ERROR)

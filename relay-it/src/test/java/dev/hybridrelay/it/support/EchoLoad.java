@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An echo load with end-to-end checks, for the kill scenarios. Each connection sends a header
- * (connection id, payload length, SHA-256 of the payload), then the payload in 4 KiB chunks with
+ * (connection id, payload length, SHA-256 of the payload), then the payload ({@code ha.payload}
+ * KiB, default 16-64) in 4 KiB chunks with
  * short pauses, reading each chunk's echo before the next; then it half-closes and expects the end.
  * The {@link Backend} echoes the payload after the header and notes which backend served which
  * connection and how its stream ended, so that a stream cut silently on the service side (a clean
@@ -73,11 +74,30 @@ public final class EchoLoad implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
   private final AtomicLong inFlight = new AtomicLong();
+  /** Payload sizes in KiB ({@code ha.payload=MIN-MAX}, default 16-64), one size drawn per connection. */
+  private final int payloadMin;
+  private final int payloadMax;
 
   private EchoLoad(int port, int rate, long seed) {
     this.port = port;
     this.rate = rate;
     this.seed = seed;
+    String range = System.getProperty("ha.payload", "16-64");
+    String[] mm = range.split("-", 2);
+    try {
+      payloadMin = Integer.parseInt(mm[0].trim()) * 1024;
+      payloadMax = Integer.parseInt(mm[mm.length - 1].trim()) * 1024;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("ha.payload must be MIN-MAX in KiB (like 16-64), got '" + range + "'");
+    }
+    if (payloadMin < 1 || payloadMax < payloadMin) {
+      throw new IllegalArgumentException("ha.payload must be MIN-MAX in KiB with 1 <= MIN <= MAX, got '" + range + "'");
+    }
+  }
+
+  /** The payload size range of this load, as {@code MIN-MAX} KiB. */
+  public String payloadRange() {
+    return payloadMin / 1024 + "-" + payloadMax / 1024 + "KiB";
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -86,9 +106,18 @@ public final class EchoLoad implements AutoCloseable {
     return t;
   }
 
-  /** Starts {@code rate} connections a second to 127.0.0.1:{@code port}. */
+  /** Starts {@code rate} connections a second to 127.0.0.1:{@code port}, ids from 1. */
   public static EchoLoad start(int port, int rate, long seed) {
+    return start(port, rate, seed, 0);
+  }
+
+  /**
+   * Starts {@code rate} connections a second to 127.0.0.1:{@code port}, ids from {@code idBase + 1}
+   * (a second load on the same backends, such as a warm-up, keeps its ids apart).
+   */
+  public static EchoLoad start(int port, int rate, long seed, long idBase) {
     EchoLoad l = new EchoLoad(port, rate, seed);
+    l.ids.set(idBase);
     long periodMicros = 1_000_000L / rate;
     l.ticker.scheduleAtFixedRate(l::launch, 0, periodMicros, TimeUnit.MICROSECONDS);
     return l;
@@ -116,10 +145,10 @@ public final class EchoLoad implements AutoCloseable {
     }
   }
 
-  /** This connection's payload: 16–64 KiB of its own pseudo-random bytes (eight per draw). */
+  /** This connection's payload: {@code ha.payload} KiB (16–64) of its own pseudo-random bytes (eight per draw). */
   private byte[] payload(long id) {
     SplittableRandom r = new SplittableRandom(seed ^ (id * 0x9E3779B97F4A7C15L));
-    byte[] payload = new byte[16 * 1024 + r.nextInt(48 * 1024)];
+    byte[] payload = new byte[payloadMin + r.nextInt(payloadMax - payloadMin + 1)];
     for (int i = 0; i < payload.length; i += 8) {
       long v = r.nextLong();
       for (int j = i; j < Math.min(i + 8, payload.length); j++, v >>>= 8) {
