@@ -167,6 +167,14 @@ def main():
         row("http_download", "100 MiB download through relay → forward -H (curl, median of 5)",
             num(m, "http_relay_dl_mibs"), "MiB/s", "nginx proxy_pass, 1 hop", num(m, "http_nginx_dl_mibs"),
             "≥ 0.8×", lambda v, b, r: r >= 0.8)
+        if "http_relay_cpu_us" in m:
+            row("http_cpu", "CPU per small GET: relay + forward -H + backend (user + system, info)",
+                num(m, "http_relay_cpu_us"), "µs", "nginx proxy_pass + the same backend", num(m, "http_nginx_cpu_us"),
+                "info", None, better="lower")
+            row("http_cpu_relay", "CPU per small GET: the relay alone (info)", num(m, "http_relay_only_cpu_us"), "µs",
+                "nginx proxy_pass + the same backend", num(m, "http_nginx_cpu_us"), "info", None, better="lower")
+            row("http_cpu_fwd", "CPU per small GET: forward -H alone (info)", num(m, "http_fwd_cpu_us"), "µs",
+                "nginx proxy_pass + the same backend", num(m, "http_nginx_cpu_us"), "info", None, better="lower")
         row("http_fwd_rss", "forward -H RSS after the HTTP runs (info)", num(m, "http_fwd_rss_mib"), "MiB", "—",
             float("nan"), "info", None, better="lower")
         http_rows = rows[first:]
