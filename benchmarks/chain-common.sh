@@ -164,6 +164,16 @@ EOF
 
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo nan; }
 
+# cpu_ticks PID... -> user + system clock ticks of those processes so far (/proc/PID/stat; a PID
+# that is gone counts 0). The command name in parentheses may hold spaces, so fields count after it.
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do
+    if [[ -r /proc/$p/stat ]]; then t=$(( t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat") )); fi
+  done
+  echo "$t"
+}
+
 # jvm_pid PID -> the java process: the launcher execs java, except on a first (archive-creating) run
 jvm_pid() {
   local p=$1 c

@@ -103,7 +103,6 @@ EOF
     # CPU time per request of each path's processes (user + system from /proc/PID/stat), which a busy
     # machine changes much less than requests/s: nginx (proxy and backend) for the nginx path; the
     # relay, forward -H and nginx (as the backend) for the relay path. ab, the client, is the same.
-    cpu_ticks() { local t=0 p; for p in "$@"; do if [[ -r /proc/$p/stat ]]; then t=$(( t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat") )); fi; done; echo "$t"; }
     NGX_PIDS=("$PID_nginx" $(pgrep -P "$PID_nginx" || true))
     RELAY_PID="${PID_relay_http:-$PID_relay}"
     : > "$WORK/http-cpu.txt"

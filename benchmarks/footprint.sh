@@ -85,13 +85,12 @@ PY
 }
 
 cpu_ms() { # CPU time (user + system) of the processes of ROLES so far, in ms, from /proc/PID/stat
-  local r t=0 pid
+  local r pids=()
   for r in $ROLES; do
     local v="PID_$r"
-    pid="$(jvm_pid "${!v}")"
-    t=$(( t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat") ))
+    pids+=("$(jvm_pid "${!v}")")
   done
-  echo $(( t * 1000 / $(getconf CLK_TCK) ))
+  echo $(( $(cpu_ticks "${pids[@]}") * 1000 / $(getconf CLK_TCK) ))
 }
 
 sample_all() { # prefix phase [nmt]
