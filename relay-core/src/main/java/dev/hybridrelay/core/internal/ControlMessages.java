@@ -44,10 +44,17 @@ final class ControlMessages {
   static final class Message {
     final Kind kind;
     final Accept accept;
+    /** For {@link Kind#REQUEST}: the {@code request} member, read in the same pass. */
+    final JsonNode request;
 
     Message(Kind kind, Accept accept) {
+      this(kind, accept, null);
+    }
+
+    Message(Kind kind, Accept accept, JsonNode request) {
       this.kind = kind;
       this.accept = accept;
+      this.request = request;
     }
   }
 
@@ -61,8 +68,9 @@ final class ControlMessages {
   }
 
   /**
-   * Finds the message's type: an object member {@code accept} (parsed) or {@code request} (for
-   * {@link #requestTree}); anything else is {@link Kind#OTHER}.
+   * Finds the message's type in one pass over the text: an object member {@code accept} (parsed)
+   * or {@code request} (read as a databind tree, {@link Message#request}); anything else is {@link
+   * Kind#OTHER}.
    *
    * @throws IOException if the text is not well-formed JSON up to where it was read
    */
@@ -71,7 +79,7 @@ final class ControlMessages {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return new Message(Kind.NOT_AN_OBJECT, null);
       }
-      boolean request = false;
+      JsonNode request = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken t = p.nextToken();
@@ -79,17 +87,13 @@ final class ControlMessages {
           return new Message(Kind.ACCEPT, readAccept(p));
         }
         if ("request".equals(name) && t == JsonToken.START_OBJECT) {
-          request = true;
+          request = mapper().readTree(p); // leaves the parser on the object's END_OBJECT
+        } else {
+          p.skipChildren();
         }
-        p.skipChildren();
       }
-      return new Message(request ? Kind.REQUEST : Kind.OTHER, null);
+      return request != null ? new Message(Kind.REQUEST, null, request) : new Message(Kind.OTHER, null);
     }
-  }
-
-  /** The {@code request} member of a message that {@link #parse} found to be {@link Kind#REQUEST}. */
-  static JsonNode requestTree(String text) throws IOException {
-    return mapper().readTree(text).get("request");
   }
 
   private static Accept readAccept(JsonParser p) throws IOException {
@@ -136,6 +140,31 @@ final class ControlMessages {
       p.skipChildren();
     }
     return a;
+  }
+
+  /**
+   * {@code {"response":{requestId,statusCode,statusDescription,responseHeaders,body}}}, written
+   * with the streaming generator (no tree); {@code headers} are written as given.
+   */
+  static String response(String requestId, int status, String description, Iterable<Map.Entry<String, String>> headers,
+      boolean body) throws IOException {
+    StringWriter w = new StringWriter(256);
+    try (JsonGenerator g = FACTORY.createGenerator(w)) {
+      g.writeStartObject();
+      g.writeObjectFieldStart("response");
+      g.writeStringField("requestId", requestId);
+      g.writeNumberField("statusCode", status);
+      g.writeStringField("statusDescription", description);
+      g.writeObjectFieldStart("responseHeaders");
+      for (Map.Entry<String, String> e : headers) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeBooleanField("body", body);
+      g.writeEndObject();
+      g.writeEndObject();
+    }
+    return w.toString();
   }
 
   /** {@code {"renewToken":{"token":...}}}. */

@@ -1,13 +1,10 @@
 package dev.hybridrelay.core.internal;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hybridrelay.core.RelayHttpResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -18,8 +15,8 @@ import java.util.TreeMap;
 final class HttpResponseImpl implements RelayHttpResponse {
   static final int INLINE_LIMIT = 64 * 1024;
   static final long SWITCH_AFTER_NANOS = 2_000_000_000L;
-  private static final Set<String> CONNECTION_HEADERS = Set.of("connection", "keep-alive",
-      "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection");
+  private static final String[] CONNECTION_HEADERS = {"connection", "keep-alive",
+      "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"};
 
   /** How a response leaves the listener. */
   interface Transport {
@@ -90,22 +87,29 @@ final class HttpResponseImpl implements RelayHttpResponse {
   }
 
   private String json(boolean withBody) {
-    ObjectNode root = ListenerImpl.json().createObjectNode();
-    ObjectNode r = root.putObject("response");
-    r.put("requestId", requestId);
-    r.put("statusCode", status);
-    r.put("statusDescription", description != null ? description : StandardReasons.of(status));
-    ObjectNode h = r.putObject("responseHeaders");
+    java.util.List<Map.Entry<String, String>> sent = new java.util.ArrayList<>();
     synchronized (headers) {
       for (Map.Entry<String, String> e : headers.entrySet()) {
-        if (e.getKey() != null && e.getValue() != null
-            && !CONNECTION_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-          h.put(e.getKey(), e.getValue());
+        if (e.getKey() != null && e.getValue() != null && !isConnectionHeader(e.getKey())) {
+          sent.add(e);
         }
       }
     }
-    r.put("body", withBody);
-    return root.toString();
+    try {
+      return ControlMessages.response(requestId, status, description != null ? description : StandardReasons.of(status),
+          sent, withBody);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // writing to a StringWriter does not fail
+    }
+  }
+
+  private static boolean isConnectionHeader(String name) {
+    for (String c : CONNECTION_HEADERS) {
+      if (c.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private synchronized void write(byte[] b, int off, int len) throws IOException {

@@ -454,9 +454,7 @@ public final class ListenerImpl {
       JsonNode request = null;
       try {
         msg = ControlMessages.parse(text);
-        if (msg.kind == ControlMessages.Kind.REQUEST) {
-          request = ControlMessages.requestTree(text);
-        }
+        request = msg.request;
       } catch (IOException | RuntimeException e) {
         log.warn("Listener {}: ignoring a malformed control message", id);
         return;

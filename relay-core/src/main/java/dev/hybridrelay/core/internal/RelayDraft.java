@@ -17,6 +17,7 @@ import org.java_websocket.framing.BinaryFrame;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.FramedataImpl1;
+import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.protocols.IProtocol;
 import org.java_websocket.protocols.Protocol;
@@ -121,9 +122,31 @@ public final class RelayDraft extends Draft_6455 {
     return FrameMasking.encodeMaskedBinary(src, off, len, maskKeys);
   }
 
+  /** A masked final text frame of the (well-formed) UTF-8 bytes {@code utf8}. */
+  ByteBuffer encodeText(byte[] utf8) {
+    return FrameMasking.encodeMaskedText(utf8, 0, utf8.length, maskKeys);
+  }
+
   /** As {@link #encodeBinary(byte[], int, int)} for the remaining bytes of {@code src}, which are consumed. */
   ByteBuffer encodeBinary(ByteBuffer src) {
     return FrameMasking.encodeMaskedBinary(src, maskKeys);
+  }
+
+  /** Whether the remaining bytes are all below 0x80 (eight at a time); the buffer is not moved. */
+  static boolean isAscii(ByteBuffer b) {
+    int i = b.position();
+    int end = b.limit();
+    for (; i + 8 <= end; i += 8) {
+      if ((b.getLong(i) & 0x8080808080808080L) != 0) {
+        return false;
+      }
+    }
+    for (; i < end; i++) {
+      if (b.get(i) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -160,7 +183,9 @@ public final class RelayDraft extends Draft_6455 {
           frame = reusableBinary(reused++);
         }
         frame.setPayload(payload);
-        frame.isValid(); // as the base class: UTF-8 of text, close code and reason, FIN of control frames
+        if (!(frame instanceof TextFrame) || !isAscii(payload)) {
+          frame.isValid(); // as the base class: UTF-8 of text, close code and reason, FIN of control frames
+        } // ASCII is well-formed UTF-8: the control channel's JSON skips the decoder-based check
         if (frames == null) {
           frames = decoded;
           decoded.clear();

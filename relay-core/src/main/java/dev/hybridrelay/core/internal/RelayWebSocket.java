@@ -439,8 +439,8 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
       }
       pending.add(frame);
       queued += frame.remaining();
-      if (!waitingWritable && channel != null) {
-        writePending();
+      if (!waitingWritable && channel != null && corked.get() == 0) {
+        writePending(); // inside sendTogether the last sender's flush writes
       }
     } finally {
       writeLock.unlock();
@@ -489,6 +489,15 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
 
   /** Sends a text message; false if the socket is no longer open. */
   boolean sendText(String text) {
+    RelayDraft d = draft();
+    if (d.masksOutput()) {
+      // our own strings are well-formed: no UTF-8 validation and no frame objects, as for binary
+      if (!engine.isOpen()) {
+        return false;
+      }
+      queueFrame(d.encodeText(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return true;
+    }
     try {
       engine.send(text);
       return true;

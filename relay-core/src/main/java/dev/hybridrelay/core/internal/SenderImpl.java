@@ -35,6 +35,18 @@ public final class SenderImpl {
   }
 
   /**
+   * A version-4 UUID from {@link java.util.concurrent.ThreadLocalRandom}: a tracking id has to be
+   * unique, not unguessable, and {@link UUID#randomUUID()} takes the shared {@code SecureRandom}
+   * for every connection.
+   */
+  static String trackingId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    long hi = (r.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L;
+    long lo = (r.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
+  }
+
+  /**
    * Opens one connection with extra query parameters and headers (after the configured ones).
    *
    * @param timeout null for the configured connect timeout
@@ -42,7 +54,7 @@ public final class SenderImpl {
   public RelayConnection connect(Duration timeout, Map<String, String> extraQuery, Map<String, String> extraHeaders)
       throws IOException {
     Duration t = timeout == null || timeout.isZero() || timeout.isNegative() ? config.connectTimeout() : timeout;
-    String trackingId = UUID.randomUUID().toString();
+    String trackingId = trackingId();
     Map<String, java.util.List<String>> query = config.query();
     if (!extraQuery.isEmpty()) {
       query = new LinkedHashMap<>(query);

@@ -163,6 +163,44 @@ class FrameMaskingTest {
     }
   }
 
+  /**
+   * The control channel's text frames (written without Java-WebSocket's frame objects) give the
+   * bytes {@link FrameMasking#encode} gives for a {@link TextFrame} with the same key.
+   */
+  @Test
+  void directTextEncodingIsByteIdenticalToTheFrameEncoding() {
+    for (int size : SIZES) {
+      byte[] text = textBytes(size);
+      TextFrame t = new TextFrame();
+      t.setPayload(ByteBuffer.wrap(text));
+      byte[] expected = copy(FrameMasking.encode(t, true, fixedKeys(0x55667788)));
+      assertThat(copy(FrameMasking.encodeMaskedText(text, 0, text.length, fixedKeys(0x55667788))))
+          .as("text, %d bytes", size).isEqualTo(expected);
+    }
+  }
+
+  /** The ASCII test that lets pure-ASCII text frames skip the UTF-8 decoder check. */
+  @Test
+  void asciiCheckFindsANonAsciiByteAtEveryOffset() {
+    for (int len = 0; len < 40; len++) {
+      byte[] b = new byte[len + 3];
+      Arrays.fill(b, (byte) 'a');
+      assertThat(RelayDraft.isAscii(ByteBuffer.wrap(b, 3, len))).isTrue();
+      for (int i = 0; i < len; i++) {
+        byte[] c = b.clone();
+        c[3 + i] = (byte) 0xC3;
+        assertThat(RelayDraft.isAscii(ByteBuffer.wrap(c, 3, len))).as("len %d, at %d", len, i).isFalse();
+        ByteBuffer d = ByteBuffer.allocateDirect(len + 3).put(c);
+        d.position(3);
+        assertThat(RelayDraft.isAscii(d)).as("direct, len %d, at %d", len, i).isFalse();
+        assertThat(d.position()).isEqualTo(3);
+      }
+      byte[] outside = b.clone();
+      outside[0] = (byte) 0xC3; // before the position: not looked at
+      assertThat(RelayDraft.isAscii(ByteBuffer.wrap(outside, 3, len))).isTrue();
+    }
+  }
+
   private static FrameMasking.MaskKeys fixedKeys(int key) {
     return new FrameMasking.MaskKeys(new SecureRandom() {
       @Override
@@ -176,20 +214,27 @@ class FrameMaskingTest {
 
   @Test
   void maskKeysComeFromThePoolFourBytesAtATime() {
-    byte[] seed = bytes(1024);
+    Random seeds = new Random(17);
+    List<byte[]> fills = new java.util.ArrayList<>();
     FrameMasking.MaskKeys keys = new FrameMasking.MaskKeys(new SecureRandom() {
       @Override
       public void nextBytes(byte[] bytes) {
-        System.arraycopy(seed, 0, bytes, 0, bytes.length);
+        seeds.nextBytes(bytes);
+        fills.add(bytes.clone());
       }
     });
-    for (int round = 0; round < 2; round++) {
-      for (int i = 0; i < 1024; i += 4) {
-        int expected = ByteBuffer.wrap(seed, i, 4).getInt();
-        assertThat(keys.next()).isEqualTo(expected);
+    int[] sizes = {FrameMasking.MaskKeys.FIRST, FrameMasking.MaskKeys.SECOND, FrameMasking.MaskKeys.LATER,
+        FrameMasking.MaskKeys.LATER};
+    for (int f = 0; f < sizes.length; f++) {
+      for (int i = 0; i < sizes[f]; i += 4) {
+        int got = keys.next();
+        assertThat(fills).as("fill %d", f).hasSize(f + 1);
+        assertThat(fills.get(f)).hasSize(sizes[f]);
+        assertThat(got).isEqualTo(ByteBuffer.wrap(fills.get(f), i, 4).getInt());
       }
     }
   }
+
 
   /**
    * Encodes {@code frame} with {@link RelayDraft} in the client role; checks the header against the

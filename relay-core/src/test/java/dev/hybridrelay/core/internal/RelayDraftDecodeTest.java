@@ -35,6 +35,8 @@ class RelayDraftDecodeTest {
       wire.writeBytes(frame(0x80, bytes(size), false)); // continuation, FIN
       wire.writeBytes(frame(0x81, text(size), false)); // text
     }
+    wire.writeBytes(frame(0x81, "{\"h\":\"h\u00e9llo w\u00f6rld \u2713 \ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8),
+        false)); // text beyond ASCII: checked by the decoder
     wire.writeBytes(frame(0x8A, bytes(3), false)); // pong
     wire.writeBytes(frame(0x88, closePayload(1000, "Shutdown"), false));
     byte[] bytes = wire.toByteArray();
@@ -57,6 +59,8 @@ class RelayDraftDecodeTest {
         frame(0x82, bytes(MAX + 1), false), // over the frame limit
         frame(0x09, bytes(4), false), // control frame without FIN
         frame(0x81, new byte[] {(byte) 0xC3, 0x28}, false), // text that is not UTF-8
+        frame(0x81, "{\"request\":{\"id\":\"\u0000\"}}".replace('\u0000', (char) 0xFF)
+            .getBytes(StandardCharsets.ISO_8859_1), false), // ASCII JSON but for one byte that is not UTF-8
         frame(0x88, closePayload(1004, ""), false)); // close code that must not be sent
     for (byte[] odd : unusual) {
       ByteArrayOutputStream wire = new ByteArrayOutputStream();

@@ -23,8 +23,20 @@ final class RelayErrors {
   String trackingId(String clientId) {
     String id = clientId != null && CLIENT_ID.matcher(clientId).matches()
         ? clientId
-        : UUID.randomUUID().toString();
+        : randomId();
     return id + "_G" + gateway;
+  }
+
+  /**
+   * A version-4 UUID from {@link java.util.concurrent.ThreadLocalRandom}: tracking ids only have to
+   * be unique, not unguessable, and {@link UUID#randomUUID()} draws from the shared
+   * {@code SecureRandom} on every request (2 % of the relay's CPU time under small HTTP requests).
+   */
+  static String randomId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    long hi = (r.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L;
+    long lo = (r.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
   }
 
   String reason(String message, String trackingId, String hcName) {
