@@ -38,7 +38,7 @@ public final class Main implements Runnable {
    * Turns off Netty's sampling of buffer leaks for the command line's processes unless the user
    * set it ({@code -Dio.netty.leakDetection.level=simple} brings it back): it records a stack trace
    * for a sample of the relay's buffers, about 2 % of a {@code serve} process's CPU time under a
-   * load of small HTTP requests (Performance page, "HTTP requests, CPU per request"). Embedded
+   * load of small HTTP requests (Performance page, "HTTP forwarding", fifth round). Embedded
    * relays and the tests keep Netty's default.
    */
   static void quietNettyDefaults() {

@@ -235,7 +235,6 @@ class FrameMaskingTest {
     }
   }
 
-
   /**
    * Encodes {@code frame} with {@link RelayDraft} in the client role; checks the header against the
    * base class's, the masking against the carried key, and decodes it with a server-role
