@@ -4,14 +4,17 @@ import dev.hybridrelay.core.RelayConnectionString;
 import dev.hybridrelay.core.RelayHttpRequest;
 import dev.hybridrelay.core.RelayHttpResponse;
 import dev.hybridrelay.core.RelayListener;
+import dev.hybridrelay.core.internal.InlineRequestHandler;
 import dev.hybridrelay.core.internal.RelayUris;
+import dev.hybridrelay.forward.internal.AsyncTargetClient;
 import dev.hybridrelay.forward.internal.ForwardLog;
 import dev.hybridrelay.forward.internal.ForwardRelays;
 import dev.hybridrelay.forward.internal.HttpProxyHeaders;
+import dev.hybridrelay.forward.internal.CountingInputStream;
 import dev.hybridrelay.forward.internal.TargetHttpClient;
+import dev.hybridrelay.forward.internal.TrustAll;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,8 +23,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,12 +93,20 @@ import org.slf4j.LoggerFactory;
  * The path is logged without its query; headers, tokens and bodies never.
  *
  * <h2>Threads and limits</h2>
- * Requests run on the listener's request threads ({@code hybridrelay-listener-N-http-…}), at most
- * {@link Builder#maxConcurrentRequests maxConcurrentRequests} (64) at once, further requests queue
- * in the listener (1,024) and beyond that get 503. Each request talks to the target on its own
- * request thread (HTTP/1.1 over a plain or TLS socket, no further threads); idle connections to the
- * target are kept alive for the next request (at most {@code maxConcurrentRequests}, each for 30 s).
- * A daemon thread {@code hybridrelay-http-forward-watchdog} cuts idle response bodies. All methods
+ * A request whose body came inline (at most 64 KiB, already in memory) to a plain-HTTP target given
+ * as an IP address or {@code localhost} takes the non-blocking path: it is written to the target
+ * from the listener's I/O thread, and an answer whose body is at most 64 KiB (with a
+ * {@code Content-Length}, chunked, or ending with the connection) goes back inline from that thread,
+ * together with the other answers ready in the same round; no request thread is involved. A larger
+ * answer is streamed from a request thread. Every other request (https targets, targets by host
+ * name, bodies sent over the request's own socket) runs on the listener's request threads
+ * ({@code hybridrelay-listener-N-http-…}) with blocking I/O to the target. Either way at most
+ * {@link Builder#maxConcurrentRequests maxConcurrentRequests} (64) requests are forwarded at once;
+ * further requests queue in the listener (1,024) and beyond that get 503. Idle connections to the
+ * target are kept alive for the next request (at most {@code maxConcurrentRequests} per path and
+ * I/O thread, each for 30 s). The system property {@code dev.hybridrelay.forward.http.nonBlocking=false}
+ * turns the non-blocking path off. A daemon thread {@code hybridrelay-http-forward-watchdog} cuts idle
+ * response bodies and ends connects and answers that take too long. All methods
  * are thread-safe. WebSocket connections to this hybrid connection are refused (404).
  */
 public final class HttpForwarder implements Closeable {
@@ -123,6 +129,8 @@ public final class HttpForwarder implements Closeable {
   private final Consumer<RelayListener.Builder> listenerCustomizer;
   private final String proto;
   private final TargetHttpClient client;
+  /** The non-blocking path to a plain-HTTP target given by address; null otherwise. */
+  private final AsyncTargetClient async;
   private final ScheduledExecutorService watchdog;
   private final Map<Exchange, Boolean> streaming = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -133,7 +141,7 @@ public final class HttpForwarder implements Closeable {
   private final AtomicLong bytesOut = new AtomicLong();
   private final Object lock = new Object();
   private RelayListener listener;
-  private boolean closed;
+  private volatile boolean closed;
 
   private HttpForwarder(Builder b) {
     this.connectionString = b.connectionString;
@@ -153,13 +161,40 @@ public final class HttpForwarder implements Closeable {
     this.listenerCustomizer = b.listenerCustomizer;
     this.proto = RelayUris.webSocketScheme(connectionString).equals("ws") ? "http" : "https";
     int n = INSTANCES.incrementAndGet();
-    this.client = new TargetHttpClient(target, insecure ? trustAll() : null, !insecure, connectTimeout,
+    this.client = new TargetHttpClient(target, insecure ? TrustAll.context() : null, !insecure, connectTimeout,
         requestTimeout, maxConcurrentRequests);
+    InetSocketAddress literal = NON_BLOCKING && target.getScheme().equalsIgnoreCase("http")
+        ? literalAddress(target) : null;
+    this.async = literal == null ? null : new AsyncTargetClient(literal, client, connectTimeout, requestTimeout,
+        maxConcurrentRequests, BUFFER);
     this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hybridrelay-http-forward-watchdog-" + n);
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Off with {@code -Ddev.hybridrelay.forward.http.nonBlocking=false}: every request on a request thread. */
+  private static final boolean NON_BLOCKING =
+      !"false".equalsIgnoreCase(System.getProperty("dev.hybridrelay.forward.http.nonBlocking"));
+
+  /** The target's address when its host is an IP address or {@code localhost} (no name lookup on the loop). */
+  private static InetSocketAddress literalAddress(URI target) {
+    String host = target.getHost();
+    int port = target.getPort() >= 0 ? target.getPort() : 80;
+    if (host == null) {
+      return null;
+    }
+    boolean literal = host.startsWith("[") || host.equalsIgnoreCase("localhost") || host.matches("[0-9.]+");
+    if (!literal) {
+      return null;
+    }
+    try {
+      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      return new InetSocketAddress(java.net.InetAddress.getByName(h), port);
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
   }
 
   /** A builder for the connection string's hybrid connection (or the one set with {@link Builder#hybridConnection}). */
@@ -192,7 +227,17 @@ public final class HttpForwarder implements Closeable {
             request.reject(404, "This hybrid connection forwards HTTP requests only");
             return false;
           })
-          .requestHandler(this::handle), listenerCustomizer);
+          .requestHandler(new InlineRequestHandler() {
+            @Override
+            public void handle(RelayHttpRequest request, RelayHttpResponse response) throws IOException {
+              HttpForwarder.this.handle(request, response);
+            }
+
+            @Override
+            public boolean handleInline(Exchange exchange) {
+              return HttpForwarder.this.handleInline(exchange);
+            }
+          }), listenerCustomizer);
       listener = l;
     }
     ForwardRelays.open(l, () -> {
@@ -206,93 +251,227 @@ public final class HttpForwarder implements Closeable {
         insecure ? " (certificate not verified)" : "");
   }
 
+  /** Forwards one request on a request thread (blocking I/O to the target). */
   private void handle(RelayHttpRequest request, RelayHttpResponse response) throws IOException {
-    long started = System.nanoTime();
-    String id = "H-" + ids.incrementAndGet();
-    String path = request.path();
-    int q = path.indexOf('?');
-    String logPath = q >= 0 ? path.substring(0, q) : path;
-    active.incrementAndGet();
+    Track t = new Track(request.method(), request.path());
     Exchange x = new Exchange(request.body());
-    String cause = null;
-    int status = 0;
     try {
       TargetHttpClient.Response r;
       try {
         r = send(request, x);
-      } catch (TargetHttpClient.ConnectTimeoutException e) {
-        status = error(response, 504, "timeout", "The service behind the relay did not accept the connection in time.");
-        cause = "connect timeout after " + ForwardLog.duration(connectTimeout);
-        return;
-      } catch (TargetHttpClient.HeadTimeoutException e) {
-        status = error(response, 504, "timeout", "The service behind the relay did not answer in time.");
-        cause = "no response head within " + ForwardLog.duration(requestTimeout);
-        return;
-      } catch (ConnectException e) {
-        status = error(response, 502, "unreachable", "The service behind the relay cannot be reached.");
-        cause = "target unreachable: " + describe(e);
-        return;
-      } catch (BadRequest e) {
-        status = error(response, 400, "bad_request", e.getMessage());
-        cause = "bad request: " + e.getMessage();
-        return;
-      } catch (IllegalArgumentException e) {
-        status = error(response, 400, "bad_request", "The request cannot be forwarded (an invalid header or method).");
-        cause = "bad request: " + e.getMessage();
-        return;
-      } catch (IOException e) {
-        if (x.requestBodyFailed || x.body.failed) {
-          throw e; // the sender's connection broke: nobody to answer
+      } catch (IOException | IllegalArgumentException e) {
+        if (failure(response, e, t) < 0) {
+          throw (IOException) e.getCause(); // the sender's connection broke: nobody to answer
         }
-        status = error(response, 502, "failed", "The service behind the relay failed to answer.");
-        cause = "target failed: " + describe(e);
         return;
       }
-      status = r.statusCode();
-      response.setStatus(status);
-      HttpProxyHeaders.response(r.headers(), (k, v) -> response.headers().put(k, v));
-      x.startStreaming(r.body());
-      streaming.put(x, Boolean.TRUE);
-      try (InputStream in = r.body(); OutputStream out = response.body()) {
-        long length = r.contentLength();
-        // a small body in one small buffer; a large one in frames as large as the socket has ready
-        byte[] buf = new byte[length >= 0 && length < RESPONSE_BUFFER ? (int) Math.max(1, length) : RESPONSE_BUFFER];
-        int n;
-        while ((n = fill(in, buf)) >= 0) {
-          x.touch();
-          out.write(buf, 0, n);
-          x.touch();
-          x.out += n;
-          bytesOut.addAndGet(n);
-        }
-      } catch (IOException e) {
-        cause = x.idleCut ? "response body idle for " + ForwardLog.duration(requestTimeout) + ", cut"
-            : "response body broken: " + describe(e);
-        throw e;
-      } finally {
-        streaming.remove(x);
-      }
+      relay(r, response, x, t);
     } catch (RuntimeException | IOException e) {
-      if (cause == null) {
-        cause = describe(e);
+      if (t.cause == null) {
+        t.cause = describe(e);
       }
       throw e;
     } finally {
+      t.finish(x.in(), x.out);
+    }
+  }
+
+  /**
+   * Answers a request that got no response from the target; returns the status sent, or -1 when
+   * {@code e} is the sender's own connection breaking (no answer possible). Sets the log's cause.
+   */
+  private int failure(RelayHttpResponse response, Exception e, Track t) throws IOException {
+    if (e instanceof TargetHttpClient.ConnectTimeoutException) {
+      t.cause = "connect timeout after " + ForwardLog.duration(connectTimeout);
+      return t.status = error(response, 504, "timeout", "The service behind the relay did not accept the connection in time.");
+    } else if (e instanceof TargetHttpClient.HeadTimeoutException) {
+      t.cause = "no response head within " + ForwardLog.duration(requestTimeout);
+      return t.status = error(response, 504, "timeout", "The service behind the relay did not answer in time.");
+    } else if (e instanceof ConnectException) {
+      t.cause = "target unreachable: " + describe(e);
+      return t.status = error(response, 502, "unreachable", "The service behind the relay cannot be reached.");
+    } else if (e instanceof BadRequest) {
+      t.cause = "bad request: " + e.getMessage();
+      return t.status = error(response, 400, "bad_request", e.getMessage());
+    } else if (e instanceof IllegalArgumentException) {
+      t.cause = "bad request: " + e.getMessage();
+      return t.status = error(response, 400, "bad_request", "The request cannot be forwarded (an invalid header or method).");
+    } else if (e instanceof Exchange.BodyFailed) {
+      return -1;
+    }
+    t.cause = "target failed: " + describe(e);
+    return t.status = error(response, 502, "failed", "The service behind the relay failed to answer.");
+  }
+
+  /** Copies the target's response (head received) to the sender, streaming. */
+  private void relay(TargetHttpClient.Response r, RelayHttpResponse response, Exchange x, Track t) throws IOException {
+    t.status = r.statusCode();
+    response.setStatus(t.status);
+    HttpProxyHeaders.response(r.headers(), (k, v) -> response.headers().put(k, v));
+    x.startStreaming(r.body());
+    streaming.put(x, Boolean.TRUE);
+    try (InputStream in = r.body(); OutputStream out = response.body()) {
+      long length = r.contentLength();
+      // a small body in one small buffer; a large one in frames as large as the socket has ready
+      byte[] buf = new byte[length >= 0 && length < RESPONSE_BUFFER ? (int) Math.max(1, length) : RESPONSE_BUFFER];
+      int n;
+      while ((n = fill(in, buf)) >= 0) {
+        x.touch();
+        out.write(buf, 0, n);
+        x.touch();
+        x.out += n;
+        bytesOut.addAndGet(n);
+      }
+    } catch (IOException e) {
+      t.cause = x.idleCut ? "response body idle for " + ForwardLog.duration(requestTimeout) + ", cut"
+          : "response body broken: " + describe(e);
+      throw e;
+    } finally {
+      streaming.remove(x);
+    }
+  }
+
+  /**
+   * The non-blocking path, on the listener's I/O thread: an inline request (body in memory) to a
+   * plain-HTTP target goes out from the loop and its answer, when small, goes back inline from the
+   * loop; a large answer continues on a request thread. False (the request thread does it all):
+   * no such path for this target, or {@code maxConcurrentRequests} requests in progress.
+   */
+  private boolean handleInline(InlineRequestHandler.Exchange ix) {
+    if (async == null || closed || active.get() >= maxConcurrentRequests) {
+      return false;
+    }
+    RelayHttpRequest request = ix.request();
+    RelayHttpResponse response = ix.response();
+    Track t = new Track(request.method(), request.path());
+    byte[] body;
+    byte[] wire;
+    try {
+      body = request.body().readAllBytes(); // in memory (inline form)
+    } catch (IOException e) {
+      t.cause = describe(e);
+      ix.fail(e);
+      t.finish(0, 0);
+      return true;
+    }
+    try {
+      Prepared p = prepare(request);
+      byte[] head = client.head(request.method(), p.origin, p.headers, body);
+      wire = java.util.Arrays.copyOf(head, head.length + body.length);
+      System.arraycopy(body, 0, wire, head.length, body.length);
+    } catch (BadRequest | IllegalArgumentException e) {
+      try {
+        failure(response, e, t);
+        ix.complete();
+      } catch (IOException | RuntimeException ex) {
+        ix.fail(ex);
+      }
+      t.finish(body.length, 0);
+      return true;
+    }
+    long in = body.length;
+    async.send(ix.loop(), wire, request.method(), new AsyncTargetClient.Callback() {
+      @Override
+      public void complete(int status, Map<String, List<String>> headers, byte[] b, int n) {
+        long out = 0;
+        try {
+          t.status = status;
+          response.setStatus(status);
+          HttpProxyHeaders.response(headers, (k, v) -> response.headers().put(k, v));
+          response.body().write(b, 0, n);
+          out = n;
+          bytesOut.addAndGet(n);
+          ix.complete();
+        } catch (IOException | RuntimeException e) {
+          t.cause = describe(e);
+          ix.fail(e);
+        } finally {
+          t.finish(in, out);
+        }
+      }
+
+      @Override
+      public void stream(TargetHttpClient.Response r) {
+        Exchange x = new Exchange(InputStream.nullInputStream());
+        boolean run = ix.dispatch((req, res) -> {
+          try {
+            relay(r, res, x, t);
+          } catch (RuntimeException | IOException e) {
+            if (t.cause == null) {
+              t.cause = describe(e);
+            }
+            throw e;
+          } finally {
+            t.finish(in, x.out);
+          }
+        });
+        if (!run) {
+          r.close();
+          t.cause = "no request thread free";
+          t.finish(in, 0);
+        }
+      }
+
+      @Override
+      public void failed(IOException e, boolean bodyStarted) {
+        try {
+          if (bodyStarted) {
+            t.cause = e instanceof java.net.SocketTimeoutException
+                ? "response body idle for " + ForwardLog.duration(requestTimeout) + ", cut"
+                : "response body broken: " + describe(e);
+            ix.fail(e);
+          } else {
+            failure(response, e, t);
+            ix.complete();
+          }
+        } catch (IOException | RuntimeException ex) {
+          ix.fail(ex);
+        } finally {
+          t.finish(in, 0);
+        }
+      }
+    });
+    return true;
+  }
+
+  /** One request's accounting and its log line. */
+  private final class Track {
+    final long started = System.nanoTime();
+    final String id = "H-" + ids.incrementAndGet();
+    final String method;
+    final String logPath;
+    int status;
+    String cause;
+    private boolean finished;
+
+    Track(String method, String path) {
+      this.method = method;
+      int q = path.indexOf('?');
+      this.logPath = q >= 0 ? path.substring(0, q) : path;
+      active.incrementAndGet();
+    }
+
+    synchronized void finish(long in, long out) {
+      if (finished) {
+        return;
+      }
+      finished = true;
       active.decrementAndGet();
       total.incrementAndGet();
-      bytesIn.addAndGet(x.in());
+      bytesIn.addAndGet(in);
       if (cause != null) {
         failed.incrementAndGet();
       }
-      Duration took = Duration.ofNanos(System.nanoTime() - started);
       if (!requests.isInfoEnabled()) {
-        // no line to print
-      } else if (cause == null) {
-        requests.info("{} {} {} -> {}, {} in, {} out, {}", id, request.method(), logPath, status,
-            ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out), ForwardLog.duration(took));
+        return;
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      if (cause == null) {
+        requests.info("{} {} {} -> {}, {} in, {} out, {}", id, method, logPath, status,
+            ForwardLog.bytes(in), ForwardLog.bytes(out), ForwardLog.duration(took));
       } else {
-        requests.info("{} {} {} -> {} ({}), {} in, {} out, {}", id, request.method(), logPath,
-            status == 0 ? "aborted" : status, cause, ForwardLog.bytes(x.in()), ForwardLog.bytes(x.out),
+        requests.info("{} {} {} -> {} ({}), {} in, {} out, {}", id, method, logPath,
+            status == 0 ? "aborted" : status, cause, ForwardLog.bytes(in), ForwardLog.bytes(out),
             ForwardLog.duration(took));
       }
     }
@@ -314,7 +493,18 @@ public final class HttpForwarder implements Closeable {
     return n;
   }
 
-  private TargetHttpClient.Response send(RelayHttpRequest request, Exchange x) throws IOException {
+  /** The request's target and headers as sent to the target. */
+  private static final class Prepared {
+    final String origin;
+    final List<String[]> headers;
+
+    Prepared(String origin, List<String[]> headers) {
+      this.origin = origin;
+      this.headers = headers;
+    }
+  }
+
+  private Prepared prepare(RelayHttpRequest request) throws BadRequest {
     String rel = request.path();
     URI uri;
     try {
@@ -330,18 +520,30 @@ public final class HttpForwarder implements Closeable {
     List<String[]> headers = new ArrayList<>(request.headers().size() + 5);
     HttpProxyHeaders.request(request.headers(), ip, proto, "/" + hybridConnection,
         (k, v) -> headers.add(new String[] {k, v}));
+    return new Prepared(origin, headers);
+  }
+
+  private TargetHttpClient.Response send(RelayHttpRequest request, Exchange x) throws IOException {
+    Prepared p = prepare(request);
     byte[] first;
     try {
       first = x.body.readNBytes(BUFFER);
     } catch (IOException e) {
       x.requestBodyFailed = true;
+      throw new Exchange.BodyFailed(e);
+    }
+    try {
+      if (first.length < BUFFER) {
+        return client.send(request.method(), p.origin, p.headers, first, null);
+      }
+      return client.send(request.method(), p.origin, p.headers, null,
+          new SequenceInputStream(new ByteArrayInputStream(first), x.body));
+    } catch (IOException e) {
+      if (x.requestBodyFailed || x.body.failed) {
+        throw new Exchange.BodyFailed(e);
+      }
       throw e;
     }
-    if (first.length < BUFFER) {
-      return client.send(request.method(), origin, headers, first, null);
-    }
-    return client.send(request.method(), origin, headers, null,
-        new SequenceInputStream(new ByteArrayInputStream(first), x.body));
   }
 
   private static int error(RelayHttpResponse response, int status, String kind, String message) throws IOException {
@@ -366,22 +568,15 @@ public final class HttpForwarder implements Closeable {
   }
 
   private void cutIdle() {
+    if (async != null) {
+      async.checkTimeouts();
+    }
     long limit = requestTimeout.toNanos();
     long now = System.nanoTime();
     for (Exchange x : streaming.keySet()) {
       if (now - x.lastProgress > limit) {
         x.cut();
       }
-    }
-  }
-
-  private static SSLContext trustAll() {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
-      return ctx;
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("TLS is not available: " + e.getMessage(), e);
     }
   }
 
@@ -426,6 +621,9 @@ public final class HttpForwarder implements Closeable {
     }
     watchdog.shutdownNow();
     client.close();
+    if (async != null) {
+      async.close();
+    }
     if (l != null) {
       try {
         l.close();
@@ -450,6 +648,13 @@ public final class HttpForwarder implements Closeable {
 
   /** One request in progress: the counted request body, the response body being copied. */
   private static final class Exchange {
+    /** Reading the sender's request body failed: its connection broke, nobody to answer. */
+    static final class BodyFailed extends IOException {
+      BodyFailed(IOException cause) {
+        super(cause.getMessage(), cause);
+      }
+    }
+
     final CountingInputStream body;
     volatile long lastProgress = System.nanoTime();
     volatile boolean idleCut;
@@ -484,72 +689,6 @@ public final class HttpForwarder implements Closeable {
           // cutting anyway
         }
       }
-    }
-  }
-
-  private static final class CountingInputStream extends FilterInputStream {
-    volatile long count;
-    /** Reading the sender's body failed (its connection broke). */
-    volatile boolean failed;
-
-    CountingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b;
-      try {
-        b = super.read();
-      } catch (IOException e) {
-        failed = true;
-        throw e;
-      }
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n;
-      try {
-        n = super.read(b, off, len);
-      } catch (IOException e) {
-        failed = true;
-        throw e;
-      }
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-  }
-
-  /** Accepts every certificate and host name: only for {@link Builder#insecure(boolean) insecure(true)}. */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
     }
   }
 

@@ -26,6 +26,9 @@ final class ListenerHttp {
   /** Sends an inline response message and its body on the control channel. */
   interface ControlSender {
     void sendResponse(String json, byte[] body) throws IOException;
+
+    /** The control channel's I/O loop (messages arrive on its thread). */
+    IoLoop loop();
   }
 
   private final ListenerConfig config;
@@ -53,6 +56,10 @@ final class ListenerHttp {
    * at once when {@value #QUEUE} requests are already waiting.
    */
   void submit(ControlSender cc, JsonNode request, byte[] body) {
+    if (config.requestHandler() instanceof InlineRequestHandler && request.has("method") && cc.loop() != null
+        && cc.loop().inLoop() && serveInline(cc, request, body, (InlineRequestHandler) config.requestHandler())) {
+      return;
+    }
     try {
       pool.execute(() -> serve(cc, request, body));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -69,6 +76,89 @@ final class ListenerHttp {
         } catch (IOException ex) {
           log.debug("Listener {}: cannot send a 503: {}", id, Redaction.text(ex.getMessage()));
         }
+      }
+    }
+  }
+
+  /** On the loop thread: offers an inline request to the handler's non-blocking path. */
+  private boolean serveInline(ControlSender cc, JsonNode message, byte[] inlineBody, InlineRequestHandler handler) {
+    String requestId = message.path("id").asText("");
+    HttpRequestImpl req = new HttpRequestImpl(message, inlineBody == null ? java.io.InputStream.nullInputStream()
+        : new java.io.ByteArrayInputStream(inlineBody), config.connectionString().entityPath());
+    HttpResponseImpl res = new HttpResponseImpl(requestId, transport(cc, message), null);
+    InlineExchange x = new InlineExchange(req, res, cc.loop(), requestId);
+    try {
+      return handler.handleInline(x);
+    } catch (RuntimeException e) {
+      x.fail(e);
+      return true;
+    }
+  }
+
+  /** An inline request owned by an {@link InlineRequestHandler}; ends once. */
+  private final class InlineExchange implements InlineRequestHandler.Exchange {
+    private final HttpRequestImpl req;
+    private final HttpResponseImpl res;
+    private final IoLoop loop;
+    private final String requestId;
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+    InlineExchange(HttpRequestImpl req, HttpResponseImpl res, IoLoop loop, String requestId) {
+      this.req = req;
+      this.res = res;
+      this.loop = loop;
+      this.requestId = requestId;
+    }
+
+    @Override
+    public dev.hybridrelay.core.RelayHttpRequest request() {
+      return req;
+    }
+
+    @Override
+    public dev.hybridrelay.core.RelayHttpResponse response() {
+      return res;
+    }
+
+    @Override
+    public IoLoop loop() {
+      return loop;
+    }
+
+    @Override
+    public void complete() {
+      if (ended.compareAndSet(false, true)) {
+        completeQuietly(res, requestId);
+      }
+    }
+
+    @Override
+    public void fail(Throwable cause) {
+      if (ended.compareAndSet(false, true)) {
+        log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
+            req.pathForLog(), requestId, Redaction.text(cause.getClass().getName() + ": " + cause.getMessage()));
+        log.debug("Listener {}: request handler failure", id, cause);
+        res.fail();
+      }
+    }
+
+    @Override
+    public boolean dispatch(dev.hybridrelay.core.RelayRequestHandler work) {
+      if (!ended.compareAndSet(false, true)) {
+        return false;
+      }
+      try {
+        pool.execute(() -> run(work, req, res, requestId));
+        return true;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        if (closed.getAsBoolean()) {
+          res.abort();
+          return false;
+        }
+        log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, QUEUE, requestId);
+        res.setStatus(503);
+        completeQuietly(res, requestId);
+        return false;
       }
     }
   }
@@ -136,6 +226,12 @@ final class ListenerHttp {
       completeQuietly(res, requestId);
       return;
     }
+    run(handler, req, res, requestId);
+  }
+
+  /** Runs a handler on this thread: the response completes when it returns, fails when it throws. */
+  private void run(dev.hybridrelay.core.RelayRequestHandler handler, HttpRequestImpl req, HttpResponseImpl res,
+      String requestId) {
     boolean done = false;
     try {
       handler.handle(req, res);

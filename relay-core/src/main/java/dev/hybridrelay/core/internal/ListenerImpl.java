@@ -526,6 +526,37 @@ public final class ListenerImpl {
         throw new SocketException("The control channel is closed; the response was not sent");
       }
       responses.add(new Object[] {json, body});
+      IoLoop l = ws.loop();
+      if (l != null && l.inLoop()) {
+        // answered on the I/O thread (the non-blocking path): all answers of this round in one write
+        if (!drainScheduled) {
+          drainScheduled = true;
+          l.executeLater(this::drainResponses);
+        }
+        return;
+      }
+      if (!writeResponses()) {
+        throw new SocketException("The control channel is closed; the response was not sent");
+      }
+    }
+
+    @Override
+    public IoLoop loop() {
+      return ws.loop();
+    }
+
+    /** Loop thread only. */
+    private boolean drainScheduled;
+
+    private void drainResponses() {
+      drainScheduled = false;
+      if (!writeResponses()) {
+        log.debug("Listener {}: the control channel closed; {} responses not sent", id, responses.size());
+        responses.clear();
+      }
+    }
+
+    private boolean writeResponses() {
       boolean ok = true;
       while (!responses.isEmpty() && writingResponses.compareAndSet(false, true)) {
         try {
@@ -544,9 +575,7 @@ public final class ListenerImpl {
           writingResponses.set(false);
         }
       }
-      if (!ok) {
-        throw new SocketException("The control channel is closed; the response was not sent");
-      }
+      return ok;
     }
 
     @Override

@@ -169,7 +169,12 @@ public final class TargetHttpClient implements Closeable {
     }
   }
 
-  private byte[] head(String method, String target, List<String[]> headers, byte[] known) {
+  /**
+   * The request line and headers as sent ({@code Host}, {@code Content-Length} or chunked added).
+   *
+   * @throws IllegalArgumentException for a method, target or header the request line cannot carry
+   */
+  public byte[] head(String method, String target, List<String[]> headers, byte[] known) {
     StringBuilder sb = new StringBuilder(256);
     if (!token(method)) {
       throw new IllegalArgumentException("invalid method");
@@ -291,31 +296,54 @@ public final class TargetHttpClient implements Closeable {
         }
         continue; // interim answer
       }
-      String connection = String.join(",", headers.getOrDefault("Connection", List.of())).toLowerCase(Locale.ROOT);
-      boolean reusable = http10 ? connection.contains("keep-alive") : !connection.contains("close");
-      Body body;
-      if (method.equals("HEAD") || code == 204 || code == 304) {
-        body = new Body(c, 0, false, reusable);
-      } else if (String.join(",", headers.getOrDefault("Transfer-Encoding", List.of()))
-          .toLowerCase(Locale.ROOT).contains("chunked")) {
-        body = new Body(c, 0, true, reusable);
-      } else if (headers.containsKey("Content-Length")) {
-        long len;
-        try {
-          len = Long.parseLong(headers.get("Content-Length").get(0));
-        } catch (NumberFormatException e) {
-          throw new IOException("The target sent a malformed Content-Length");
-        }
-        if (len < 0) {
-          throw new IOException("The target sent a malformed Content-Length");
-        }
-        body = new Body(c, len, false, reusable);
-      } else {
-        body = new Body(c, -1, false, false);
-      }
+      Response r = response(c, code, http10, headers, method, true);
       c.socket.setSoTimeout(0); // idle bodies are the forwarder's watchdog's business
-      return new Response(code, headers, body);
+      return r;
     }
+  }
+
+  /** Whether a connection stays open after a response with these headers. */
+  static boolean reusable(boolean http10, Map<String, List<String>> headers) {
+    String connection = String.join(",", headers.getOrDefault("Connection", List.of())).toLowerCase(Locale.ROOT);
+    return http10 ? connection.contains("keep-alive") : !connection.contains("close");
+  }
+
+  private Response response(Conn c, int code, boolean http10, Map<String, List<String>> headers, String method,
+      boolean poolable) throws IOException {
+    boolean reusable = poolable && reusable(http10, headers);
+    Body body;
+    if (method.equals("HEAD") || code == 204 || code == 304) {
+      body = new Body(c, 0, false, reusable);
+    } else if (String.join(",", headers.getOrDefault("Transfer-Encoding", List.of()))
+        .toLowerCase(Locale.ROOT).contains("chunked")) {
+      body = new Body(c, 0, true, reusable);
+    } else if (headers.containsKey("Content-Length")) {
+      long len;
+      try {
+        len = Long.parseLong(headers.get("Content-Length").get(0));
+      } catch (NumberFormatException e) {
+        throw new IOException("The target sent a malformed Content-Length");
+      }
+      if (len < 0) {
+        throw new IOException("The target sent a malformed Content-Length");
+      }
+      body = new Body(c, len, false, reusable);
+    } else {
+      body = new Body(c, -1, false, false);
+    }
+    return new Response(code, headers, body);
+  }
+
+  /**
+   * A response whose head was read elsewhere (the non-blocking path), its body to be read on the
+   * calling thread from a non-blocking channel: {@code rest[off..off+len)} are the bytes already
+   * received after the head. The connection is closed at the body's end (never pooled).
+   */
+  public Response adopt(java.nio.channels.SocketChannel channel, byte[] rest, int off, int len, int status,
+      boolean http10, Map<String, List<String>> headers, String method) throws IOException {
+    ChannelInput in = new ChannelInput(channel); // closing it closes the channel and its selector
+    Conn c = new Conn(in, in, rest, off, len);
+    return response(c, status, http10, headers, method, false);
   }
 
   private Conn pooled() {
@@ -404,7 +432,8 @@ public final class TargetHttpClient implements Closeable {
     final Socket socket;
     final InputStream raw;
     final OutputStream out;
-    private final byte[] buf = new byte[16 * 1024];
+    private final Closeable closer;
+    private final byte[] buf;
     private int pos;
     private int lim;
     long idleSince;
@@ -413,6 +442,19 @@ public final class TargetHttpClient implements Closeable {
       this.socket = s;
       this.raw = s.getInputStream();
       this.out = new java.io.BufferedOutputStream(s.getOutputStream(), 8192);
+      this.closer = s;
+      this.buf = new byte[16 * 1024];
+    }
+
+    /** A connection adopted with its first bytes already read; reads only. */
+    Conn(InputStream raw, Closeable closer, byte[] first, int off, int len) {
+      this.socket = null;
+      this.raw = raw;
+      this.out = null;
+      this.closer = closer;
+      this.buf = new byte[Math.max(16 * 1024, len)];
+      System.arraycopy(first, off, buf, 0, len);
+      this.lim = len;
     }
 
     private int fillBuffer() throws IOException {
@@ -492,7 +534,7 @@ public final class TargetHttpClient implements Closeable {
 
     void close() {
       try {
-        socket.close();
+        closer.close();
       } catch (IOException ignored) {
         // nothing to do
       }
