@@ -383,6 +383,7 @@ public final class AsyncTargetClient implements Closeable {
 
     /** The exchange ends here; the connection goes back to the pool or is closed. */
     private void done(boolean reusable) {
+      reusable &= !out.hasRemaining(); // an answer before the whole request was written: not reusable
       x = null;
       deadline = 0;
       busy.remove(this);
