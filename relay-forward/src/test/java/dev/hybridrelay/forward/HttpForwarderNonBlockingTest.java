@@ -349,4 +349,38 @@ class HttpForwarderNonBlockingTest {
     assertThat(forwarder.stats().totalConnections()).isEqualTo(60);
     assertThat(forwarder.stats().failedConnections()).isZero();
   }
+
+  @Test
+  void aHeadThatNeverEndsGets502AndTheForwarderServesTheNextRequest() throws Exception {
+    forward((request, connection, path) -> path.equals("/endless")
+        ? concat(ascii("HTTP/1.1 200 OK\r\n"), ascii("X-Filler: " + "a".repeat(70_000) + "\r\n"))
+        : ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine"));
+    HttpResponse<byte[]> bad = get("/endless");
+    assertThat(bad.statusCode()).isEqualTo(502);
+    assertThat(new String(bad.body(), StandardCharsets.UTF_8)).doesNotContain("127.0.0.1");
+    HttpResponse<byte[]> next = get("/next");
+    assertThat(next.statusCode()).isEqualTo(200);
+    assertThat(new String(next.body(), StandardCharsets.ISO_8859_1)).isEqualTo("fine");
+  }
+
+  @Test
+  void aBodyCutShortIsNeverPassedAsComplete() throws Exception {
+    forward(new Script() {
+      @Override
+      public byte[] answer(int request, int connection, String path) {
+        return path.equals("/short") ? ascii("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this")
+            : ascii("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine");
+      }
+
+      @Override
+      public boolean closeAfter(int request) {
+        return true;
+      }
+    });
+    HttpResponse<byte[]> cut = get("/short");
+    assertThat(cut.statusCode()).as("no complete-looking 200 for a truncated body").isEqualTo(500);
+    assertThat(get("/next").statusCode()).isEqualTo(200);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> forwarder.stats().failedConnections() == 1 && forwarder.stats().activeConnections() == 0);
+  }
 }
