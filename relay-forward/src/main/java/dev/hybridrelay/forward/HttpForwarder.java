@@ -356,9 +356,7 @@ public final class HttpForwarder implements Closeable {
     }
     try {
       Prepared p = prepare(request);
-      byte[] head = client.head(request.method(), p.origin, p.headers, body);
-      wire = java.util.Arrays.copyOf(head, head.length + body.length);
-      System.arraycopy(body, 0, wire, head.length, body.length);
+      wire = client.message(request.method(), p.origin, p.headers, body);
     } catch (BadRequest | IllegalArgumentException e) {
       try {
         failure(response, e, t);

@@ -56,8 +56,10 @@ final class ListenerHttp {
    * at once when {@value #QUEUE} requests are already waiting.
    */
   void submit(ControlSender cc, JsonNode request, byte[] body) {
-    if (config.requestHandler() instanceof InlineRequestHandler && request.has("method") && cc.loop() != null
-        && cc.loop().inLoop() && serveInline(cc, request, body, (InlineRequestHandler) config.requestHandler())) {
+    dev.hybridrelay.core.RelayRequestHandler handler = config.requestHandler();
+    IoLoop loop = cc.loop();
+    if (handler instanceof InlineRequestHandler && request.has("method") && loop != null && loop.inLoop()
+        && serveInline(cc, request, body, (InlineRequestHandler) handler, loop)) {
       return;
     }
     try {
@@ -66,27 +68,42 @@ final class ListenerHttp {
       if (closed.getAsBoolean()) {
         return;
       }
-      log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, QUEUE,
-          request.path("id").asText(""));
-      if (request.has("method")) {
-        HttpResponseImpl r = new HttpResponseImpl(request.path("id").asText(""), transport(cc, request), null);
-        r.setStatus(503);
-        try {
-          r.complete();
-        } catch (IOException ex) {
-          log.debug("Listener {}: cannot send a 503: {}", id, Redaction.text(ex.getMessage()));
-        }
+      String requestId = request.path("id").asText("");
+      answerBusy(request.has("method") ? new HttpResponseImpl(requestId, transport(cc, request), null) : null,
+          requestId);
+    }
+  }
+
+  /** The pool's queue is full: logged, and answered 503 when {@code res} is not null. */
+  private void answerBusy(HttpResponseImpl res, String requestId) {
+    log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, QUEUE, requestId);
+    if (res != null) {
+      res.setStatus(503);
+      try {
+        res.complete();
+      } catch (IOException ex) {
+        log.debug("Listener {}: cannot send a 503: {}", id, Redaction.text(ex.getMessage()));
       }
     }
   }
 
+  private static java.io.InputStream inlineBody(byte[] body) {
+    return body == null ? java.io.InputStream.nullInputStream() : new java.io.ByteArrayInputStream(body);
+  }
+
+  private void logHandlerFailure(HttpRequestImpl req, String requestId, Throwable e) {
+    log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
+        req.pathForLog(), requestId, Redaction.text(e.getClass().getName() + ": " + e.getMessage()));
+    log.debug("Listener {}: request handler failure", id, e);
+  }
+
   /** On the loop thread: offers an inline request to the handler's non-blocking path. */
-  private boolean serveInline(ControlSender cc, JsonNode message, byte[] inlineBody, InlineRequestHandler handler) {
+  private boolean serveInline(ControlSender cc, JsonNode message, byte[] inlineBody, InlineRequestHandler handler,
+      IoLoop loop) {
     String requestId = message.path("id").asText("");
-    HttpRequestImpl req = new HttpRequestImpl(message, inlineBody == null ? java.io.InputStream.nullInputStream()
-        : new java.io.ByteArrayInputStream(inlineBody), config.connectionString().entityPath());
+    HttpRequestImpl req = new HttpRequestImpl(message, inlineBody(inlineBody), config.connectionString().entityPath());
     HttpResponseImpl res = new HttpResponseImpl(requestId, transport(cc, message), null);
-    InlineExchange x = new InlineExchange(req, res, cc.loop(), requestId);
+    InlineExchange x = new InlineExchange(req, res, loop, requestId);
     try {
       return handler.handleInline(x);
     } catch (RuntimeException e) {
@@ -135,9 +152,7 @@ final class ListenerHttp {
     @Override
     public void fail(Throwable cause) {
       if (ended.compareAndSet(false, true)) {
-        log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
-            req.pathForLog(), requestId, Redaction.text(cause.getClass().getName() + ": " + cause.getMessage()));
-        log.debug("Listener {}: request handler failure", id, cause);
+        logHandlerFailure(req, requestId, cause);
         res.fail();
       }
     }
@@ -155,9 +170,7 @@ final class ListenerHttp {
           res.abort();
           return false;
         }
-        log.warn("Listener {}: {} HTTP requests waiting; answering request {} with 503", id, QUEUE, requestId);
-        res.setStatus(503);
-        completeQuietly(res, requestId);
+        answerBusy(res, requestId);
         return false;
       }
     }
@@ -206,8 +219,7 @@ final class ListenerHttp {
         request = rv.awaitRequest(config.acceptDeadline().toMillis());
         body = request.path("body").asBoolean(false) ? rv.body() : java.io.InputStream.nullInputStream();
       } else {
-        body = inlineBody == null ? java.io.InputStream.nullInputStream()
-            : new java.io.ByteArrayInputStream(inlineBody);
+        body = inlineBody(inlineBody);
       }
     } catch (IOException e) {
       log.warn("Listener {}: cannot receive HTTP request {}: {}", id, requestId, Redaction.text(e.getMessage()));
@@ -237,9 +249,7 @@ final class ListenerHttp {
       handler.handle(req, res);
       done = true;
     } catch (Exception e) {
-      log.warn("Listener {}: the request handler failed on {} {} (request {}): {}", id, req.method(),
-          req.pathForLog(), requestId, Redaction.text(e.getClass().getName() + ": " + e.getMessage()));
-      log.debug("Listener {}: request handler failure", id, e);
+      logHandlerFailure(req, requestId, e);
     } finally {
       if (done) {
         completeQuietly(res, requestId);

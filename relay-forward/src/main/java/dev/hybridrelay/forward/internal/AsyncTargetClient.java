@@ -12,9 +12,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -181,7 +179,7 @@ public final class AsyncTargetClient implements Closeable {
     int status;
     boolean http10;
     Map<String, List<String>> headers;
-    /** -2 chunked, -1 up to EOF, else Content-Length. */
+    /** {@link TargetHttpClient#bodyLength}: a length, CHUNKED or UNTIL_EOF. */
     long bodyLength;
 
     Conn(IoLoop loop) {
@@ -287,11 +285,7 @@ public final class AsyncTargetClient implements Closeable {
         }
         b.flip();
         if (len + n > acc.length) {
-          int limit = HEAD_LIMIT + bodyLimit + 8192;
-          if (len + n > limit && headEnd < 0) {
-            throw new IOException("The target's response head is larger than " + HEAD_LIMIT + " bytes");
-          }
-          acc = java.util.Arrays.copyOf(acc, Math.max(len + n, Math.min(limit, acc.length * 2)));
+          acc = java.util.Arrays.copyOf(acc, Math.max(len + n, Math.min(HEAD_LIMIT + bodyLimit, acc.length * 2)));
         }
         b.get(acc, len, n);
         len += n;
@@ -324,24 +318,7 @@ public final class AsyncTargetClient implements Closeable {
           continue;
         }
         headEnd = end;
-        boolean empty = x.method.equals("HEAD") || status == 204 || status == 304;
-        String te = String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT);
-        if (empty) {
-          bodyLength = 0;
-        } else if (te.contains("chunked")) {
-          bodyLength = -2;
-        } else if (headers.containsKey("Content-Length")) {
-          try {
-            bodyLength = Long.parseLong(headers.get("Content-Length").get(0));
-          } catch (NumberFormatException e) {
-            throw new IOException("The target sent a malformed Content-Length");
-          }
-          if (bodyLength < 0) {
-            throw new IOException("The target sent a malformed Content-Length");
-          }
-        } else {
-          bodyLength = -1;
-        }
+        bodyLength = TargetHttpClient.bodyLength(x.method, status, headers);
         if (bodyLength > bodyLimit) {
           handOver();
           return true;
@@ -359,7 +336,7 @@ public final class AsyncTargetClient implements Closeable {
         ex.cb.complete(status, headers, body, body.length);
         return true;
       }
-      if (bodyLength == -2) {
+      if (bodyLength == TargetHttpClient.CHUNKED) {
         Decoded d = dechunk(acc, headEnd, len, bodyLimit);
         if (d == TOO_LONG || (d == null && have > 4 * bodyLimit)) {
           handOver();
@@ -400,7 +377,7 @@ public final class AsyncTargetClient implements Closeable {
     }
 
     private void eof() throws IOException {
-      if (headEnd >= 0 && bodyLength == -1) {
+      if (headEnd >= 0 && bodyLength == TargetHttpClient.UNTIL_EOF) {
         byte[] body = java.util.Arrays.copyOfRange(acc, headEnd, len);
         Exchange ex = x;
         done(false);
@@ -485,14 +462,7 @@ public final class AsyncTargetClient implements Closeable {
     private void parseHead(int end) throws IOException {
       int lineEnd = lineEnd(acc, 0, end);
       String statusLine = new String(acc, 0, trimCr(acc, 0, lineEnd), StandardCharsets.ISO_8859_1);
-      if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
-        throw new IOException("The target is not an HTTP/1.1 server");
-      }
-      try {
-        status = Integer.parseInt(statusLine.substring(9, 12));
-      } catch (NumberFormatException e) {
-        throw new IOException("The target sent a malformed status line");
-      }
+      status = TargetHttpClient.statusCode(statusLine);
       http10 = statusLine.charAt(7) == '0';
       headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       String last = null;
@@ -504,22 +474,12 @@ public final class AsyncTargetClient implements Closeable {
         if (line.isEmpty()) {
           break;
         }
-        if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
-          List<String> v = headers.get(last);
-          v.set(v.size() - 1, v.get(v.size() - 1) + " " + line.trim());
-          continue;
-        }
-        int colon = line.indexOf(':');
-        if (colon <= 0) {
-          throw new IOException("The target sent a malformed header line");
-        }
-        last = line.substring(0, colon).trim();
-        headers.computeIfAbsent(last, k -> new ArrayList<>(1)).add(line.substring(colon + 1).trim());
+        last = TargetHttpClient.addHeader(headers, last, line);
       }
     }
   }
 
-  private long deadlineIn(long nanos) {
+  private static long deadlineIn(long nanos) {
     long d = System.nanoTime() + nanos;
     return d == 0 ? 1 : d;
   }

@@ -139,9 +139,7 @@ public final class TargetHttpClient implements Closeable {
         c.socket.setSoTimeout(requestMillis);
         OutputStream out = c.out;
         if (known != null && known.length + head.length <= IO_BUFFER) {
-          byte[] all = java.util.Arrays.copyOf(head, head.length + known.length);
-          System.arraycopy(known, 0, all, head.length, known.length);
-          out.write(all);
+          out.write(concat(head, known));
         } else {
           out.write(head);
           if (known != null) {
@@ -170,11 +168,26 @@ public final class TargetHttpClient implements Closeable {
   }
 
   /**
+   * The whole request as sent when its body is in memory: {@link #head} and the body.
+   *
+   * @throws IllegalArgumentException for a method, target or header the request line cannot carry
+   */
+  public byte[] message(String method, String target, List<String[]> headers, byte[] body) {
+    return concat(head(method, target, headers, body), body);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  /**
    * The request line and headers as sent ({@code Host}, {@code Content-Length} or chunked added).
    *
    * @throws IllegalArgumentException for a method, target or header the request line cannot carry
    */
-  public byte[] head(String method, String target, List<String[]> headers, byte[] known) {
+  private byte[] head(String method, String target, List<String[]> headers, byte[] known) {
     StringBuilder sb = new StringBuilder(256);
     if (!token(method)) {
       throw new IllegalArgumentException("invalid method");
@@ -253,15 +266,7 @@ public final class TargetHttpClient implements Closeable {
       if (status == null) {
         throw new StaleException();
       }
-      if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
-        throw new IOException("The target is not an HTTP/1.1 server");
-      }
-      int code;
-      try {
-        code = Integer.parseInt(status.substring(9, 12));
-      } catch (NumberFormatException e) {
-        throw new IOException("The target sent a malformed status line");
-      }
+      int code = statusCode(status);
       boolean http10 = status.charAt(7) == '0';
       Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       int total = status.length();
@@ -278,17 +283,7 @@ public final class TargetHttpClient implements Closeable {
         if (total > HEAD_LIMIT) {
           throw new IOException("The target's response head is larger than " + HEAD_LIMIT + " bytes");
         }
-        if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
-          List<String> v = headers.get(last);
-          v.set(v.size() - 1, v.get(v.size() - 1) + " " + line.trim());
-          continue;
-        }
-        int colon = line.indexOf(':');
-        if (colon <= 0) {
-          throw new IOException("The target sent a malformed header line");
-        }
-        last = line.substring(0, colon).trim();
-        headers.computeIfAbsent(last, k -> new ArrayList<>(1)).add(line.substring(colon + 1).trim());
+        last = addHeader(headers, last, line);
       }
       if (code >= 100 && code < 200) {
         if (code == 101) {
@@ -302,6 +297,66 @@ public final class TargetHttpClient implements Closeable {
     }
   }
 
+  /** The code of a status line. @throws IOException unless it is {@code HTTP/1.x NNN …} */
+  static int statusCode(String line) throws IOException {
+    if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' ') {
+      throw new IOException("The target is not an HTTP/1.1 server");
+    }
+    try {
+      return Integer.parseInt(line.substring(9, 12));
+    } catch (NumberFormatException e) {
+      throw new IOException("The target sent a malformed status line");
+    }
+  }
+
+  /**
+   * Adds one header line of a response head, or continues header {@code last} (obs-fold); returns
+   * the name of the header it belongs to.
+   */
+  static String addHeader(Map<String, List<String>> headers, String last, String line) throws IOException {
+    if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
+      List<String> v = headers.get(last);
+      v.set(v.size() - 1, v.get(v.size() - 1) + " " + line.trim());
+      return last;
+    }
+    int colon = line.indexOf(':');
+    if (colon <= 0) {
+      throw new IOException("The target sent a malformed header line");
+    }
+    String name = line.substring(0, colon).trim();
+    headers.computeIfAbsent(name, k -> new ArrayList<>(1)).add(line.substring(colon + 1).trim());
+    return name;
+  }
+
+  /** {@link #bodyLength}: the body is chunked. */
+  static final long CHUNKED = -2;
+  /** {@link #bodyLength}: the body ends with the connection. */
+  static final long UNTIL_EOF = -1;
+
+  /** The body's framing: its length (0 for HEAD, 204, 304), {@link #CHUNKED} or {@link #UNTIL_EOF}. */
+  static long bodyLength(String method, int code, Map<String, List<String>> headers) throws IOException {
+    if (method.equals("HEAD") || code == 204 || code == 304) {
+      return 0;
+    }
+    if (String.join(",", headers.getOrDefault("Transfer-Encoding", List.of())).toLowerCase(Locale.ROOT)
+        .contains("chunked")) {
+      return CHUNKED;
+    }
+    if (!headers.containsKey("Content-Length")) {
+      return UNTIL_EOF;
+    }
+    long len;
+    try {
+      len = Long.parseLong(headers.get("Content-Length").get(0));
+    } catch (NumberFormatException e) {
+      throw new IOException("The target sent a malformed Content-Length");
+    }
+    if (len < 0) {
+      throw new IOException("The target sent a malformed Content-Length");
+    }
+    return len;
+  }
+
   /** Whether a connection stays open after a response with these headers. */
   static boolean reusable(boolean http10, Map<String, List<String>> headers) {
     String connection = String.join(",", headers.getOrDefault("Connection", List.of())).toLowerCase(Locale.ROOT);
@@ -311,26 +366,9 @@ public final class TargetHttpClient implements Closeable {
   private Response response(Conn c, int code, boolean http10, Map<String, List<String>> headers, String method,
       boolean poolable) throws IOException {
     boolean reusable = poolable && reusable(http10, headers);
-    Body body;
-    if (method.equals("HEAD") || code == 204 || code == 304) {
-      body = new Body(c, 0, false, reusable);
-    } else if (String.join(",", headers.getOrDefault("Transfer-Encoding", List.of()))
-        .toLowerCase(Locale.ROOT).contains("chunked")) {
-      body = new Body(c, 0, true, reusable);
-    } else if (headers.containsKey("Content-Length")) {
-      long len;
-      try {
-        len = Long.parseLong(headers.get("Content-Length").get(0));
-      } catch (NumberFormatException e) {
-        throw new IOException("The target sent a malformed Content-Length");
-      }
-      if (len < 0) {
-        throw new IOException("The target sent a malformed Content-Length");
-      }
-      body = new Body(c, len, false, reusable);
-    } else {
-      body = new Body(c, -1, false, false);
-    }
+    long length = bodyLength(method, code, headers);
+    Body body = length == CHUNKED ? new Body(c, 0, true, reusable)
+        : length == UNTIL_EOF ? new Body(c, -1, false, false) : new Body(c, length, false, reusable);
     return new Response(code, headers, body);
   }
 
