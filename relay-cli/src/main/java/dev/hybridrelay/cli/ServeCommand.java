@@ -108,6 +108,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "both directions.")
   String tlsProvider;
 
+  @Option(names = "--transport", paramLabel = "auto|nio|epoll",
+      description = "Socket transport: auto (the default, or -Dhybridrelay.server.transport) is Netty's native "
+          + "epoll where it loads (Linux x86-64), else the JDK's NIO; nio or epoll to choose.")
+  String transport;
+
   @Option(names = "--max-listeners", paramLabel = "N", description = "Listeners per hybrid connection (default 25).")
   Integer maxListeners;
 
@@ -319,6 +324,13 @@ public final class ServeCommand implements Callable<Integer> {
         b.tlsProvider(LocalRelayServer.TlsProvider.valueOf(tlsProvider.trim().toUpperCase(java.util.Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--tls-provider expects auto, jdk or openssl, got '" + tlsProvider + "'");
+      }
+    }
+    if (transport != null) {
+      try {
+        b.transport(LocalRelayServer.Transport.valueOf(transport.trim().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--transport expects auto, nio or epoll, got '" + transport + "'");
       }
     }
     if (maxListeners != null) {

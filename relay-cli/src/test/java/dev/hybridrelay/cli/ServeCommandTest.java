@@ -100,6 +100,32 @@ class ServeCommandTest {
   }
 
   @Test
+  void badTransportIsAUsageErrorThatNamesTheChoices() {
+    CommandLine cl = Main.commandLine(new String[0]);
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err, true));
+    assertThat(cl.execute("serve", "--port", "0", "--transport", "kqueue")).isEqualTo(2);
+    assertThat(err.toString()).contains("--transport expects auto, nio or epoll, got 'kqueue'");
+  }
+
+  @Test
+  void theChosenTransportServes() throws Exception {
+    CommandLine cl = Main.commandLine(new String[0]);
+    StringWriter out = new StringWriter();
+    cl.setOut(new PrintWriter(out, true));
+    ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve", "--port", "0",
+        "--transport", "nio"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!out.toString().contains("Endpoint=") && System.nanoTime() < deadline && !exit.isDone()) {
+      Thread.sleep(20);
+    }
+    assertThat(serve.server.transportName()).isEqualTo("nio");
+    serve.stop.countDown();
+    assertThat(exit.get(15, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
   void badRuleIsAUsageError() {
     CommandLine cl = Main.commandLine(new String[0]);
     cl.setErr(new PrintWriter(new StringWriter()));

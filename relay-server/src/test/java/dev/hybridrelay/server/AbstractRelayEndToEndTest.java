@@ -20,16 +20,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Listener + sender through the relay over real sockets; run once on ws and once on wss. */
+/** Listener + sender through the relay over real sockets; run on ws and wss, and on the NIO transport. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AbstractRelayEndToEndTest {
   RelayFixture relay;
 
   abstract boolean tls();
 
+  /** Further relay settings of a subclass (the transport, say). */
+  void configure(LocalRelayServer.Builder b) {
+  }
+
   @BeforeAll
   void startRelay() {
-    relay = RelayFixture.start(tls());
+    relay = RelayFixture.start(tls(), this::configure);
   }
 
   @AfterAll

@@ -186,6 +186,58 @@ class HttpRequestWireTest {
     }
   }
 
+  /**
+   * Response messages of unusual shape (the relay reads the plain shape with a streaming parser and
+   * everything else as a tree): each must mean the same as before. One keep-alive connection.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      // extra top-level member after the response, numeric header value, requestId first or last
+      "{\"response\":{\"requestId\":\"%s\",\"statusCode\":203,\"responseHeaders\":{\"X-N\":7},\"body\":false},\"x\":1}",
+      "{\"x\":[1,{\"y\":2}],\"response\":{\"statusCode\":\" 203 \",\"body\":0,\"responseHeaders\":{\"X-N\":\"7\"},\"requestId\":\"%s\"}}",
+      // a repeated header name keeps the last value; an unknown member with an object is skipped
+      "{\"response\":{\"requestId\":\"%s\",\"extra\":{\"a\":[1,2]},\"statusCode\":203,\"responseHeaders\":{\"X-N\":\"1\",\"X-N\":\"7\"}}}",
+      // a header value of another type (array) takes the tree path, printed as JSON
+      "{\"response\":{\"requestId\":\"%s\",\"statusCode\":203,\"responseHeaders\":{\"X-N\":7,\"X-Arr\":[1]},\"body\":false}}"})
+  void responseMessagesOfEveryShapeMeanTheSame(String template) throws Exception {
+    try (RelayFixture relay = RelayFixture.start(false); TestListener l = relay.listen("shape");
+        Socket s = senderSocket(relay)) {
+      String req = "GET /shape HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: "
+          + RelayFixture.token("shape") + "\r\n\r\n";
+      for (int i = 0; i < 2; i++) {
+        CompletableFuture<RawHttp> res = sendAsync(s, req, null);
+        JsonNode r = nextRequest(l);
+        l.control.send(String.format(template, r.get("id").asText()));
+        RawHttp answer = res.get(10, TimeUnit.SECONDS);
+        assertThat(answer.status).isEqualTo(203);
+        assertThat(answer.headers.get("X-N")).isEqualTo("7");
+        assertThat(answer.headers.get("Content-Length")).isEqualTo("0");
+        if (template.contains("X-Arr")) {
+          assertThat(answer.headers.get("X-Arr")).isEqualTo("[1]");
+        }
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void responseHeadersWithNamesThatAreNotTokensOrValuesWithLineBreaksAreDropped() throws Exception {
+    try (RelayFixture relay = RelayFixture.start(false); TestListener l = relay.listen("hdr");
+        Socket s = senderSocket(relay)) {
+      CompletableFuture<RawHttp> res = sendAsync(s, "GET /hdr HTTP/1.1\r\nHost: localhost\r\n"
+          + "ServiceBusAuthorization: " + RelayFixture.token("hdr") + "\r\n\r\n", null);
+      JsonNode r = nextRequest(l);
+      l.control.send("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":200,"
+          + "\"responseHeaders\":{\"X-Ok\":\"yes\",\"X(bad)\":\"1\",\"X Sp\":\"1\",\"X-\u00e9\":\"1\","
+          + "\"X-Split\":\"a\\r\\nX-Injected: 1\",\"X-Tok!#$%&'*+.^_`|~\":\"2\"},\"body\":false}}");
+      RawHttp answer = res.get(10, TimeUnit.SECONDS);
+      assertThat(answer.status).isEqualTo(200);
+      assertThat(answer.headers.get("X-Ok")).isEqualTo("yes");
+      assertThat(answer.headers.get("X-Tok!#$%&'*+.^_`|~")).isEqualTo("2");
+      assertThat(answer.headers.keySet()).noneMatch(k -> k.startsWith("X(") || k.startsWith("X Sp")
+          || k.startsWith("X-\u00e9") || k.equals("X-Split") || k.equals("X-Injected"));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"\"abc\"", "99", "null"})
   void invalidStatusCodeGives502AndTheListenerKeepsServing(String status) throws Exception {

@@ -64,7 +64,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   /** The exchange whose inline response body is arriving, or null. */
   private HttpExchange responseTarget;
   /** The response message of {@link #responseTarget}, passed on with its body's first frame. */
-  private JsonNode responseHead;
+  private ListenerResponse responseHead;
   private boolean skipBinary;
   /** The last message was a response without body: one binary message after it is tolerated. */
   private boolean afterBodylessResponse;
@@ -167,13 +167,15 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Sends a {@code request} message (and its inline body, owned by this call) back-to-back, in one
-   * task on this channel's loop so that no other control message comes between them.
+   * Sends a {@code request} message and its inline body (both owned by this call) back-to-back on
+   * this channel's loop, so that no other control message comes between them: at once when called
+   * there, else in one task.
    */
-  void sendHttpRequest(HttpExchange x, String json, ByteBuf body) {
+  void sendHttpRequest(HttpExchange x, ByteBuf json, ByteBuf body) {
     ChannelHandlerContext c = ctx;
     Runnable send = () -> {
       if (!isOpen()) {
+        json.release();
         if (body != null) {
           body.release();
         }
@@ -199,9 +201,15 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
         }
       }
     };
+    if (c.executor().inEventLoop()) {
+      // the sender's connection is on this loop: no task (the flush still follows the round)
+      engine.guarded(send).run();
+      return;
+    }
     try {
       c.executor().execute(engine.guarded(send));
     } catch (java.util.concurrent.RejectedExecutionException e) {
+      json.release();
       if (body != null) {
         body.release();
       }
@@ -209,14 +217,10 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void onHttpResponse(JsonNode r) {
-    if (!r.isObject()) {
-      closeWith(1008, "Malformed response message");
-      return;
-    }
-    String rid = r.path("requestId").asText(null);
+  private void onHttpResponse(ListenerResponse r) {
+    String rid = r.requestId;
     HttpExchange x = rid == null ? null : http.get(rid);
-    boolean body = r.path("body").asBoolean(false);
+    boolean body = r.body;
     if (x == null) {
       log.debug("Listener {} answered an unknown or finished HTTP request", trackingId);
       skipBinary = body;
@@ -255,7 +259,7 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
     HttpExchange x = responseTarget;
     binaryBytes += frame.content().readableBytes();
     int max = Math.max(HttpExchange.INLINE_LIMIT, engine.settings.maxControlMessageSize());
-    JsonNode head = responseHead;
+    ListenerResponse head = responseHead;
     responseHead = null;
     if (binaryBytes > max) {
       responseTarget = null;
@@ -349,6 +353,11 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
 
   private void handleMessage(ByteBuf content) {
     afterBodylessResponse = false;
+    ListenerResponse response = ListenerResponse.parse(engine.json.getFactory(), content);
+    if (response != null) {
+      onHttpResponse(response);
+      return;
+    }
     JsonNode node;
     try {
       node = engine.json.readTree(new ByteBufInputStream(content.duplicate()));
@@ -367,7 +376,11 @@ final class ControlChannelHandler extends ChannelInboundHandlerAdapter {
       }
       renew(token.asText());
     } else if (node.has("response")) {
-      onHttpResponse(node.get("response"));
+      if (!node.get("response").isObject()) {
+        closeWith(1008, "Malformed response message");
+        return;
+      }
+      onHttpResponse(ListenerResponse.fromTree(node.get("response")));
     } else if (node.has("injectFault")) {
       log.debug("Ignoring injectFault from listener {}", trackingId);
     } else {

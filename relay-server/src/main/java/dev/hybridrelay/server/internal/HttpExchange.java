@@ -1,7 +1,5 @@
 package dev.hybridrelay.server.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
@@ -66,7 +64,7 @@ final class HttpExchange {
   final boolean hasBody;
   final boolean head;
   final boolean keepAliveRequested;
-  private final ObjectNode requestJson;
+  private final RequestMessage message;
   volatile String id;
   /** Response-body bytes posted by the rendezvous socket's loop and not yet handled here. */
   final AtomicLong inFlight = new AtomicLong();
@@ -95,7 +93,7 @@ final class HttpExchange {
 
   HttpExchange(RelayEngine engine, HttpRelayHandler owner, ChannelHandlerContext ctx,
       io.netty.handler.codec.http.HttpRequest request, HybridConnection hc,
-      ControlChannelHandler listener, boolean inline, boolean hasBody, ObjectNode requestJson) {
+      ControlChannelHandler listener, boolean inline, boolean hasBody, RequestMessage message) {
     this.engine = engine;
     this.owner = owner;
     this.ctx = ctx;
@@ -106,7 +104,7 @@ final class HttpExchange {
     this.hasBody = hasBody;
     this.head = io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
     this.keepAliveRequested = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
-    this.requestJson = requestJson;
+    this.message = message;
     this.secret = engine.newSecret();
   }
 
@@ -114,8 +112,7 @@ final class HttpExchange {
 
   /** Sends the request (inline form once the body is complete) and starts the deadline. */
   void start(String address) {
-    requestJson.put("address", address);
-    requestJson.put("id", id);
+    message.rendezvous(address, id);
     engine.httpRendezvous.put(secret, this);
     touch();
     long timeout = engine.settings.httpRequestTimeout().toNanos();
@@ -124,11 +121,7 @@ final class HttpExchange {
       continue100();
     }
     if (!inline) {
-      ObjectNode root = engine.json.createObjectNode();
-      ObjectNode r = root.putObject("request");
-      r.put("address", address);
-      r.put("id", id);
-      listener.sendHttpRequest(this, root.toString(), null);
+      listener.sendHttpRequest(this, message.rendezvousOnly(engine.json.getFactory(), ctx.alloc()), null);
     }
   }
 
@@ -201,16 +194,14 @@ final class HttpExchange {
 
   private void sendInline() {
     boolean body = inlineBody != null && inlineBody.isReadable();
-    requestJson.put("body", body);
-    ObjectNode root = engine.json.createObjectNode();
-    root.set("request", requestJson);
+    ByteBuf json = message.full(engine.json.getFactory(), ctx.alloc(), body);
     ByteBuf b = body ? inlineBody : null;
     if (!body && inlineBody != null) {
       inlineBody.release();
     }
     inlineBody = null;
     requestForwarded = true;
-    listener.sendHttpRequest(this, root.toString(), b);
+    listener.sendHttpRequest(this, json, b);
   }
 
   private void forwardBody(HttpContent c) {
@@ -248,13 +239,31 @@ final class HttpExchange {
     }
   }
 
-  void postResponseHead(JsonNode response, boolean viaRendezvous) {
-    post(() -> onResponseHead(response, viaRendezvous), null);
+  /**
+   * Runs {@code r} at once when the caller is on this exchange's loop (the listener's control
+   * channel shares the sender's loop for about 1 in {@code ioThreads} exchanges), else as a task
+   * there. Only for the response messages of the control channel: they arrive in order from one
+   * loop, so for one exchange either all of them run inline or all are tasks.
+   */
+  private void runOrPost(Runnable r, Object toRelease) {
+    if (ctx.executor().inEventLoop()) {
+      engine.guarded(r).run();
+    } else {
+      post(r, toRelease);
+    }
+  }
+
+  void postResponseHead(ListenerResponse response, boolean viaRendezvous) {
+    if (viaRendezvous) {
+      post(() -> onResponseHead(response, true), null);
+    } else {
+      runOrPost(() -> onResponseHead(response, false), null);
+    }
   }
 
   /** An inline response and the first (or only) frame of its body; takes ownership of {@code data}. */
-  void postResponse(JsonNode response, ByteBuf data, boolean fin) {
-    post(() -> {
+  void postResponse(ListenerResponse response, ByteBuf data, boolean fin) {
+    runOrPost(() -> {
       onResponseHead(response, false);
       onResponseBody(data, fin, false);
     }, data);
@@ -262,7 +271,11 @@ final class HttpExchange {
 
   /** Takes ownership of {@code data}. */
   void postResponseBody(ByteBuf data, boolean fin, boolean viaRendezvous) {
-    post(() -> onResponseBody(data, fin, viaRendezvous), data);
+    if (viaRendezvous) {
+      post(() -> onResponseBody(data, fin, true), data);
+    } else {
+      runOrPost(() -> onResponseBody(data, fin, false), data);
+    }
   }
 
   void postListenerFailure(String message) {
@@ -299,10 +312,7 @@ final class HttpExchange {
     rendezvous = ch;
     touch();
     if (!inline) {
-      requestJson.put("body", hasBody);
-      ObjectNode root = engine.json.createObjectNode();
-      root.set("request", requestJson);
-      ch.write(new TextWebSocketFrame(root.toString()));
+      ch.write(new TextWebSocketFrame(message.full(engine.json.getFactory(), ch.alloc(), hasBody)));
       rendezvousRequestSent = true;
       if (io.netty.handler.codec.http.HttpUtil.is100ContinueExpected(request) && !requestCompleteSeen) {
         continue100();
@@ -316,7 +326,7 @@ final class HttpExchange {
     owner.updateRead();
   }
 
-  private void onResponseHead(JsonNode r, boolean viaRendezvous) {
+  private void onResponseHead(ListenerResponse r, boolean viaRendezvous) {
     if (finished) {
       return;
     }
@@ -326,42 +336,40 @@ final class HttpExchange {
       }
       return;
     }
-    int status = statusCode(r.get("statusCode"));
+    int status = r.statusCode;
     if (status < 200 || status > 999) {
       fail(502, HttpErrors.BAD_GATEWAY, "The listener sent a response without a valid statusCode.");
       return;
     }
     touch();
     engine.metrics.httpRequest(status);
-    String description = r.path("statusDescription").asText("");
+    String description = r.statusDescription;
     description = description.isBlank()
         ? HttpResponseStatus.valueOf(status).reasonPhrase() : RelayErrors.sanitize(description);
+    // names and values are checked here (validHeader): no second check in the header map
     HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-        new HttpResponseStatus(status, description));
-    JsonNode headers = r.path("responseHeaders");
-    if (headers.isObject()) {
-      for (Map.Entry<String, JsonNode> e : headers.properties()) {
-        String name = e.getKey();
-        String value = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (lower.equals("content-length")) {
-          try {
-            expectedLength = Long.parseLong(value.trim());
-          } catch (NumberFormatException ex) {
-            expectedLength = -1;
-          }
-          continue;
+        new HttpResponseStatus(status, description), UNVALIDATED);
+    for (String[] nv : r.headers) {
+      String name = nv[0];
+      String value = nv[1];
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.equals("content-length")) {
+        try {
+          expectedLength = Long.parseLong(value.trim());
+        } catch (NumberFormatException ex) {
+          expectedLength = -1;
         }
-        if (HttpRelayHandler.HOP_BY_HOP.contains(lower) || !validHeader(name, value)) {
-          continue;
-        }
-        res.headers().add(name, value);
+        continue;
       }
+      if (HttpRelayHandler.HOP_BY_HOP.contains(lower) || !validHeader(name, value)) {
+        continue;
+      }
+      res.headers().add(name, value);
     }
     String via = res.headers().get(HttpHeaderNames.VIA);
     String ours = "1.1 " + engine.settings.advertisedHost();
     res.headers().set(HttpHeaderNames.VIA, via == null || via.isBlank() ? ours : via + ", " + ours);
-    boolean body = r.path("body").asBoolean(false);
+    boolean body = r.body;
     boolean bodyless = head || status == 204 || status == 304;
     responseBodyless = bodyless;
     if (!body) {
@@ -397,13 +405,19 @@ final class HttpExchange {
     ctx.flush();
   }
 
-  private static boolean validHeader(String name, String value) {
+  private static final io.netty.handler.codec.http.HttpHeadersFactory UNVALIDATED =
+      io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+  /** A token name (RFC 9110 §5.1) and a value without CR, LF or NUL. */
+  static boolean validHeader(String name, String value) {
     if (name.isEmpty()) {
       return false;
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      if (c <= 0x20 || c >= 0x7F || c == ':') {
+      boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tchar) {
         return false;
       }
     }
@@ -414,24 +428,6 @@ final class HttpExchange {
       }
     }
     return true;
-  }
-
-  /** A JSON number or a numeric string; -1 otherwise. */
-  static int statusCode(JsonNode n) {
-    if (n == null) {
-      return -1;
-    }
-    if (n.isInt()) {
-      return n.asInt();
-    }
-    if (n.isTextual()) {
-      try {
-        return Integer.parseInt(n.asText().trim());
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-    return -1;
   }
 
   private void writeHead(HttpResponse res) {

@@ -1,6 +1,5 @@
 package dev.hybridrelay.server.internal;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hybridrelay.server.AccessRights;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +15,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -294,17 +295,12 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
     boolean inline = !chunked && length <= HttpExchange.INLINE_LIMIT;
 
     String httpQuery = query.httpQuery();
-    ObjectNode json = engine.json.createObjectNode();
-    json.put("requestTarget", rawPath + (httpQuery.isEmpty() ? "" : "?" + httpQuery));
-    json.put("method", req.method().name());
     InetSocketAddress ra = engine.settings.frontend().clientAddress(ctx.channel(), req.headers());
-    ObjectNode remote = json.putObject("remoteEndpoint");
-    remote.put("address", ra.getAddress().getHostAddress());
-    remote.put("port", ra.getPort());
-    ObjectNode headers = json.putObject("requestHeaders");
-    requestHeaders(req, consumedAuthorization, engine.settings.advertisedHost()).forEach(headers::put);
+    RequestMessage message = new RequestMessage(rawPath + (httpQuery.isEmpty() ? "" : "?" + httpQuery),
+        req.method().name(), ra.getAddress().getHostAddress(), ra.getPort(),
+        requestHeaders(req, consumedAuthorization, engine.settings.advertisedHost()));
 
-    HttpExchange x = new HttpExchange(engine, this, ctx, req, hc, listener, inline, hasBody, json);
+    HttpExchange x = new HttpExchange(engine, this, ctx, req, hc, listener, inline, hasBody, message);
     x.id = listener.registerHttp(x, trackingId);
     current = x;
     String rawHcPath = HandshakeHandler.trimSlashes(rawPath);
@@ -337,39 +333,65 @@ final class HttpRelayHandler extends ChannelInboundHandlerAdapter {
    * it was the credential) and connection-level headers removed, repeated headers comma-joined,
    * {@code Via} extended with the relay's host. {@code Host} is kept.
    */
-  static Map<String, String> requestHeaders(HttpRequest req, boolean dropAuthorization, String host) {
-    Set<String> named = new java.util.HashSet<>();
+  static List<String[]> requestHeaders(HttpRequest req, boolean dropAuthorization, String host) {
+    List<String> named = null;
     for (String v : req.headers().getAll(HttpHeaderNames.CONNECTION)) {
       for (String t : v.split(",")) {
+        if (named == null) {
+          named = new ArrayList<>(2);
+        }
         named.add(t.trim().toLowerCase(Locale.ROOT));
       }
     }
-    Map<String, String[]> byLower = new LinkedHashMap<>();
+    List<String[]> out = new ArrayList<>(req.headers().size() + 1);
+    // lower-case name -> entry, once there are enough entries for a linear search to cost more
+    Map<String, String[]> index = null;
+    List<String> lowers = new ArrayList<>(req.headers().size() + 1);
     for (Map.Entry<String, String> e : req.headers()) {
       String lower = e.getKey().toLowerCase(Locale.ROOT);
       if (lower.equals("servicebusauthorization") || (dropAuthorization && lower.equals("authorization"))
-          || HOP_BY_HOP.contains(lower) || named.contains(lower)) {
+          || HOP_BY_HOP.contains(lower) || (named != null && named.contains(lower))) {
         continue;
       }
-      String[] existing = byLower.get(lower);
+      String[] existing = find(out, lowers, index, lower);
       if (existing == null) {
-        byLower.put(lower, new String[] {e.getKey(), e.getValue()});
+        String[] nv = {e.getKey(), e.getValue()};
+        out.add(nv);
+        lowers.add(lower);
+        if (index != null) {
+          index.put(lower, nv);
+        } else if (out.size() > INDEX_AFTER) {
+          index = new HashMap<>();
+          for (int i = 0; i < out.size(); i++) {
+            index.putIfAbsent(lowers.get(i), out.get(i));
+          }
+        }
       } else {
         existing[1] = existing[1] + ", " + e.getValue();
       }
     }
     String ours = "1.1 " + host;
-    String[] via = byLower.get("via");
+    String[] via = find(out, lowers, index, "via");
     if (via == null) {
-      byLower.put("via", new String[] {"Via", ours});
+      out.add(new String[] {"Via", ours});
     } else {
       via[1] = via[1] + ", " + ours;
     }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String[] nv : byLower.values()) {
-      out.put(nv[0], nv[1]);
-    }
     return out;
+  }
+
+  private static final int INDEX_AFTER = 16;
+
+  private static String[] find(List<String[]> out, List<String> lowers, Map<String, String[]> index, String lower) {
+    if (index != null) {
+      return index.get(lower);
+    }
+    for (int i = 0; i < lowers.size(); i++) {
+      if (lowers.get(i).equals(lower)) {
+        return out.get(i);
+      }
+    }
+    return null;
   }
 
   /** The exchange answered completely; with {@code reusable} the next request may follow. */

@@ -73,22 +73,26 @@ final class HttpRendezvousHandler extends ChannelInboundHandlerAdapter {
       fail(ctx, "The listener's response message is fragmented or too large.");
       return;
     }
-    JsonNode node;
-    try {
-      node = engine.json.readTree(new ByteBufInputStream(frame.content().duplicate()));
-    } catch (IOException e) {
-      node = null;
-    }
-    if (node == null || !node.isObject() || !node.path("response").isObject()) {
-      fail(ctx, "The listener sent a malformed message on the rendezvous connection.");
-      return;
+    ListenerResponse response = ListenerResponse.parse(engine.json.getFactory(), frame.content());
+    if (response == null) {
+      JsonNode node;
+      try {
+        node = engine.json.readTree(new ByteBufInputStream(frame.content().duplicate()));
+      } catch (IOException e) {
+        node = null;
+      }
+      if (node == null || !node.isObject() || !node.path("response").isObject()) {
+        fail(ctx, "The listener sent a malformed message on the rendezvous connection.");
+        return;
+      }
+      response = ListenerResponse.fromTree(node.get("response"));
     }
     if (responded) {
       fail(ctx, "The listener sent a second response for one request.");
       return;
     }
     responded = true;
-    exchange.postResponseHead(node.get("response"), true);
+    exchange.postResponseHead(response, true);
   }
 
   private void fail(ChannelHandlerContext ctx, String message) {

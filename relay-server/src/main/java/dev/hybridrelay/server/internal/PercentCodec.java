@@ -65,11 +65,17 @@ public final class PercentCodec {
 
   /** Form-encodes a query component (space as {@code %20}, unreserved characters kept). */
   public static String encode(String s) {
+    int i = 0;
+    while (i < s.length() && unreserved(s.charAt(i))) {
+      i++;
+    }
+    if (i == s.length()) {
+      return s; // the usual case (tracking ids): nothing to encode
+    }
     StringBuilder sb = new StringBuilder(s.length() + 8);
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xFF;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == '~') {
+      if (unreserved(c)) {
         sb.append((char) c);
       } else {
         sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
@@ -77,5 +83,10 @@ public final class PercentCodec {
       }
     }
     return sb.toString();
+  }
+
+  private static boolean unreserved(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '-' || c == '_' || c == '.' || c == '~';
   }
 }

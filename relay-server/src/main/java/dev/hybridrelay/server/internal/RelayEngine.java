@@ -11,9 +11,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -92,14 +90,14 @@ public final class RelayEngine {
       }
       int id = SERVER_IDS.incrementAndGet();
       bossGroup = new MultiThreadIoEventLoopGroup(
-          1, new DefaultThreadFactory("hybridrelay-server-" + id + "-boss", true), NioIoHandler.newFactory());
+          1, new DefaultThreadFactory("hybridrelay-server-" + id + "-boss", true), settings.transport().ioHandlers());
       ioGroup = new MultiThreadIoEventLoopGroup(
           Math.max(2, Runtime.getRuntime().availableProcessors()),
           new DefaultThreadFactory("hybridrelay-server-" + id + "-io", true),
-          NioIoHandler.newFactory());
+          settings.transport().ioHandlers());
       ServerBootstrap b = new ServerBootstrap()
           .group(bossGroup, ioGroup)
-          .channel(NioServerSocketChannel.class)
+          .channel(settings.transport().serverChannel())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -130,9 +128,9 @@ public final class RelayEngine {
       }
       serverChannel = f.channel();
       boundPort = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-      log.info("Local relay listening on {}://{}:{}/ (advertised as {}){}",
+      log.info("Local relay listening on {}://{}:{}/ (advertised as {}, {} transport){}",
           settings.tls() ? "wss" : "ws", settings.bindAddress().getHostAddress(), boundPort,
-          settings.advertisedHost(), settings.tls() ? ", TLS engine: " + settings.serverTls().engineName() : "");
+          settings.advertisedHost(), settings.transport().name(), settings.tls() ? ", TLS engine: " + settings.serverTls().engineName() : "");
     }
   }
 
