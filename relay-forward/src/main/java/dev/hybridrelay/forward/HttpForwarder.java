@@ -114,8 +114,12 @@ public final class HttpForwarder implements Closeable {
   /** The per-request lines: {@code dev.hybridrelay.forward.HttpForwarder.requests}. */
   private static final Logger requests = LoggerFactory.getLogger(HttpForwarder.class.getName() + ".requests");
   private static final int BUFFER = 64 * 1024;
-  /** The largest piece of a response body passed on at once (one WebSocket frame). */
-  private static final int RESPONSE_BUFFER = 256 * 1024;
+  /**
+   * The largest piece of a response body passed on at once (one WebSocket frame). The relay passes
+   * a frame on only once it has all of it, so a smaller frame starts the sender's bytes sooner: 64
+   * KiB downloaded 1.2–1.5× as fast as 256 KiB (Performance page, seventh HTTP round).
+   */
+  private static final int RESPONSE_BUFFER = 64 * 1024;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final RelayConnectionString connectionString;
