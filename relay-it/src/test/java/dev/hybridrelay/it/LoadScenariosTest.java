@@ -363,6 +363,7 @@ class LoadScenariosTest {
           Thread.sleep(100);
         }
         long writtenDuringSlow = written.get();
+        boolean writerDoneDuringSlow = writer.isDone();
         long readDuringSlow = got.length();
         long inFlight = writtenDuringSlow - readDuringSlow;
         long heapGrowth = ResourceBaseline.heapAfterGc() - heapBefore;
@@ -374,7 +375,9 @@ class LoadScenariosTest {
         }
         Payloads.Digest sent = writer.get(120, TimeUnit.SECONDS);
         boolean intact = sent.equals(got.finish());
-        boolean writerBlocked = writtenDuringSlow < total / 4;
+        // blocked: still writing when the slow phase ended, with well under the total written (the
+        // kernel's socket buffers on four loopback sockets hold 10-30 MiB of it on a busy host)
+        boolean writerBlocked = !writerDoneDuringSlow && writtenDuringSlow < total / 2;
         String figures = "total_MiB=" + (total >> 20) + " written_during_slow_MiB="
             + String.format("%.1f", writtenDuringSlow / 1048576.0) + " in_flight_MiB="
             + String.format("%.1f", inFlight / 1048576.0) + " window_MiB=" + (window >> 20)

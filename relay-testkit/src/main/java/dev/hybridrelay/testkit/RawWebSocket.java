@@ -595,11 +595,13 @@ public final class RawWebSocket implements Closeable {
     long deadline = System.nanoTime() + timeout.toNanos();
     byte[] buf = new byte[8192];
     try {
+      boolean first = true;
       while (true) {
         long left = (deadline - System.nanoTime()) / 1_000_000;
-        if (left <= 0) {
+        if (left <= 0 && !first) {
           return false;
         }
+        first = false; // one read at least: a close already received counts even if this thread was late
         socket.setSoTimeout((int) Math.max(1, left));
         if (in.read(buf) < 0) {
           return true;

@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP request of a sender (request mode, protocol §3.7), from the request head to the end of
  * the response. Its state is confined to the sender connection's event loop: events from the
- * listener's control channel and rendezvous socket (other loops) arrive through the
- * {@code post…} methods.
+ * listener's control channel and rendezvous socket arrive through the {@code post…} methods, as
+ * tasks on that loop, or at once when the control channel is on the same loop (its response
+ * messages only, see {@code runOrPost}).
  *
  * <p>Forms: a body of known length of at most {@value #INLINE_LIMIT} bytes (or none) is buffered
  * and sent inline on the control channel; anything else is announced in the rendezvous-only form
