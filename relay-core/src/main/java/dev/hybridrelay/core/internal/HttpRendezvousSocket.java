@@ -1,6 +1,5 @@
 package dev.hybridrelay.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,7 +27,7 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
 
   private final RelayWebSocket ws;
   private final Object lock = new Object();
-  private JsonNode request;
+  private ControlMessages.Request request;
   private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
   private long buffered;
   private boolean bodyEnded;
@@ -54,7 +53,7 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
   }
 
   /** Waits for the relay's {@code request} message (rendezvous-only form). */
-  JsonNode awaitRequest(long timeoutMillis) throws IOException {
+  ControlMessages.Request awaitRequest(long timeoutMillis) throws IOException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
     synchronized (lock) {
       while (request == null) {
@@ -145,8 +144,9 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
 
   // ---- sending (handler thread) ----
 
-  void sendText(String text) throws IOException {
-    if (!ws.sendText(text)) {
+  /** Sends a text message of well-formed UTF-8 (the response message). */
+  void sendText(byte[] utf8) throws IOException {
+    if (!ws.sendTextUtf8(utf8)) {
       throw new SocketException("Connection reset: the request's rendezvous connection is closed");
     }
   }
@@ -204,15 +204,15 @@ final class HttpRendezvousSocket implements RelayWebSocket.Handler, RelayWebSock
 
   @Override
   public void onText(String text) {
-    JsonNode node;
+    ControlMessages.Request r;
     try {
-      node = ListenerImpl.json().readTree(text);
+      r = ControlMessages.parse(text).request;
     } catch (IOException | RuntimeException e) {
-      node = null;
+      r = null;
     }
     synchronized (lock) {
-      if (node != null && node.path("request").isObject() && request == null) {
-        request = node.get("request");
+      if (r != null && request == null) {
+        request = r;
         lock.notifyAll();
       }
     }

@@ -1,13 +1,10 @@
 package dev.hybridrelay.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hybridrelay.core.RelayHttpRequest;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** A request as the relay sent it (protocol §3.7 {@code request} fields). */
 final class HttpRequestImpl implements RelayHttpRequest {
@@ -19,21 +16,14 @@ final class HttpRequestImpl implements RelayHttpRequest {
   private final InputStream body;
   private final String trackingId;
 
-  HttpRequestImpl(JsonNode r, InputStream body, String entityPath) {
-    this.method = r.path("method").asText("GET");
-    this.target = r.path("requestTarget").asText("/");
+  HttpRequestImpl(ControlMessages.Request r, InputStream body, String entityPath) {
+    this.method = r.method;
+    this.target = r.requestTarget;
     this.path = below(target, entityPath);
-    Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (Map.Entry<String, JsonNode> e : r.path("requestHeaders").properties()) {
-      h.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
-    }
-    this.headers = Collections.unmodifiableMap(h);
-    JsonNode re = r.path("remoteEndpoint");
-    this.remote = re.has("address")
-        ? InetSocketAddress.createUnresolved(re.path("address").asText(), re.path("port").asInt(0))
-        : null;
+    this.headers = r.requestHeaders;
+    this.remote = r.hasRemoteAddress ? InetSocketAddress.createUnresolved(r.remoteAddress, r.remotePort) : null;
     this.body = body;
-    this.trackingId = r.path("id").asText("");
+    this.trackingId = r.id;
   }
 
   /** The target below {@code /{entityPath}}: always starts with {@code /}. */

@@ -21,7 +21,7 @@ final class HttpResponseImpl implements RelayHttpResponse {
   /** How a response leaves the listener. */
   interface Transport {
     /** Sends the response message (and body, if any) on the control channel, back to back. */
-    void sendInline(String json, byte[] body) throws IOException;
+    void sendInline(byte[] json, byte[] body) throws IOException;
 
     /** Opens the request's rendezvous socket (inline requests that switch to streaming). */
     HttpRendezvousSocket openRendezvous() throws IOException;
@@ -86,7 +86,7 @@ final class HttpResponseImpl implements RelayHttpResponse {
     return committed;
   }
 
-  private String json(boolean withBody) {
+  private byte[] json(boolean withBody) {
     java.util.List<Map.Entry<String, String>> sent = new java.util.ArrayList<>();
     synchronized (headers) {
       for (Map.Entry<String, String> e : headers.entrySet()) {
@@ -99,7 +99,7 @@ final class HttpResponseImpl implements RelayHttpResponse {
       return ControlMessages.response(requestId, status, description != null ? description : StandardReasons.of(status),
           sent, withBody);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // writing to a StringWriter does not fail
+      throw new java.io.UncheckedIOException(e); // writing to a byte array does not fail
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.hybridrelay.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,7 +24,8 @@ final class ListenerHttp {
 
   /** Sends an inline response message and its body on the control channel. */
   interface ControlSender {
-    void sendResponse(String json, byte[] body) throws IOException;
+    /** {@code json}: the response message as UTF-8. */
+    void sendResponse(byte[] json, byte[] body) throws IOException;
 
     /** The control channel's I/O loop (messages arrive on its thread). */
     IoLoop loop();
@@ -55,10 +55,10 @@ final class ListenerHttp {
    * Hands a {@code request} message (and, for the inline form, its body) to the pool; answers 503
    * at once when {@value #QUEUE} requests are already waiting.
    */
-  void submit(ControlSender cc, JsonNode request, byte[] body) {
+  void submit(ControlSender cc, ControlMessages.Request request, byte[] body) {
     dev.hybridrelay.core.RelayRequestHandler handler = config.requestHandler();
     IoLoop loop = cc.loop();
-    if (handler instanceof InlineRequestHandler && request.has("method") && loop != null && loop.inLoop()
+    if (handler instanceof InlineRequestHandler && request.hasMethod && loop != null && loop.inLoop()
         && serveInline(cc, request, body, (InlineRequestHandler) handler, loop)) {
       return;
     }
@@ -68,8 +68,8 @@ final class ListenerHttp {
       if (closed.getAsBoolean()) {
         return;
       }
-      String requestId = request.path("id").asText("");
-      answerBusy(request.has("method") ? new HttpResponseImpl(requestId, transport(cc, request), null) : null,
+      String requestId = request.id;
+      answerBusy(request.hasMethod ? new HttpResponseImpl(requestId, transport(cc, request), null) : null,
           requestId);
     }
   }
@@ -98,9 +98,9 @@ final class ListenerHttp {
   }
 
   /** On the loop thread: offers an inline request to the handler's non-blocking path. */
-  private boolean serveInline(ControlSender cc, JsonNode message, byte[] inlineBody, InlineRequestHandler handler,
+  private boolean serveInline(ControlSender cc, ControlMessages.Request message, byte[] inlineBody, InlineRequestHandler handler,
       IoLoop loop) {
-    String requestId = message.path("id").asText("");
+    String requestId = message.id;
     HttpRequestImpl req = new HttpRequestImpl(message, inlineBody(inlineBody), config.connectionString().entityPath());
     HttpResponseImpl res = new HttpResponseImpl(requestId, transport(cc, message), null);
     InlineExchange x = new InlineExchange(req, res, loop, requestId);
@@ -176,12 +176,12 @@ final class ListenerHttp {
     }
   }
 
-  private HttpResponseImpl.Transport transport(ControlSender cc, JsonNode request) {
-    String address = request.path("address").asText("");
-    String trackingId = request.path("id").asText("");
+  private HttpResponseImpl.Transport transport(ControlSender cc, ControlMessages.Request request) {
+    String address = request.address;
+    String trackingId = request.id;
     return new HttpResponseImpl.Transport() {
       @Override
-      public void sendInline(String json, byte[] body) throws IOException {
+      public void sendInline(byte[] json, byte[] body) throws IOException {
         cc.sendResponse(json, body);
       }
 
@@ -208,16 +208,16 @@ final class ListenerHttp {
     return rv;
   }
 
-  private void serve(ControlSender cc, JsonNode message, byte[] inlineBody) {
-    String requestId = message.path("id").asText("");
+  private void serve(ControlSender cc, ControlMessages.Request message, byte[] inlineBody) {
+    String requestId = message.id;
     HttpRendezvousSocket rv = null;
-    JsonNode request = message;
+    ControlMessages.Request request = message;
     java.io.InputStream body;
     try {
-      if (!message.has("method")) {
-        rv = openHttpRendezvous(message.path("address").asText(""), requestId);
+      if (!message.hasMethod) {
+        rv = openHttpRendezvous(message.address, requestId);
         request = rv.awaitRequest(config.acceptDeadline().toMillis());
-        body = request.path("body").asBoolean(false) ? rv.body() : java.io.InputStream.nullInputStream();
+        body = request.body ? rv.body() : java.io.InputStream.nullInputStream();
       } else {
         body = inlineBody(inlineBody);
       }

@@ -1,7 +1,5 @@
 package dev.hybridrelay.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hybridrelay.core.ListenerState;
 import dev.hybridrelay.core.RelayConnection;
 import dev.hybridrelay.core.RelayConnectException;
@@ -47,11 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenerImpl {
   private static final Logger log = LoggerFactory.getLogger(ListenerImpl.class);
-  /** The databind mapper for HTTP request-mode messages, created on first use. */
-  static ObjectMapper json() {
-    return ControlMessages.mapper();
-  }
-
   /** Reconnect delays in seconds, as the official SDKs; the last repeats forever. */
   static final int[] BACKOFF_SECONDS = {0, 1, 2, 5, 10, 30};
   /** Largest control-channel message accepted. */
@@ -451,7 +444,7 @@ public final class ListenerImpl {
     @Override
     public void onText(String text) {
       ControlMessages.Message msg;
-      JsonNode request = null;
+      ControlMessages.Request request = null;
       try {
         msg = ControlMessages.parse(text);
         request = msg.request;
@@ -486,10 +479,10 @@ public final class ListenerImpl {
     }
 
     /** An inline request whose body (the next binary message) has not arrived yet. */
-    private JsonNode awaitingBody;
+    private ControlMessages.Request awaitingBody;
 
-    private void answerHttpRequest(JsonNode request) {
-      if (request.has("method") && request.path("body").asBoolean(false)) {
+    private void answerHttpRequest(ControlMessages.Request request) {
+      if (request.hasMethod && request.body) {
         awaitingBody = request;
         return;
       }
@@ -498,7 +491,7 @@ public final class ListenerImpl {
 
     @Override
     public void onBinary(ByteBuffer data) {
-      JsonNode request = awaitingBody;
+      ControlMessages.Request request = awaitingBody;
       awaitingBody = null;
       if (request == null) {
         log.debug("Listener {}: ignoring a binary message on the control channel", id);
@@ -521,7 +514,7 @@ public final class ListenerImpl {
      * waiting responses together (one socket write where it takes them), the others return at once.
      */
     @Override
-    public void sendResponse(String json, byte[] body) throws IOException {
+    public void sendResponse(byte[] json, byte[] body) throws IOException {
       if (ws.isTerminated()) {
         throw new SocketException("The control channel is closed; the response was not sent");
       }
@@ -566,7 +559,7 @@ public final class ListenerImpl {
               Object[] r;
               while ((r = responses.poll()) != null) {
                 byte[] b = (byte[]) r[1];
-                all &= ws.sendText((String) r[0]) && (b == null || ws.sendBinary(ByteBuffer.wrap(b)));
+                all &= ws.sendTextUtf8((byte[]) r[0]) && (b == null || ws.sendBinary(ByteBuffer.wrap(b)));
               }
               return all;
             });

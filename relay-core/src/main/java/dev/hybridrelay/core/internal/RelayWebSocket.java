@@ -487,6 +487,22 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
     }
   }
 
+  /**
+   * Sends a text message given as well-formed UTF-8 (our own JSON, never a peer's bytes); false if
+   * the socket is no longer open.
+   */
+  boolean sendTextUtf8(byte[] utf8) {
+    RelayDraft d = draft();
+    if (d.masksOutput()) {
+      if (!engine.isOpen()) {
+        return false;
+      }
+      queueFrame(d.encodeText(utf8));
+      return true;
+    }
+    return sendText(new String(utf8, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   /** Sends a text message; false if the socket is no longer open. */
   boolean sendText(String text) {
     RelayDraft d = draft();

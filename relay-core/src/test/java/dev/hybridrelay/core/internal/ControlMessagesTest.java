@@ -12,17 +12,55 @@ import org.junit.jupiter.api.Test;
 /** The one-pass reading of control messages and the streaming writing of responses. */
 class ControlMessagesTest {
   @Test
-  void requestMessageIsReadInOnePassWithItsTree() throws IOException {
+  void requestMessageIsReadInOnePass() throws IOException {
     ControlMessages.Message m = ControlMessages.parse("{\"x\":[1,{\"request\":{}}],\"request\":{\"address\":\"wss://a/b\","
         + "\"id\":\"r1\",\"requestTarget\":\"/hc/p?q=1\",\"method\":\"POST\",\"requestHeaders\":{\"A\":\"1\"},"
-        + "\"remoteEndpoint\":{\"address\":\"10.0.0.1\",\"port\":5},\"body\":true},\"y\":null}");
+        + "\"remoteEndpoint\":{\"address\":\"10.0.0.1\",\"port\":5},\"body\":true,\"extra\":{\"n\":[1]}},\"y\":null}");
     assertThat(m.kind).isEqualTo(ControlMessages.Kind.REQUEST);
-    JsonNode r = m.request;
-    assertThat(r.path("id").asText()).isEqualTo("r1");
-    assertThat(r.path("method").asText()).isEqualTo("POST");
-    assertThat(r.path("requestHeaders").path("A").asText()).isEqualTo("1");
-    assertThat(r.path("remoteEndpoint").path("port").asInt()).isEqualTo(5);
-    assertThat(r.path("body").asBoolean()).isTrue();
+    ControlMessages.Request r = m.request;
+    assertThat(r.id).isEqualTo("r1");
+    assertThat(r.address).isEqualTo("wss://a/b");
+    assertThat(r.hasMethod).isTrue();
+    assertThat(r.method).isEqualTo("POST");
+    assertThat(r.requestTarget).isEqualTo("/hc/p?q=1");
+    assertThat(r.requestHeaders).containsEntry("A", "1").containsEntry("a", "1").hasSize(1);
+    assertThat(r.hasRemoteAddress).isTrue();
+    assertThat(r.remoteAddress).isEqualTo("10.0.0.1");
+    assertThat(r.remotePort).isEqualTo(5);
+    assertThat(r.body).isTrue();
+  }
+
+  @Test
+  void rendezvousFormHasNeitherMethodNorBody() throws IOException {
+    ControlMessages.Request r = ControlMessages.parse("{\"request\":{\"address\":\"wss://a/$hc/b?sb-hc-action=request\","
+        + "\"id\":\"r2\"}}").request;
+    assertThat(r.hasMethod).isFalse();
+    assertThat(r.body).isFalse();
+    assertThat(r.method).isEqualTo("GET");
+    assertThat(r.requestTarget).isEqualTo("/");
+    assertThat(r.requestHeaders).isEmpty();
+    assertThat(r.hasRemoteAddress).isFalse();
+    assertThat(r.address).isEqualTo("wss://a/$hc/b?sb-hc-action=request");
+  }
+
+  @Test
+  void requestFieldsAreReadAsTheSdksReadThem() throws IOException {
+    // null strings take their defaults; numbers and booleans their text; body from "true" or non-zero
+    ControlMessages.Request r = ControlMessages.parse("{\"request\":{\"id\":7,\"method\":null,\"requestTarget\":null,"
+        + "\"requestHeaders\":{\"N\":5,\"B\":true,\"Z\":null,\"O\":{\"a\":[1,\"x\"]},\"S\":\"\\\"q\\\"\"},"
+        + "\"remoteEndpoint\":{\"address\":null,\"port\":\"81\"},\"body\":\"true\"}}").request;
+    assertThat(r.id).isEqualTo("7");
+    assertThat(r.hasMethod).isTrue();
+    assertThat(r.method).isEqualTo("GET");
+    assertThat(r.requestTarget).isEqualTo("/");
+    assertThat(r.requestHeaders).containsEntry("N", "5").containsEntry("B", "true").containsEntry("Z", "null")
+        .containsEntry("O", "{\"a\":[1,\"x\"]}").containsEntry("S", "\"q\"");
+    assertThat(r.remoteAddress).isEqualTo("null");
+    assertThat(r.remotePort).isEqualTo(81);
+    assertThat(r.body).isTrue();
+    assertThat(ControlMessages.parse("{\"request\":{\"method\":\"GET\",\"body\":1}}").request.body).isTrue();
+    assertThat(ControlMessages.parse("{\"request\":{\"method\":\"GET\",\"body\":0}}").request.body).isFalse();
+    assertThat(ControlMessages.parse("{\"request\":{\"method\":\"GET\",\"body\":\"no\"}}").request.body).isFalse();
   }
 
   @Test
@@ -47,7 +85,8 @@ class ControlMessagesTest {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Content-Type", "text/plain");
     h.put("X-Q", "a\"b\\c\u00e9");
-    String json = ControlMessages.response("r1", 404, "Not Found", h.entrySet(), true);
+    byte[] json = ControlMessages.response("r1", 404, "Not Found", h.entrySet(), true);
+    assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8)).contains("a\\\"b\\\\c\u00e9");
     JsonNode n = ControlMessages.mapper().readTree(json).path("response");
     assertThat(n.path("requestId").asText()).isEqualTo("r1");
     assertThat(n.path("statusCode").isInt()).isTrue();
