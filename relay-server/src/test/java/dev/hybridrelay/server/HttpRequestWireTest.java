@@ -348,6 +348,85 @@ class HttpRequestWireTest {
     }
   }
 
+  /**
+   * The relay passes a rendezvous body frame on as its bytes arrive: the sender gets the first part
+   * of a 1 MiB frame while the rest of that frame has not been sent (the relay gathered whole frames,
+   * up to its 4 MiB frame limit per request, before StreamingFrameDecoder).
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aBodyFramePassesOnBeforeItIsComplete(boolean tls) throws Exception {
+    byte[] payload = new byte[1 << 20];
+    new Random(7).nextBytes(payload);
+    try (RelayFixture relay = RelayFixture.start(tls); TestListener l = relay.listen("partial");
+        Socket s = senderSocket(relay)) {
+      s.getOutputStream().write(("GET /partial HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: "
+          + RelayFixture.token("partial") + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      JsonNode r = nextRequest(l);
+      try (RawWs rv = RawWs.connect(URI.create(r.get("address").asText()), Map.of(), relay.ssl)) {
+        assertThat(rv.status).isEqualTo(101);
+        rv.sendText("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":200,"
+            + "\"responseHeaders\":{\"Content-Length\":\"" + payload.length + "\"},\"body\":true}}");
+        rv.writeHeader(RawWs.BINARY, true, payload.length);
+        rv.writeRaw(new byte[4]); // mask key 0: the payload goes as it is
+        int first = 300_000;
+        rv.writeRaw(Arrays.copyOfRange(payload, 0, first));
+        // the head and at least 100,000 body bytes arrive while the frame is 700 kB short
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buf = new byte[65536];
+        int headEnd = -1;
+        while (headEnd < 0 || got.size() - headEnd < 100_000) {
+          int n = in.read(buf);
+          assertThat(n).as("the relay sent the body's first bytes before the frame was complete").isPositive();
+          got.write(buf, 0, n);
+          if (headEnd < 0) {
+            String t = got.toString(StandardCharsets.ISO_8859_1);
+            int i = t.indexOf("\r\n\r\n");
+            headEnd = i < 0 ? -1 : i + 4;
+          }
+        }
+        assertThat(got.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+        rv.writeRaw(Arrays.copyOfRange(payload, first, payload.length));
+        while (got.size() - headEnd < payload.length) {
+          int n = in.read(buf);
+          assertThat(n).isPositive();
+          got.write(buf, 0, n);
+        }
+        byte[] all = got.toByteArray();
+        assertThat(Arrays.copyOfRange(all, headEnd, all.length)).isEqualTo(payload);
+      }
+    }
+  }
+
+  /** A listener that breaks the WebSocket protocol on its rendezvous socket: 502, and the relay serves on. */
+  @org.junit.jupiter.api.Test
+  void aProtocolViolationOnTheRendezvousGives502() throws Exception {
+    try (RelayFixture relay = RelayFixture.start(false); TestListener l = relay.listen("broken")) {
+      String req = "GET /broken HTTP/1.1\r\nHost: localhost\r\nServiceBusAuthorization: " + RelayFixture.token("broken")
+          + "\r\n\r\n";
+      try (Socket s = senderSocket(relay)) {
+        CompletableFuture<RawHttp> res = sendAsync(s, req, null);
+        JsonNode r = nextRequest(l);
+        try (RawWs rv = RawWs.connect(URI.create(r.get("address").asText()), Map.of(), relay.ssl)) {
+          assertThat(rv.status).isEqualTo(101);
+          rv.writeRaw(new byte[] {(byte) 0x82, 0x01, 0x05, 0, 0, 0}); // an unmasked frame
+          RawHttp answer = res.get(10, TimeUnit.SECONDS);
+          assertThat(answer.status).isEqualTo(502);
+          assertThat(answer.bodyText()).contains("BadGateway").doesNotContain("Exception");
+          assertThat(rv.awaitEof(10_000)).isTrue();
+        }
+      }
+      try (Socket s = senderSocket(relay)) {
+        CompletableFuture<RawHttp> res = sendAsync(s, req, null);
+        JsonNode r = nextRequest(l);
+        l.control.send("{\"response\":{\"requestId\":\"" + r.get("id").asText() + "\",\"statusCode\":204,\"body\":false}}");
+        assertThat(res.get(10, TimeUnit.SECONDS).status).isEqualTo(204);
+      }
+    }
+  }
+
   static byte[] readAll(InputStream in) throws Exception {
     return in.readAllBytes();
   }

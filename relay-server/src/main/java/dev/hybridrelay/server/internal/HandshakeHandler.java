@@ -442,7 +442,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpRendezvousHandler handler = new HttpRendezvousHandler(engine, x);
-    WebSocketUpgrade.complete(ctx, req, null, engine.settings.maxFramePayload(), "http-rendezvous", handler);
+    // the response body passes on as it arrives, not once per frame (StreamingFrameDecoder)
+    WebSocketUpgrade.complete(ctx, req, null, "http-rendezvous", handler,
+        new StreamingFrameDecoder(engine.settings.maxFramePayload()));
     x.postRendezvousOpened(ctx.channel());
     log.debug("HTTP request {}: the listener opened its rendezvous connection", x.id);
   }

@@ -235,6 +235,10 @@ public final class RelayEngine {
     if (cause instanceof IOException || cause.getCause() instanceof SSLException
         || cause instanceof SSLException) {
       log.debug("Connection {} failed: {}", ch.remoteAddress(), cause.toString());
+    } else if (cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException) {
+      // the peer broke the WebSocket protocol: its fault, no stack trace
+      log.info("Connection {} closed: it broke the WebSocket protocol ({})", ch.remoteAddress(),
+          RelayErrors.sanitize(String.valueOf(cause.getMessage())));
     } else {
       log.warn("Connection {} closed after an unexpected error", ch.remoteAddress(), cause);
     }

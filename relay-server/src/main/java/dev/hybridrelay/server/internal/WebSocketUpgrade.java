@@ -62,6 +62,23 @@ final class WebSocketUpgrade {
    */
   static void complete(ChannelHandlerContext ctx, HttpRequest req, String subprotocol,
       int maxFramePayload, String nextName, ChannelHandler next, boolean rawInbound) {
+    complete(ctx, req, subprotocol, nextName, next, rawInbound ? null : new WebSocket13FrameDecoder(
+        WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(maxFramePayload)
+            .expectMaskedFrames(true)
+            .allowMaskMismatch(false)
+            .allowExtensions(false)
+            .closeOnProtocolViolation(false)
+            .withUTF8Validator(false)
+            .build()));
+  }
+
+  /**
+   * As {@link #complete(ChannelHandlerContext, HttpRequest, String, int, String, ChannelHandler)},
+   * with {@code decoder} (or none, when null) as the inbound frame decoder.
+   */
+  static void complete(ChannelHandlerContext ctx, HttpRequest req, String subprotocol,
+      String nextName, ChannelHandler next, ChannelHandler decoder) {
     FullHttpResponse res = new DefaultFullHttpResponse(
         HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
     res.headers().set(HttpHeaderNames.UPGRADE, "websocket");
@@ -72,19 +89,11 @@ final class WebSocketUpgrade {
       res.headers().set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocol);
     }
     ChannelPipeline p = ctx.pipeline();
-    WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(maxFramePayload)
-        .expectMaskedFrames(true)
-        .allowMaskMismatch(false)
-        .allowExtensions(false)
-        .closeOnProtocolViolation(false)
-        .withUTF8Validator(false)
-        .build();
     // Install the WebSocket handlers first, so that the next handler is in place (and visible
     // to other threads) before the peer can see the 101; then write the 101 from the decoder's
     // position, which passes through the HTTP encoder but not the frame encoder.
-    if (!rawInbound) {
-      p.addBefore(ctx.name(), "ws-decoder", new WebSocket13FrameDecoder(config));
+    if (decoder != null) {
+      p.addBefore(ctx.name(), "ws-decoder", decoder);
     }
     p.addBefore(ctx.name(), "ws-encoder", new WebSocket13FrameEncoder(false));
     ConnectionGuard guard = p.get(ConnectionGuard.class);
