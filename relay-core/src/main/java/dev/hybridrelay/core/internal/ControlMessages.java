@@ -68,8 +68,17 @@ final class ControlMessages {
     String address;
     String id = "";
     final Map<String, String> connectHeaders = new LinkedHashMap<>();
-    String remoteAddress;
-    int remotePort;
+    /** Null without a {@code remoteEndpoint.address}. */
+    Endpoint remote;
+  }
+
+  /**
+   * A {@code remoteEndpoint}: {@code address} as a string (a JSON {@code null} as {@code "null"}, an
+   * object or array as {@code ""}), {@code port} as a number (0 otherwise), as the SDKs read them.
+   */
+  static final class Endpoint {
+    String address;
+    int port;
   }
 
   /**
@@ -86,9 +95,8 @@ final class ControlMessages {
     String requestTarget = "/";
     /** Case-insensitive names; a value that is not a string is given as its JSON text. */
     Map<String, String> requestHeaders = Collections.emptyMap();
-    boolean hasRemoteAddress;
-    String remoteAddress = "";
-    int remotePort;
+    /** Null without a {@code remoteEndpoint.address}. */
+    Endpoint remote;
     boolean body;
   }
 
@@ -161,19 +169,7 @@ final class ControlMessages {
           }
           break;
         case "remoteEndpoint":
-          if (t == JsonToken.START_OBJECT) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-              String f = p.currentName();
-              JsonToken v = p.nextToken();
-              if ("address".equals(f)) {
-                r.hasRemoteAddress = true;
-                r.remoteAddress = v.isStructStart() ? "" : v == JsonToken.VALUE_NULL ? "null" : p.getText();
-              } else if ("port".equals(f)) {
-                r.remotePort = v.isScalarValue() ? p.getValueAsInt(0) : 0;
-              }
-              p.skipChildren();
-            }
-          }
+          r.remote = readEndpoint(p, t);
           break;
         default:
           break;
@@ -184,6 +180,27 @@ final class ControlMessages {
       throw new IOException("malformed request message");
     }
     return r;
+  }
+
+  /** The {@code remoteEndpoint} value the parser is on ({@code t}); null without an address. */
+  private static Endpoint readEndpoint(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_OBJECT) {
+      return null;
+    }
+    Endpoint e = new Endpoint();
+    boolean hasAddress = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken v = p.nextToken();
+      if ("address".equals(f)) {
+        hasAddress = true;
+        e.address = v == JsonToken.VALUE_NULL ? "null" : v.isScalarValue() ? p.getValueAsString("") : "";
+      } else if ("port".equals(f)) {
+        e.port = v.isScalarValue() ? p.getValueAsInt(0) : 0;
+      }
+      p.skipChildren();
+    }
+    return hasAddress ? e : null;
   }
 
   /** A string member as the SDKs read it: null → {@code dflt}, a number or boolean → its text. */
@@ -218,19 +235,7 @@ final class ControlMessages {
           }
           break;
         case "remoteEndpoint":
-          if (t == JsonToken.START_OBJECT) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-              String f = p.currentName();
-              JsonToken v = p.nextToken();
-              if ("address".equals(f)) {
-                a.remoteAddress = v == JsonToken.VALUE_NULL ? "null"
-                    : v.isScalarValue() ? p.getValueAsString("") : "";
-              } else if ("port".equals(f)) {
-                a.remotePort = v.isScalarValue() ? p.getValueAsInt(0) : 0;
-              }
-              p.skipChildren();
-            }
-          }
+          a.remote = readEndpoint(p, t);
           break;
         default:
           break;

@@ -21,7 +21,7 @@ final class HttpRequestImpl implements RelayHttpRequest {
     this.target = r.requestTarget;
     this.path = below(target, entityPath);
     this.headers = r.requestHeaders;
-    this.remote = r.hasRemoteAddress ? InetSocketAddress.createUnresolved(r.remoteAddress, r.remotePort) : null;
+    this.remote = r.remote == null ? null : InetSocketAddress.createUnresolved(r.remote.address, r.remote.port);
     this.body = body;
     this.trackingId = r.id;
   }

@@ -616,9 +616,8 @@ public final class ListenerImpl {
       return;
     }
     Map<String, String> headers = new LinkedHashMap<>(accept.connectHeaders);
-    InetSocketAddress remote = accept.remoteAddress != null
-        ? InetSocketAddress.createUnresolved(accept.remoteAddress, accept.remotePort)
-        : null;
+    InetSocketAddress remote = accept.remote == null ? null
+        : InetSocketAddress.createUnresolved(accept.remote.address, accept.remote.port);
     URI endpoint = config.connectionString().endpoint();
     ConnectionRequestImpl request = new ConnectionRequestImpl(address, trackingId, headers, remote,
         endpoint.getScheme(), endpoint.getRawAuthority(), config.connectionString().entityPath());

@@ -493,26 +493,21 @@ final class RelayWebSocket extends WebSocketAdapter implements IoLoop.Handler {
    */
   boolean sendTextUtf8(byte[] utf8) {
     RelayDraft d = draft();
-    if (d.masksOutput()) {
-      if (!engine.isOpen()) {
-        return false;
-      }
-      queueFrame(d.encodeText(utf8));
-      return true;
+    if (!d.masksOutput()) {
+      return sendText(new String(utf8, java.nio.charset.StandardCharsets.UTF_8));
     }
-    return sendText(new String(utf8, java.nio.charset.StandardCharsets.UTF_8));
+    // our own bytes are well-formed: no UTF-8 validation and no frame objects, as for binary
+    if (!engine.isOpen()) {
+      return false;
+    }
+    queueFrame(d.encodeText(utf8));
+    return true;
   }
 
   /** Sends a text message; false if the socket is no longer open. */
   boolean sendText(String text) {
-    RelayDraft d = draft();
-    if (d.masksOutput()) {
-      // our own strings are well-formed: no UTF-8 validation and no frame objects, as for binary
-      if (!engine.isOpen()) {
-        return false;
-      }
-      queueFrame(d.encodeText(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-      return true;
+    if (draft().masksOutput()) {
+      return sendTextUtf8(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     try {
       engine.send(text);

@@ -24,9 +24,9 @@ class ControlMessagesTest {
     assertThat(r.method).isEqualTo("POST");
     assertThat(r.requestTarget).isEqualTo("/hc/p?q=1");
     assertThat(r.requestHeaders).containsEntry("A", "1").containsEntry("a", "1").hasSize(1);
-    assertThat(r.hasRemoteAddress).isTrue();
-    assertThat(r.remoteAddress).isEqualTo("10.0.0.1");
-    assertThat(r.remotePort).isEqualTo(5);
+    assertThat(r.remote).isNotNull();
+    assertThat(r.remote.address).isEqualTo("10.0.0.1");
+    assertThat(r.remote.port).isEqualTo(5);
     assertThat(r.body).isTrue();
   }
 
@@ -39,7 +39,7 @@ class ControlMessagesTest {
     assertThat(r.method).isEqualTo("GET");
     assertThat(r.requestTarget).isEqualTo("/");
     assertThat(r.requestHeaders).isEmpty();
-    assertThat(r.hasRemoteAddress).isFalse();
+    assertThat(r.remote).isNull();
     assertThat(r.address).isEqualTo("wss://a/$hc/b?sb-hc-action=request");
   }
 
@@ -55,8 +55,8 @@ class ControlMessagesTest {
     assertThat(r.requestTarget).isEqualTo("/");
     assertThat(r.requestHeaders).containsEntry("N", "5").containsEntry("B", "true").containsEntry("Z", "null")
         .containsEntry("O", "{\"a\":[1,\"x\"]}").containsEntry("S", "\"q\"");
-    assertThat(r.remoteAddress).isEqualTo("null");
-    assertThat(r.remotePort).isEqualTo(81);
+    assertThat(r.remote.address).isEqualTo("null");
+    assertThat(r.remote.port).isEqualTo(81);
     assertThat(r.body).isTrue();
     assertThat(ControlMessages.parse("{\"request\":{\"method\":\"GET\",\"body\":1}}").request.body).isTrue();
     assertThat(ControlMessages.parse("{\"request\":{\"method\":\"GET\",\"body\":0}}").request.body).isFalse();

@@ -7,12 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
@@ -53,12 +49,8 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
   private final ChannelFutureListener abortOnFailure;
 
   private State state = State.HEADER;
-  private final byte[] header = new byte[14];
-  private int headerHave;
-  private boolean fin;
-  private int opcode;
+  private final ClientFrameHeader frame = new ClientFrameHeader();
   private long remaining;
-  private int maskKey;
   private long maskOffset;
   private boolean fragmenting;
   private long messageBytes;
@@ -147,83 +139,18 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void readHeader(ChannelHandlerContext ctx, ByteBuf in) {
-    int need = headerLength();
-    while (headerHave < need && in.isReadable()) {
-      header[headerHave++] = in.readByte();
-      need = headerLength();
-    }
-    if (headerHave < need) {
+    if (!frame.read(in)) {
       return;
     }
-    int b0 = header[0] & 0xFF;
-    int b1 = header[1] & 0xFF;
-    fin = (b0 & 0x80) != 0;
-    opcode = b0 & 0x0F;
-    int len7 = b1 & 0x7F;
-    long length;
-    int p = 2;
-    if (len7 == 126) {
-      length = ((header[2] & 0xFF) << 8) | (header[3] & 0xFF);
-      p = 4;
-    } else if (len7 == 127) {
-      length = 0;
-      for (int i = 2; i < 10; i++) {
-        length = (length << 8) | (header[i] & 0xFF);
-      }
-      p = 10;
-    } else {
-      length = len7;
-    }
-    headerHave = 0;
-    if ((b0 & 0x70) != 0) {
-      violation(1002, "RSV != 0 and no extension negotiated");
+    ClientFrameHeader.Violation v = frame.check(fragmenting, maxFramePayload);
+    if (v != null) {
+      violation(v.code(), v.reason());
       return;
     }
-    if ((b1 & 0x80) == 0) {
-      violation(1002, "received a frame that is not masked as expected");
-      return;
-    }
-    maskKey = ((header[p] & 0xFF) << 24) | ((header[p + 1] & 0xFF) << 16) | ((header[p + 2] & 0xFF) << 8)
-        | (header[p + 3] & 0xFF);
     maskOffset = 0;
-    boolean isControl = opcode >= 8;
-    if (isControl) {
-      if (opcode > 10) {
-        violation(1002, "control frame using reserved opcode " + opcode);
-        return;
-      }
-      if (!fin) {
-        violation(1002, "fragmented control frame");
-        return;
-      }
-      if (length > 125) {
-        violation(1002, "control frame with payload length > 125 octets");
-        return;
-      }
-    } else {
-      if (opcode > 2) {
-        violation(1002, "data frame using reserved opcode " + opcode);
-        return;
-      }
-      if (opcode == 0 && !fragmenting) {
-        violation(1002, "received continuation data frame outside fragmented message");
-        return;
-      }
-      if (opcode != 0 && fragmenting) {
-        violation(1002, "received non-continuation data frame while inside fragmented message");
-        return;
-      }
-    }
-    if (length < 0) {
-      violation(1002, "invalid data frame length (negative length)");
-      return;
-    }
-    if (length > maxFramePayload) {
-      violation(1009, "Max frame length of " + maxFramePayload + " has been exceeded.");
-      return;
-    }
+    long length = frame.length;
     remaining = length;
-    if (isControl) {
+    if (frame.isControl()) {
       control = ctx.alloc().buffer((int) length);
       state = State.CONTROL;
       if (length == 0) {
@@ -231,14 +158,14 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    messageBytes = opcode == 0 ? messageBytes + length : length;
+    messageBytes = frame.opcode == 0 ? messageBytes + length : length;
     if (messageBytes > maxMessageSize) {
       state = State.DEAD;
       pair.closeBoth(1009, "Message larger than " + maxMessageSize + " bytes");
       return;
     }
-    fragmenting = !fin;
-    if (fin) {
+    fragmenting = !frame.fin;
+    if (frame.fin) {
       messageBytes = 0;
     }
     Channel peer = pair.peer(side);
@@ -247,7 +174,7 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ByteBuf h = ctx.alloc().buffer(10);
-    h.writeByte(b0);
+    h.writeByte(frame.b0);
     if (length <= 125) {
       h.writeByte((int) length);
     } else if (length <= 0xFFFF) {
@@ -265,17 +192,9 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private int headerLength() {
-    if (headerHave < 2) {
-      return 2;
-    }
-    int len7 = header[1] & 0x7F;
-    return (len7 == 126 ? 4 : len7 == 127 ? 10 : 2) + 4;
-  }
-
   private void forwardPayload(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
-    unmask(in, in.readerIndex(), n, maskKey, maskOffset); // in the read buffer: no NIO view of the slice
+    unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset); // in the read buffer: no NIO view of the slice
     ByteBuf chunk = in.readRetainedSlice(n);
     maskOffset += n;
     remaining -= n;
@@ -330,47 +249,24 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
     ByteBuf payload = control;
     control = null;
     state = State.HEADER;
-    unmask(payload, maskKey, 0);
-    if (opcode == 9) { // ping: answered here, after any data frame being written into this leg
+    unmask(payload, frame.maskKey, 0);
+    if (frame.opcode == 9) { // ping: answered here, after any data frame being written into this leg
       pair.writeControlInto(side, new PongWebSocketFrame(payload));
       return;
     }
-    if (opcode == 10 || pair.closing()) {
+    if (frame.opcode == 10 || pair.closing()) {
       payload.release();
       return;
     }
     // Close: nothing after it is read (as Netty's decoder once it has seen a Close)
     state = State.DEAD;
-    int len = payload.readableBytes();
-    if (len == 1) {
+    ClientFrameHeader.Violation v = ClientFrameHeader.checkCloseBody(payload);
+    if (v != null) {
       payload.release();
-      violation(1002, "Invalid close frame body");
+      violation(v.code(), v.reason());
       return;
     }
-    if (len >= 2) {
-      int code = payload.getUnsignedShort(payload.readerIndex());
-      if (!WebSocketCloseStatus.isValidStatusCode(code)) {
-        payload.release();
-        violation(1002, "Invalid close frame getStatus code: " + code);
-        return;
-      }
-      if (len > 2 && !validUtf8(payload, payload.readerIndex() + 2, len - 2)) {
-        payload.release();
-        violation(1007, "bytes are not UTF-8");
-        return;
-      }
-    }
     pair.forwardClose(side, new CloseWebSocketFrame(true, 0, payload));
-  }
-
-  private static boolean validUtf8(ByteBuf b, int index, int length) {
-    try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(b.nioBuffer(index, length));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
   }
 
   private void violation(int code, String reason) {

@@ -32,7 +32,8 @@ import io.netty.util.ReferenceCountUtil;
  * extensions, no UTF-8 check of text, no Close sent on a violation): RSV bits, an unknown opcode, an
  * unmasked frame, a fragmented or over-125-byte control frame, a continuation without a start, a new
  * message inside a fragmented one, a negative 64-bit length (1002); a frame over
- * {@code maxFramePayload} (1009); a Close body of one byte or with an invalid code (1002). A
+ * {@code maxFramePayload} (1009); a Close body of one byte or with an invalid code (1002) or a
+ * reason that is not UTF-8 (1007) ({@link ClientFrameHeader}, shared with the stream splice). A
  * violation fires a {@link CorruptedWebSocketFrameException} down the pipeline and nothing after it
  * is read, also as Netty's decoder did; after a Close frame nothing more is read either.
  *
@@ -43,12 +44,8 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
 
   private final int maxFramePayload;
   private State state = State.HEADER;
-  private final byte[] header = new byte[14];
-  private int headerHave;
-  private boolean fin;
-  private int opcode;
+  private final ClientFrameHeader frame = new ClientFrameHeader();
   private long remaining;
-  private int maskKey;
   private long maskOffset;
   private boolean fragmenting;
   /** For a data frame being streamed: no chunk of it was passed on yet. */
@@ -84,98 +81,29 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
   }
 
   private void readHeader(ChannelHandlerContext ctx, ByteBuf in) {
-    int need = headerLength();
-    while (headerHave < need && in.isReadable()) {
-      header[headerHave++] = in.readByte();
-      need = headerLength();
-    }
-    if (headerHave < need) {
+    if (!frame.read(in)) {
       return;
     }
-    int b0 = header[0] & 0xFF;
-    int b1 = header[1] & 0xFF;
-    fin = (b0 & 0x80) != 0;
-    opcode = b0 & 0x0F;
-    int len7 = b1 & 0x7F;
-    long length;
-    int p = 2;
-    if (len7 == 126) {
-      length = ((header[2] & 0xFF) << 8) | (header[3] & 0xFF);
-      p = 4;
-    } else if (len7 == 127) {
-      length = 0;
-      for (int i = 2; i < 10; i++) {
-        length = (length << 8) | (header[i] & 0xFF);
-      }
-      p = 10;
-    } else {
-      length = len7;
-    }
-    headerHave = 0;
-    if ((b0 & 0x70) != 0) {
-      violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "RSV != 0 and no extension negotiated");
+    ClientFrameHeader.Violation v = frame.check(fragmenting, maxFramePayload);
+    if (v != null) {
+      violation(ctx, v);
       return;
     }
-    if ((b1 & 0x80) == 0) {
-      violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "received a frame that is not masked as expected");
-      return;
-    }
-    maskKey = ((header[p] & 0xFF) << 24) | ((header[p + 1] & 0xFF) << 16) | ((header[p + 2] & 0xFF) << 8)
-        | (header[p + 3] & 0xFF);
     maskOffset = 0;
-    boolean isControl = opcode >= 8;
-    if (isControl) {
-      if (opcode > 10) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "control frame using reserved opcode " + opcode);
-        return;
-      }
-      if (!fin) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "fragmented control frame");
-        return;
-      }
-      if (length > 125) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "control frame with payload length > 125 octets");
-        return;
-      }
-    } else {
-      if (opcode > 2) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "data frame using reserved opcode " + opcode);
-        return;
-      }
-      if (opcode == 0 && !fragmenting) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR,
-            "received continuation data frame outside fragmented message");
-        return;
-      }
-      if (opcode != 0 && fragmenting) {
-        violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR,
-            "received non-continuation data frame while inside fragmented message");
-        return;
-      }
+    remaining = frame.length;
+    if (!frame.isControl()) {
+      fragmenting = !frame.fin;
     }
-    if (length < 0) {
-      violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "invalid data frame length (negative length)");
-      return;
-    }
-    if (length > maxFramePayload) {
-      violation(ctx, WebSocketCloseStatus.MESSAGE_TOO_BIG, "Max frame length of " + maxFramePayload
-          + " has been exceeded.");
-      return;
-    }
-    if (!isControl) {
-      fragmenting = !fin;
-    }
-    remaining = length;
-    if (isControl || opcode == 1) {
-      gathered = ctx.alloc().buffer((int) length);
+    if (frame.isControl() || frame.opcode == 1) {
+      gathered = ctx.alloc().buffer((int) remaining);
       state = State.GATHER;
-      if (length == 0) {
+      if (remaining == 0) {
         gathered(ctx);
       }
       return;
     }
     firstChunk = true;
-    if (length == 0) {
+    if (remaining == 0) {
       ctx.fireChannelRead(dataFrame(ctx.alloc().buffer(0), true));
       state = State.HEADER;
       return;
@@ -183,17 +111,9 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
     state = State.DATA;
   }
 
-  private int headerLength() {
-    if (headerHave < 2) {
-      return 2;
-    }
-    int len7 = header[1] & 0x7F;
-    return (len7 == 126 ? 4 : len7 == 127 ? 10 : 2) + 4;
-  }
-
   private void passPayload(ChannelHandlerContext ctx, ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
-    StreamSpliceHandler.unmask(in, in.readerIndex(), n, maskKey, maskOffset);
+    StreamSpliceHandler.unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset);
     ByteBuf chunk = in.readRetainedSlice(n);
     maskOffset += n;
     remaining -= n;
@@ -206,8 +126,8 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
 
   /** A chunk of the streamed data frame: binary when it starts a binary frame, else a continuation. */
   private io.netty.handler.codec.http.websocketx.WebSocketFrame dataFrame(ByteBuf chunk, boolean frameEnd) {
-    boolean last = frameEnd && fin;
-    if (firstChunk && opcode == 2) {
+    boolean last = frameEnd && frame.fin;
+    if (firstChunk && frame.opcode == 2) {
       firstChunk = false;
       return new BinaryWebSocketFrame(last, 0, chunk);
     }
@@ -228,24 +148,18 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
     ByteBuf payload = gathered;
     gathered = null;
     state = State.HEADER;
-    StreamSpliceHandler.unmask(payload, maskKey, 0);
-    switch (opcode) {
-      case 1 -> ctx.fireChannelRead(new TextWebSocketFrame(fin, 0, payload));
+    StreamSpliceHandler.unmask(payload, frame.maskKey, 0);
+    switch (frame.opcode) {
+      case 1 -> ctx.fireChannelRead(new TextWebSocketFrame(frame.fin, 0, payload));
       case 9 -> ctx.fireChannelRead(new PingWebSocketFrame(payload));
       case 10 -> ctx.fireChannelRead(new PongWebSocketFrame(payload));
       default -> {
         // Close: nothing after it is read
         state = State.DEAD;
-        int len = payload.readableBytes();
-        if (len == 1) {
+        ClientFrameHeader.Violation v = ClientFrameHeader.checkCloseBody(payload);
+        if (v != null) {
           payload.release();
-          violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "Invalid close frame body");
-          return;
-        }
-        if (len >= 2 && !WebSocketCloseStatus.isValidStatusCode(payload.getUnsignedShort(payload.readerIndex()))) {
-          int code = payload.getUnsignedShort(payload.readerIndex());
-          payload.release();
-          violation(ctx, WebSocketCloseStatus.PROTOCOL_ERROR, "Invalid close frame getStatus code: " + code);
+          violation(ctx, v);
           return;
         }
         ctx.fireChannelRead(new CloseWebSocketFrame(true, 0, payload));
@@ -253,9 +167,9 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void violation(ChannelHandlerContext ctx, WebSocketCloseStatus status, String reason) {
+  private void violation(ChannelHandlerContext ctx, ClientFrameHeader.Violation v) {
     state = State.DEAD;
-    ctx.fireExceptionCaught(new CorruptedWebSocketFrameException(status, reason));
+    ctx.fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.valueOf(v.code()), v.reason()));
   }
 
   @Override

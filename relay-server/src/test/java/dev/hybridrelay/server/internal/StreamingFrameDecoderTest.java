@@ -218,6 +218,7 @@ class StreamingFrameDecoderTest {
     assertViolation(frame(0x82, new byte[1001]), 1009, "Max frame length of 1000");
     assertViolation(frame(0x88, new byte[] {3}), 1002, "Invalid close frame body");
     assertViolation(frame(0x88, new byte[] {0x03, (byte) 0xEC}), 1002, "Invalid close frame getStatus code: 1004");
+    assertViolation(frame(0x88, new byte[] {0x03, (byte) 0xE8, (byte) 0xFF}), 1007, "not UTF-8");
     byte[] negative = {(byte) 0x82, (byte) (0x80 | 127), (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4};
     assertViolation(negative, 1002, "negative length");
   }
