@@ -20,6 +20,11 @@ public final class RelayDraftAccess {
     return d;
   }
 
+  /** {@link RelayDraft#releaseFrame}: a frame back to relay-core's pool. */
+  public static void release(java.nio.ByteBuffer frame) {
+    RelayDraft.releaseFrame(frame);
+  }
+
   /** {@link FrameMasking#mask}: eight bytes per step. */
   public static void maskWordwise(byte[] src, int srcOff, byte[] dst, int dstOff, int len, int key,
       long payloadPos) {

@@ -112,6 +112,15 @@ public final class RelayDraft extends Draft_6455 {
     return FrameMasking.encode(framedata, role == Role.CLIENT, maskKeys);
   }
 
+  /**
+   * Gives a frame from {@link #createBinaryFrame} back to the frame pool once all of it was written
+   * (what {@code RelayWebSocket} does after the socket took it); the caller must not touch it
+   * afterwards. Frames not from the pool (1,000 bytes or less, heap buffers) are ignored.
+   */
+  public static void releaseFrame(ByteBuffer frame) {
+    BufferPool.FRAMES.release(frame);
+  }
+
   /** True if this draft masks what it sends (the client role, which every relay WebSocket has). */
   boolean masksOutput() {
     return role == Role.CLIENT;

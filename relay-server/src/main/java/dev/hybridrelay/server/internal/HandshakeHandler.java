@@ -441,12 +441,39 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           + "already used.", engine.errors.trackingId(query.first("sb-hc-id")), "");
       return;
     }
-    HttpRendezvousHandler handler = new HttpRendezvousHandler(engine, x);
-    // the response body passes on as it arrives, not once per frame (StreamingFrameDecoder)
-    WebSocketUpgrade.complete(ctx, req, null, "http-rendezvous", handler,
-        new StreamingFrameDecoder(engine.settings.maxFramePayload()));
-    x.postRendezvousOpened(ctx.channel());
-    log.debug("HTTP request {}: the listener opened its rendezvous connection", x.id);
+    Channel rendezvous = ctx.channel();
+    Runnable open = engine.guarded(() -> {
+      HttpRendezvousHandler handler = new HttpRendezvousHandler(engine, x);
+      // the response body passes on as it arrives, not once per frame (StreamingFrameDecoder)
+      WebSocketUpgrade.complete(ctx, req, null, "http-rendezvous", handler,
+          new StreamingFrameDecoder(engine.settings.maxFramePayload()));
+      x.postRendezvousOpened(rendezvous);
+      log.debug("HTTP request {}: the listener opened its rendezvous connection", x.id);
+    });
+    EventLoop senderLoop = x.ctx.channel().eventLoop();
+    if (rendezvous.eventLoop() == senderLoop) {
+      open.run();
+      return;
+    }
+    // As for stream pairs: the rendezvous socket on the sender's I/O thread, so that every body
+    // frame goes on to the sender by a direct write, not by a task handed to another thread (the
+    // Performance page, "HTTP forwarding", ninth round). The listener waits for the 101, so no frame
+    // arrives while the socket moves.
+    rendezvous.deregister().addListener(d -> {
+      if (!d.isSuccess()) {
+        rendezvous.eventLoop().execute(open);
+        return;
+      }
+      senderLoop.register(rendezvous).addListener(r -> {
+        if (!r.isSuccess()) {
+          log.debug("HTTP request {}: could not move the rendezvous connection: {}", x.id, r.cause());
+          rendezvous.close();
+          x.postRendezvousGone("The listener's rendezvous connection failed.");
+          return;
+        }
+        open.run();
+      });
+    });
   }
 
   // ---- accept / reject (rendezvous) ----------------------------------------------------------

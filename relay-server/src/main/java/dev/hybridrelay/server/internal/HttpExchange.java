@@ -240,10 +240,13 @@ final class HttpExchange {
   }
 
   /**
-   * Runs {@code r} at once when the caller is on this exchange's loop (the listener's control
-   * channel shares the sender's loop for about 1 in {@code ioThreads} exchanges), else as a task
-   * there. Only for the response messages of the control channel: they arrive in order from one
-   * loop, so for one exchange either all of them run inline or all are tasks.
+   * Runs {@code r} at once when the caller is on this exchange's loop, else as a task there. Only for
+   * the response messages, which arrive in order from one loop each: those of the control channel
+   * (which shares the sender's loop for about 1 in {@code ioThreads} exchanges) and those of the
+   * request's rendezvous socket (moved to the sender's loop when it opens, see {@code
+   * HandshakeHandler}); so for one exchange and one source either all of them run inline or all are
+   * tasks. The listener sends its response only after the request message, which {@link
+   * #onRendezvousOpened} writes, so no response frame can overtake that (posted) event.
    */
   private void runOrPost(Runnable r, Object toRelease) {
     if (ctx.executor().inEventLoop()) {
@@ -255,7 +258,7 @@ final class HttpExchange {
 
   void postResponseHead(ListenerResponse response, boolean viaRendezvous) {
     if (viaRendezvous) {
-      post(() -> onResponseHead(response, true), null);
+      runOrPost(() -> onResponseHead(response, true), null);
     } else {
       runOrPost(() -> onResponseHead(response, false), null);
     }
@@ -272,7 +275,7 @@ final class HttpExchange {
   /** Takes ownership of {@code data}. */
   void postResponseBody(ByteBuf data, boolean fin, boolean viaRendezvous) {
     if (viaRendezvous) {
-      post(() -> onResponseBody(data, fin, true), data);
+      runOrPost(() -> onResponseBody(data, fin, true), data);
     } else {
       runOrPost(() -> onResponseBody(data, fin, false), data);
     }

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -194,7 +193,7 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
 
   private void forwardPayload(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
-    unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset); // in the read buffer: no NIO view of the slice
+    FrameUnmasking.unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset); // in the read buffer: no NIO view of the slice
     ByteBuf chunk = in.readRetainedSlice(n);
     maskOffset += n;
     remaining -= n;
@@ -249,7 +248,7 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
     ByteBuf payload = control;
     control = null;
     state = State.HEADER;
-    unmask(payload, frame.maskKey, 0);
+    FrameUnmasking.unmask(payload, frame.maskKey, 0);
     if (frame.opcode == 9) { // ping: answered here, after any data frame being written into this leg
       pair.writeControlInto(side, new PongWebSocketFrame(payload));
       return;
@@ -273,46 +272,6 @@ final class StreamSpliceHandler extends ChannelInboundHandlerAdapter {
     state = State.DEAD;
     pair.closeBoth(code, reason);
   }
-
-  /**
-   * XORs {@code buf}'s readable bytes with the mask, the first byte being byte {@code offset} of the
-   * frame payload. Eight bytes at a time through a {@link ByteBuffer} view where there is one.
-   */
-  static void unmask(ByteBuf buf, int maskKey, long offset) {
-    unmask(buf, buf.readerIndex(), buf.readableBytes(), maskKey, offset);
-  }
-
-  /**
-   * As {@link #unmask(ByteBuf, int, long)} for {@code len} bytes from {@code index}. Through the
-   * buffer's internal NIO view where it has one (no view object per call), with absolute big-endian
-   * access, so the shared view's byte order is left alone.
-   */
-  static void unmask(ByteBuf buf, int index, int len, int maskKey, long offset) {
-    if (len == 0) {
-      return;
-    }
-    int shift = (int) (offset & 3);
-    int rotated = shift == 0 ? maskKey : Integer.rotateLeft(maskKey, 8 * shift);
-    if (buf.nioBufferCount() == 1) {
-      ByteBuffer nb = buf.internalNioBuffer(index, len);
-      int base = nb.position();
-      long longMask = ((long) rotated << 32) | (rotated & 0xFFFFFFFFL);
-      int i = 0;
-      for (int end = len - 7; i < end; i += 8) {
-        nb.putLong(base + i, nb.getLong(base + i) ^ longMask);
-      }
-      for (; i < len; i++) {
-        int m = (rotated >>> (24 - 8 * (i & 3))) & 0xFF;
-        nb.put(base + i, (byte) (nb.get(base + i) ^ m));
-      }
-      return;
-    }
-    for (int i = 0; i < len; i++) {
-      int m = (rotated >>> (24 - 8 * (i & 3))) & 0xFF;
-      buf.setByte(index + i, buf.getByte(index + i) ^ m);
-    }
-  }
-
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {

@@ -113,7 +113,7 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
 
   private void passPayload(ChannelHandlerContext ctx, ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
-    StreamSpliceHandler.unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset);
+    FrameUnmasking.unmask(in, in.readerIndex(), n, frame.maskKey, maskOffset);
     ByteBuf chunk = in.readRetainedSlice(n);
     maskOffset += n;
     remaining -= n;
@@ -148,7 +148,7 @@ final class StreamingFrameDecoder extends ChannelInboundHandlerAdapter {
     ByteBuf payload = gathered;
     gathered = null;
     state = State.HEADER;
-    StreamSpliceHandler.unmask(payload, frame.maskKey, 0);
+    FrameUnmasking.unmask(payload, frame.maskKey, 0);
     switch (frame.opcode) {
       case 1 -> ctx.fireChannelRead(new TextWebSocketFrame(frame.fin, 0, payload));
       case 9 -> ctx.fireChannelRead(new PingWebSocketFrame(payload));
