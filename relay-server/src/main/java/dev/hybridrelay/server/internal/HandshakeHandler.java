@@ -442,14 +442,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Channel rendezvous = ctx.channel();
-    Runnable open = engine.guarded(() -> {
+    Runnable open = () -> {
       HttpRendezvousHandler handler = new HttpRendezvousHandler(engine, x);
       // the response body passes on as it arrives, not once per frame (StreamingFrameDecoder)
       WebSocketUpgrade.complete(ctx, req, null, "http-rendezvous", handler,
           new StreamingFrameDecoder(engine.settings.maxFramePayload()));
       x.postRendezvousOpened(rendezvous);
       log.debug("HTTP request {}: the listener opened its rendezvous connection", x.id);
-    });
+    };
     EventLoop senderLoop = x.ctx.channel().eventLoop();
     if (rendezvous.eventLoop() == senderLoop) {
       open.run();
@@ -461,7 +461,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     // arrives while the socket moves.
     rendezvous.deregister().addListener(d -> {
       if (!d.isSuccess()) {
-        rendezvous.eventLoop().execute(open);
+        rendezvous.eventLoop().execute(engine.guarded(open));
         return;
       }
       senderLoop.register(rendezvous).addListener(r -> {
@@ -471,7 +471,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
           x.postRendezvousGone("The listener's rendezvous connection failed.");
           return;
         }
-        open.run();
+        engine.guarded(open).run();
       });
     });
   }
