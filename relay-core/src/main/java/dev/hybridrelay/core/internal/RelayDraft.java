@@ -266,7 +266,72 @@ public final class RelayDraft extends Draft_6455 {
   /** The marker of a final binary frame being received (see {@link #reusableBinary}); never handed out. */
   private static final BinaryFrame FINAL_BINARY = new BinaryFrame();
   /** The list {@link #translateFrame} returns; Java-WebSocket iterates it once and does not keep it. */
-  private final ArrayList<Framedata> decoded = new ArrayList<>(4);
+  private final FrameList decoded = new FrameList();
+
+  /**
+   * The decoded frames of one {@link #translateFrame} call, reused from call to call, with one
+   * reused iterator: Java-WebSocket's decode loop iterates the list once per socket read (a
+   * for-each), and an {@code ArrayList} iterator was the largest allocation left on the client's
+   * receive path (the Performance page, "In-process bulk, third round"). Used on the connection's
+   * I/O loop thread only, like the rest of the decoder state; an iteration must end before the next
+   * {@code translateFrame} call, which Java-WebSocket's loop guarantees.
+   */
+  static final class FrameList extends java.util.AbstractList<Framedata> {
+    private Framedata[] items = new Framedata[4];
+    private int size;
+    private final Iter iter = new Iter();
+
+    @Override
+    public boolean add(Framedata f) {
+      if (size == items.length) {
+        items = java.util.Arrays.copyOf(items, size * 2);
+      }
+      items[size++] = f;
+      modCount++;
+      return true;
+    }
+
+    @Override
+    public void clear() {
+      java.util.Arrays.fill(items, 0, size, null);
+      size = 0;
+      modCount++;
+    }
+
+    @Override
+    public Framedata get(int i) {
+      java.util.Objects.checkIndex(i, size);
+      return items[i];
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+
+    @Override
+    public java.util.Iterator<Framedata> iterator() {
+      iter.next = 0;
+      return iter;
+    }
+
+    private final class Iter implements java.util.Iterator<Framedata> {
+      int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < size;
+      }
+
+      @Override
+      public Framedata next() {
+        if (next >= size) {
+          throw new java.util.NoSuchElementException();
+        }
+        return items[next++];
+      }
+    }
+  }
   private BinaryFrame[] binaries = new BinaryFrame[0];
 
   /** The {@code i}-th reusable final binary frame of one {@link #translateFrame} call. */

@@ -175,4 +175,36 @@ class RelayDraftDecodeTest {
     final List<String> frames = new ArrayList<>();
     String error;
   }
+
+  /** The reused frame list: iterated in order, once per call, and emptied by the next call. */
+  @Test
+  void theReusedFrameListIteratesEachCallsFramesInOrder() throws Exception {
+    RelayDraft draft = new RelayDraft(MAX, List.of());
+    draft.setParseMode(Role.CLIENT);
+    byte[] a = bytes(2000);
+    byte[] b = bytes(3000);
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    wire.writeBytes(frame(0x82, a, false));
+    wire.writeBytes(frame(0x82, b, false));
+    wire.writeBytes(frame(0x81, text(5), false));
+    List<Framedata> first = draft.translateFrame(ByteBuffer.wrap(wire.toByteArray()));
+    List<Integer> sizes = new ArrayList<>();
+    for (Framedata f : first) {
+      sizes.add(f.getPayloadData().remaining());
+    }
+    assertThat(sizes).containsExactly(2000, 3000, 5);
+    java.util.Iterator<Framedata> it = first.iterator();
+    while (it.hasNext()) {
+      it.next();
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(it::next)
+        .isInstanceOf(java.util.NoSuchElementException.class);
+    List<Framedata> second = draft.translateFrame(ByteBuffer.wrap(frame(0x82, bytes(7), false)));
+    sizes.clear();
+    for (Framedata f : second) {
+      sizes.add(f.getPayloadData().remaining());
+    }
+    assertThat(sizes).containsExactly(7);
+    assertThat(draft.translateFrame(ByteBuffer.allocate(0))).isEmpty();
+  }
 }
