@@ -277,36 +277,27 @@ public final class RelayDraft extends Draft_6455 {
    * {@code translateFrame} call, which Java-WebSocket's loop guarantees.
    */
   static final class FrameList extends java.util.AbstractList<Framedata> {
-    private Framedata[] items = new Framedata[4];
-    private int size;
+    private final ArrayList<Framedata> items = new ArrayList<>(4);
     private final Iter iter = new Iter();
 
     @Override
     public boolean add(Framedata f) {
-      if (size == items.length) {
-        items = java.util.Arrays.copyOf(items, size * 2);
-      }
-      items[size++] = f;
-      modCount++;
-      return true;
+      return items.add(f);
     }
 
     @Override
     public void clear() {
-      java.util.Arrays.fill(items, 0, size, null);
-      size = 0;
-      modCount++;
+      items.clear();
     }
 
     @Override
     public Framedata get(int i) {
-      java.util.Objects.checkIndex(i, size);
-      return items[i];
+      return items.get(i);
     }
 
     @Override
     public int size() {
-      return size;
+      return items.size();
     }
 
     @Override
@@ -320,18 +311,19 @@ public final class RelayDraft extends Draft_6455 {
 
       @Override
       public boolean hasNext() {
-        return next < size;
+        return next < items.size();
       }
 
       @Override
       public Framedata next() {
-        if (next >= size) {
+        if (next >= items.size()) {
           throw new java.util.NoSuchElementException();
         }
-        return items[next++];
+        return items.get(next++);
       }
     }
   }
+
   private BinaryFrame[] binaries = new BinaryFrame[0];
 
   /** The {@code i}-th reusable final binary frame of one {@link #translateFrame} call. */

@@ -1,12 +1,15 @@
 package dev.hybridrelay.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Random;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Role;
@@ -193,12 +196,11 @@ class RelayDraftDecodeTest {
       sizes.add(f.getPayloadData().remaining());
     }
     assertThat(sizes).containsExactly(2000, 3000, 5);
-    java.util.Iterator<Framedata> it = first.iterator();
+    Iterator<Framedata> it = first.iterator();
     while (it.hasNext()) {
       it.next();
     }
-    org.assertj.core.api.Assertions.assertThatThrownBy(it::next)
-        .isInstanceOf(java.util.NoSuchElementException.class);
+    assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class);
     List<Framedata> second = draft.translateFrame(ByteBuffer.wrap(frame(0x82, bytes(7), false)));
     sizes.clear();
     for (Framedata f : second) {

@@ -257,11 +257,7 @@ final class HttpExchange {
   }
 
   void postResponseHead(ListenerResponse response, boolean viaRendezvous) {
-    if (viaRendezvous) {
-      runOrPost(() -> onResponseHead(response, true), null);
-    } else {
-      runOrPost(() -> onResponseHead(response, false), null);
-    }
+    runOrPost(() -> onResponseHead(response, viaRendezvous), null);
   }
 
   /** An inline response and the first (or only) frame of its body; takes ownership of {@code data}. */
@@ -274,11 +270,7 @@ final class HttpExchange {
 
   /** Takes ownership of {@code data}. */
   void postResponseBody(ByteBuf data, boolean fin, boolean viaRendezvous) {
-    if (viaRendezvous) {
-      runOrPost(() -> onResponseBody(data, fin, true), data);
-    } else {
-      runOrPost(() -> onResponseBody(data, fin, false), data);
-    }
+    runOrPost(() -> onResponseBody(data, fin, viaRendezvous), data);
   }
 
   void postListenerFailure(String message) {
